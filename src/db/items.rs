@@ -1,0 +1,225 @@
+//! Every statement touching `items`.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+
+/// An `items` row plus the derived `practiced` flag.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    pub id: i64,
+    pub locale: String,
+    pub text: String,
+    pub difficulty: Option<i64>,
+    pub tags_json: Option<String>,
+    pub tts_status: String,
+    pub task_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub practiced: bool,
+}
+
+/// Values of a new row (already validated).
+#[derive(Debug, Clone)]
+pub struct NewItemRow<'a> {
+    pub locale: &'a str,
+    pub text: &'a str,
+    pub difficulty: i64,
+    pub tags_json: &'a str,
+    pub created_at: &'a str,
+}
+
+/// How to order a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSort {
+    CreatedAsc,
+    CreatedDesc,
+    DifficultyAsc,
+    DifficultyDesc,
+}
+
+impl ItemSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            ItemSort::CreatedAsc => " ORDER BY i.created_at ASC, i.id ASC",
+            ItemSort::CreatedDesc => " ORDER BY i.created_at DESC, i.id DESC",
+            ItemSort::DifficultyAsc => {
+                " ORDER BY i.difficulty IS NULL, i.difficulty ASC, i.created_at DESC"
+            }
+            ItemSort::DifficultyDesc => {
+                " ORDER BY i.difficulty IS NULL, i.difficulty DESC, i.created_at DESC"
+            }
+        }
+    }
+}
+
+/// Filters of `GET /v1/items`; all combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub locale: Option<String>,
+    /// The item must carry every one of these tags (exact element match).
+    pub tags: Vec<String>,
+    /// Inclusive difficulty range.
+    pub difficulty: Option<(i64, i64)>,
+    pub practiced: Option<bool>,
+    pub tts_status: Option<String>,
+}
+
+const SELECT: &str = "SELECT i.id, i.locale, i.text, i.difficulty, i.tags_json, i.tts_status, \
+     i.task_id, i.created_at, i.updated_at, \
+     EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id) AS practiced FROM items i";
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(conn: &mut SqliteConnection, row: &NewItemRow<'_>) -> sqlx::Result<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO items (locale, text, difficulty, tags_json, tts_status, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
+    )
+    .bind(row.locale)
+    .bind(row.text)
+    .bind(row.difficulty)
+    .bind(row.tags_json)
+    .bind(row.created_at)
+    .bind(row.created_at)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+#[tracing::instrument(skip(conn))]
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+#[tracing::instrument(skip(pool))]
+pub async fn find(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, filter: &ItemFilter) {
+    qb.push(" WHERE 1 = 1");
+    if let Some(locale) = &filter.locale {
+        qb.push(" AND i.locale = ").push_bind(locale.clone());
+    }
+    for tag in &filter.tags {
+        qb.push(" AND EXISTS (SELECT 1 FROM json_each(COALESCE(i.tags_json, '[]')) j WHERE j.type = 'text' AND j.value = ")
+            .push_bind(tag.clone())
+            .push(")");
+    }
+    if let Some((lo, hi)) = filter.difficulty {
+        qb.push(" AND i.difficulty >= ")
+            .push_bind(lo)
+            .push(" AND i.difficulty <= ")
+            .push_bind(hi);
+    }
+    match filter.practiced {
+        Some(true) => {
+            qb.push(" AND EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id)");
+        }
+        Some(false) => {
+            qb.push(" AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id)");
+        }
+        None => {}
+    }
+    if let Some(status) = &filter.tts_status {
+        qb.push(" AND i.tts_status = ").push_bind(status.clone());
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    pool: &SqlitePool,
+    filter: &ItemFilter,
+    sort: ItemSort,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ItemRow>> {
+    let mut qb = QueryBuilder::new(SELECT);
+    push_filter(&mut qb, filter);
+    qb.push(sort.order_by());
+    qb.push(" LIMIT ").push_bind(limit);
+    qb.push(" OFFSET ").push_bind(offset);
+    qb.build_query_as().fetch_all(pool).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn count(pool: &SqlitePool, filter: &ItemFilter) -> sqlx::Result<i64> {
+    let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM items i");
+    push_filter(&mut qb, filter);
+    let (n,): (i64,) = qb.build_query_as().fetch_one(pool).await?;
+    Ok(n)
+}
+
+/// Delete one item (its attempts go by cascade). Returns whether it existed.
+#[tracing::instrument(skip(conn))]
+pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM items WHERE id = ?")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+#[tracing::instrument(skip(conn, tags_json))]
+pub async fn update_tags(
+    conn: &mut SqliteConnection,
+    id: i64,
+    tags_json: &str,
+    updated_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET tags_json = ?, updated_at = ? WHERE id = ?")
+        .bind(tags_json)
+        .bind(updated_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(conn))]
+pub async fn update_difficulty(
+    conn: &mut SqliteConnection,
+    id: i64,
+    difficulty: i64,
+    updated_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET difficulty = ?, updated_at = ? WHERE id = ?")
+        .bind(difficulty)
+        .bind(updated_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Move an item's TTS state, only from `pending` (no transitions out of
+/// `ready`/`failed`). Returns whether the row changed.
+#[tracing::instrument(skip(conn))]
+pub async fn set_tts_status_from_pending(
+    conn: &mut SqliteConnection,
+    id: i64,
+    status: &str,
+    updated_at: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE items SET tts_status = ?, updated_at = ? WHERE id = ? AND tts_status = 'pending'",
+    )
+    .bind(status)
+    .bind(updated_at)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Items still waiting for audio (re-submitted at start-up).
+#[tracing::instrument(skip_all)]
+pub async fn pending_ids(pool: &SqlitePool) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM items WHERE tts_status = 'pending' ORDER BY id")
+        .fetch_all(pool)
+        .await
+}

@@ -1,0 +1,8 @@
+//! Pure rules of the dictation domain: no I/O, unit-tested next to the code.
+
+pub mod difficulty;
+pub mod rounding;
+pub mod scoring;
+pub mod status;
+pub mod timestamp;
+pub mod transliterate;

@@ -1,0 +1,232 @@
+//! Naive local timestamps as the original service stored and printed them:
+//! stored as `YYYY-MM-DD HH:MM:SS.ffffff` (sortable text), shown as ISO-8601
+//! without offset and with microseconds only when non-zero.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Local, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+
+/// Storage format: fixed width, so text order is time order.
+const DB_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.6f";
+
+/// Format for the database column.
+pub fn to_db(ts: NaiveDateTime) -> String {
+    ts.format(DB_FORMAT).to_string()
+}
+
+/// Parse a stored value; accepts the original's variants (with or without
+/// fractional seconds, `T` or space).
+pub fn from_db(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(ts) = NaiveDateTime::parse_from_str(text, fmt) {
+            return Some(ts);
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(NaiveTime::MIN))
+}
+
+/// Format for API responses (Python's `datetime.isoformat()`).
+pub fn to_api(ts: NaiveDateTime) -> String {
+    if ts.nanosecond() / 1000 == 0 {
+        ts.format("%Y-%m-%dT%H:%M:%S").to_string()
+    } else {
+        ts.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+    }
+}
+
+/// Convert a stored value for a response; unknown formats pass through.
+pub fn db_to_api(text: &str) -> String {
+    from_db(text)
+        .map(to_api)
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// Source of "now" that never repeats or goes backwards, so two rows created
+/// back to back get strictly increasing `created_at` (the API sorts by it).
+#[derive(Debug, Default)]
+pub struct Clock {
+    last: Mutex<Option<NaiveDateTime>>,
+}
+
+impl Clock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Server-local wall-clock time with microsecond precision.
+    pub fn now(&self) -> NaiveDateTime {
+        let now = truncate_to_micros(Local::now().naive_local());
+        let mut last = match self.last.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let next = match *last {
+            Some(prev) if now <= prev => prev + Duration::microseconds(1),
+            _ => now,
+        };
+        *last = Some(next);
+        next
+    }
+}
+
+fn truncate_to_micros(ts: NaiveDateTime) -> NaiveDateTime {
+    let micros = ts.nanosecond() / 1000 * 1000;
+    ts.with_nanosecond(micros).unwrap_or(ts)
+}
+
+/// Why a query datetime was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateTimeParseError;
+
+/// Parse a query parameter the way the original's validator did: ISO date or
+/// datetime (`T` or space, optional seconds/fraction, optional `Z`/offset,
+/// which is dropped so wall-clock components are compared), or a Unix time
+/// in seconds or milliseconds (interpreted as UTC wall-clock, as pydantic did).
+pub fn parse_query_datetime(raw: &str) -> Result<NaiveDateTime, DateTimeParseError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(DateTimeParseError);
+    }
+    if let Some(ts) = parse_unix(s) {
+        return Ok(ts);
+    }
+    if s.len() == 10 {
+        return NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(|d| d.and_time(NaiveTime::MIN))
+            .map_err(|_| DateTimeParseError)
+            .and_then(|ts| strict_widths(s, ts));
+    }
+    let without_offset = strip_offset(s).ok_or(DateTimeParseError)?;
+    let normalized = without_offset.replacen(' ', "T", 1);
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(ts) = NaiveDateTime::parse_from_str(&normalized, fmt) {
+            return strict_widths(&normalized, ts);
+        }
+    }
+    Err(DateTimeParseError)
+}
+
+/// chrono accepts `2025-1-1`; the original does not.
+fn strict_widths(s: &str, ts: NaiveDateTime) -> Result<NaiveDateTime, DateTimeParseError> {
+    let b = s.as_bytes();
+    let date_ok = b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
+    let time_ok = b.len() == 10 || (b.len() >= 16 && b[13] == b':');
+    if date_ok && time_ok {
+        Ok(ts)
+    } else {
+        Err(DateTimeParseError)
+    }
+}
+
+/// Remove a trailing `Z` or `±HH:MM`/`±HHMM` offset after the time part.
+fn strip_offset(s: &str) -> Option<String> {
+    if let Some(rest) = s.strip_suffix('Z').or_else(|| s.strip_suffix('z')) {
+        return Some(rest.to_string());
+    }
+    if s.len() > 16 {
+        let time_part = &s[11..];
+        if let Some(pos) = time_part.rfind(['+', '-']) {
+            let offset = &time_part[pos + 1..];
+            let digits: String = offset.chars().filter(|c| *c != ':').collect();
+            if digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()) {
+                return Some(s[..11 + pos].to_string());
+            }
+            return None;
+        }
+    }
+    Some(s.to_string())
+}
+
+fn parse_unix(s: &str) -> Option<NaiveDateTime> {
+    let value: f64 = if s
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        s.parse().ok()?
+    } else {
+        return None;
+    };
+    // pydantic: values above 2e10 are milliseconds.
+    let seconds = if value.abs() > 2e10 {
+        value / 1000.0
+    } else {
+        value
+    };
+    let whole = seconds.floor();
+    let micros = ((seconds - whole) * 1e6).round() as u32;
+    DateTime::from_timestamp(whole as i64, micros * 1000).map(|d| d.naive_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
+    }
+
+    #[test]
+    fn api_format_omits_zero_micros() {
+        assert_eq!(
+            to_api(dt("2025-11-20 14:46:49.000000")),
+            "2025-11-20T14:46:49"
+        );
+        assert_eq!(
+            to_api(dt("2025-11-20 14:46:45.309071")),
+            "2025-11-20T14:46:45.309071"
+        );
+        assert_eq!(
+            to_api(dt("2025-11-20 14:46:45.000100")),
+            "2025-11-20T14:46:45.000100"
+        );
+    }
+
+    #[test]
+    fn db_round_trip() {
+        let ts = dt("2025-11-20 14:46:45.309071");
+        assert_eq!(to_db(ts), "2025-11-20 14:46:45.309071");
+        assert_eq!(from_db(&to_db(ts)), Some(ts));
+        assert_eq!(
+            from_db("2025-11-20 14:46:45"),
+            Some(dt("2025-11-20 14:46:45.0"))
+        );
+    }
+
+    #[test]
+    fn clock_is_strictly_increasing() {
+        let clock = Clock::new();
+        let mut prev = clock.now();
+        for _ in 0..10_000 {
+            let next = clock.now();
+            assert!(next > prev);
+            prev = next;
+        }
+    }
+
+    #[test]
+    fn query_datetimes() {
+        let ok = |s: &str| parse_query_datetime(s).unwrap();
+        assert_eq!(ok("2025-01-02"), dt("2025-01-02 00:00:00.0"));
+        assert_eq!(ok("2025-01-02T10:20"), dt("2025-01-02 10:20:00.0"));
+        assert_eq!(ok("2025-01-02 10:20:30"), dt("2025-01-02 10:20:30.0"));
+        assert_eq!(ok("2025-01-02T10:20:30.5"), dt("2025-01-02 10:20:30.5"));
+        assert_eq!(ok("2025-01-02T10:20:30Z"), dt("2025-01-02 10:20:30.0"));
+        assert_eq!(ok("2025-01-02T10:20:30+03:00"), dt("2025-01-02 10:20:30.0"));
+        assert_eq!(ok("2025-01-02T10:20:30-0500"), dt("2025-01-02 10:20:30.0"));
+        assert_eq!(ok("0"), dt("1970-01-01 00:00:00.0"));
+        assert_eq!(ok("1700000000000"), ok("1700000000"));
+        for bad in [
+            "",
+            "2025-1-1",
+            "2025-01-01T10",
+            "2025-01-01T25:00",
+            "abc",
+            "2025-13-01",
+        ] {
+            assert!(parse_query_datetime(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The API's error type: it decides status, body shape (contract §1.5) and
+//! logging. Internal causes are logged once and shown only in development.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// One entry of a 422 validation list (shape B).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub loc: Vec<Value>,
+    pub msg: String,
+    pub input: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<Value>,
+}
+
+impl FieldError {
+    pub fn new(kind: &'static str, loc: Vec<Value>, msg: impl Into<String>, input: Value) -> Self {
+        FieldError {
+            kind,
+            loc,
+            msg: msg.into(),
+            input,
+            ctx: None,
+        }
+    }
+
+    pub fn with_ctx(mut self, ctx: Value) -> Self {
+        self.ctx = Some(ctx);
+        self
+    }
+}
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 404 `{"detail": msg}`.
+    #[error("{0}")]
+    NotFound(String),
+    /// 400 `{"detail": msg}`.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 409 `{"detail": msg}`.
+    #[error("{0}")]
+    Conflict(String),
+    /// 422 `{"detail": msg}` (legacy endpoints use this shape for range errors).
+    #[error("{0}")]
+    UnprocessableDetail(String),
+    /// 503 `{"detail": msg}`.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 422 `{"detail": [FieldError, …]}`.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 500 `{"detail": "Failed to <action>"}`; the cause is logged, and shown
+    /// in development only.
+    #[error("Failed to {action}: {cause}")]
+    Internal { action: &'static str, cause: String },
+}
+
+/// Attached to 500 responses so the error middleware can log the cause once
+/// (inside the request span) and add it to the body in development.
+#[derive(Debug, Clone)]
+pub struct InternalCause {
+    pub action: &'static str,
+    pub cause: String,
+}
+
+impl ApiError {
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let detail = |status: StatusCode, msg: String| {
+            (status, Json(json!({ "detail": msg }))).into_response()
+        };
+        match self {
+            ApiError::NotFound(msg) => detail(StatusCode::NOT_FOUND, msg),
+            ApiError::BadRequest(msg) => detail(StatusCode::BAD_REQUEST, msg),
+            ApiError::Conflict(msg) => detail(StatusCode::CONFLICT, msg),
+            ApiError::UnprocessableDetail(msg) => detail(StatusCode::UNPROCESSABLE_ENTITY, msg),
+            ApiError::Unavailable(msg) => detail(StatusCode::SERVICE_UNAVAILABLE, msg),
+            ApiError::Validation(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "detail": errors })),
+            )
+                .into_response(),
+            ApiError::Internal { action, cause } => {
+                let mut response = detail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("Failed to {action}"),
+                );
+                response
+                    .extensions_mut()
+                    .insert(InternalCause { action, cause });
+                response
+            }
+        }
+    }
+}
+
+/// Errors of the service layer; handlers add the action name.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// `result.map_err(during("create item"))` turns service errors into API
+/// errors with the contract's `Failed to <action>` message for internal ones.
+pub fn during(action: &'static str) -> impl FnOnce(ServiceError) -> ApiError {
+    move |err| match err {
+        ServiceError::NotFound(msg) => ApiError::NotFound(msg),
+        ServiceError::BadRequest(msg) => ApiError::BadRequest(msg),
+        ServiceError::Conflict(msg) => ApiError::Conflict(msg),
+        other => ApiError::Internal {
+            action,
+            cause: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,105 @@
+//! `/v1/attempts`: score an attempt, list and read attempts.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::db::attempts::{AttemptRow, Window};
+use crate::domain::timestamp::{db_to_api, to_db};
+use crate::error::{during, ApiError};
+use crate::http::extract::{object_fields, path_id, JsonBody, Page, QueryFields, RawQuery};
+use crate::services::attempts;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/attempts", post(create).get(list))
+        .route("/v1/attempts/{attempt_id}", get(get_one))
+}
+
+/// `AttemptResponse` (contract §2.2).
+#[derive(Debug, Serialize)]
+pub struct AttemptResponse {
+    id: i64,
+    item_id: i64,
+    text: String,
+    percentage: i64,
+    wer: f64,
+    words_ref: i64,
+    words_correct: i64,
+    created_at: String,
+}
+
+impl From<AttemptRow> for AttemptResponse {
+    fn from(row: AttemptRow) -> Self {
+        AttemptResponse {
+            id: row.id,
+            item_id: row.item_id,
+            text: row.text,
+            percentage: row.percentage,
+            wer: row.wer,
+            words_ref: row.words_ref,
+            words_correct: row.words_correct,
+            created_at: db_to_api(&row.created_at),
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<AttemptResponse>), ApiError> {
+    let mut errors = Vec::new();
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+        let item_id = f.int("item_id", true, i64::MIN, i64::MAX);
+        let text = f.string("text", true, 0, 10_000);
+        (item_id, text)
+    });
+    let (item_id, text) = match parsed {
+        Some((Some(item_id), Some(text))) if errors.is_empty() => (item_id, text),
+        _ => return Err(ApiError::validation(errors)),
+    };
+    let row = attempts::create(&state, item_id, &text)
+        .await
+        .map_err(during("create attempt"))?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+    let mut q = QueryFields::new(&query);
+    let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
+    let since = q.datetime("since");
+    let until = q.datetime("until");
+    let page = Page::read(&mut q);
+    q.finish()?;
+    // since > until is not an error here (contract §9.12): it matches nothing.
+    let window = Window {
+        since: since.map(to_db),
+        until: until.map(to_db),
+    };
+    let (rows, total) = attempts::list(&state, item_id, &window, page.per_page, page.offset())
+        .await
+        .map_err(during("list attempts"))?;
+    let attempts: Vec<AttemptResponse> = rows.into_iter().map(Into::into).collect();
+    Ok(Json(json!({
+        "attempts": attempts,
+        "total": total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "total_pages": page.total_pages(total),
+    })))
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<AttemptResponse>, ApiError> {
+    let id = path_id(&raw, "attempt_id", "Attempt not found")?;
+    let row = attempts::get(&state, id)
+        .await
+        .map_err(during("retrieve attempt"))?;
+    Ok(Json(row.into()))
+}

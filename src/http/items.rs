@@ -1,0 +1,378 @@
+//! `/v1/items`: create (single and bulk), list, read, change, delete, audio.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::db::items::{ItemFilter, ItemRow, ItemSort};
+use crate::domain::timestamp::{db_to_api, to_api};
+use crate::error::{during, ApiError, FieldError};
+use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
+use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/items", post(create).get(list))
+        .route("/v1/items/bulk", post(create_bulk))
+        .route("/v1/items/{item_id}", get(get_one).delete(delete))
+        .route("/v1/items/{item_id}/tts-status", get(tts_status))
+        .route("/v1/items/{item_id}/tags", patch(update_tags))
+        .route("/v1/items/{item_id}/difficulty", patch(update_difficulty))
+        .route("/v1/items/{item_id}/audio", get(audio))
+}
+
+/// `ItemResponse` (contract §2.1).
+#[derive(Debug, Serialize)]
+pub struct ItemResponse {
+    id: i64,
+    locale: String,
+    text: String,
+    difficulty: Option<i64>,
+    tags: Vec<String>,
+    tts_status: String,
+    created_at: String,
+    updated_at: String,
+    practiced: bool,
+}
+
+impl From<ItemRow> for ItemResponse {
+    fn from(row: ItemRow) -> Self {
+        ItemResponse {
+            id: row.id,
+            tags: decode_tags(row.tags_json.as_deref()),
+            locale: row.locale,
+            text: row.text,
+            difficulty: row.difficulty,
+            tts_status: row.tts_status,
+            created_at: db_to_api(&row.created_at),
+            updated_at: db_to_api(&row.updated_at),
+            practiced: row.practiced,
+        }
+    }
+}
+
+/// Read one `ItemCreate` object; problems go to `errors`.
+fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
+    let locale = fields.string("locale", true, 2, 10);
+    let text = fields.string("text", true, 1, 10_000);
+    let difficulty = fields.int("difficulty", false, 1, 10);
+    let tags = fields.string_list("tags", false);
+    let tags_ok = match &tags {
+        Some(tags) => validate_item_tags(fields, tags),
+        None => true,
+    };
+    let has_bad_difficulty = fields_has_value(fields, "difficulty") && difficulty.is_none();
+    let has_bad_tags = fields_has_value(fields, "tags") && tags.is_none();
+    match (locale, text) {
+        (Some(locale), Some(text)) if tags_ok && !has_bad_difficulty && !has_bad_tags => {
+            Some(NewItem {
+                locale,
+                text,
+                difficulty,
+                tags: tags.unwrap_or_default(),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn fields_has_value(fields: &Fields<'_, '_>, name: &str) -> bool {
+    fields.get(name).is_some_and(|v| !v.is_null())
+}
+
+/// The creation-time tag rules (not applied by PATCH, contract §9.8).
+fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) -> bool {
+    let reason = if tags.len() > 20 {
+        Some("Maximum 20 tags allowed")
+    } else if tags.iter().any(|t| t.trim().is_empty()) {
+        Some("Tags cannot be empty")
+    } else if tags.iter().any(|t| t.chars().count() > 50) {
+        Some("Tag length cannot exceed 50 characters")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => {
+            fields.value_error("tags", reason);
+            false
+        }
+        None => true,
+    }
+}
+
+fn validation_result<T>(value: Option<T>, errors: Vec<FieldError>) -> Result<T, ApiError> {
+    match value {
+        Some(v) if errors.is_empty() => Ok(v),
+        _ => Err(ApiError::validation(errors)),
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<ItemResponse>), ApiError> {
+    let mut errors = Vec::new();
+    let item = object_fields(&body, vec![json!("body")], &mut errors)
+        .and_then(|mut f| parse_new_item(&mut f));
+    let item = validation_result(item, errors)?;
+    let mut rows = items::create_many(&state, std::slice::from_ref(&item))
+        .await
+        .map_err(during("create item"))?;
+    let row = rows.pop().ok_or_else(|| ApiError::Internal {
+        action: "create item",
+        cause: "no row returned".into(),
+    })?;
+    Ok((StatusCode::ACCEPTED, Json(row.into())))
+}
+
+async fn create_bulk(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    let entries = object_fields(&body, vec![json!("body")], &mut errors)
+        .and_then(|mut top| top.list("items", 1, 100));
+    for (i, entry) in entries.into_iter().flatten().enumerate() {
+        let loc = vec![json!("body"), json!("items"), json!(i)];
+        if let Some(mut f) = object_fields(entry, loc, &mut errors) {
+            if let Some(item) = parse_new_item(&mut f) {
+                parsed.push(item);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let rows = items::create_many(&state, &parsed)
+        .await
+        .map_err(during("create items"))?;
+    let created: Vec<ItemResponse> = rows.into_iter().map(Into::into).collect();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "total_created": created.len(),
+            "created_items": created,
+            "failed_items": [],
+            "total_failed": 0,
+            "submitted_at": to_api(state.clock.now()),
+        })),
+    ))
+}
+
+const SORT_ERROR: &str = "Invalid sort parameter. Must be one of: created_at.asc, created_at.desc, difficulty.asc, difficulty.desc";
+
+/// `"N"` or `"A..B"`; anything else is ignored (contract §3.2, §9.13).
+fn parse_difficulty_filter(raw: &str) -> Option<(i64, i64)> {
+    let parse = |s: &str| s.trim().parse::<i64>().ok();
+    match raw.split_once("..") {
+        Some((a, b)) if !b.contains("..") => Some((parse(a)?, parse(b)?)),
+        Some(_) => None,
+        None => parse(raw).map(|n| (n, n)),
+    }
+}
+
+async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+    let mut q = QueryFields::new(&query);
+    let page = Page::read(&mut q);
+    let practiced = q.bool("practiced");
+    let sort_raw = q.string("sort").unwrap_or("created_at.desc").to_string();
+    let filter = ItemFilter {
+        locale: q
+            .string("locale")
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
+        tags: q.strings("tag"),
+        difficulty: q.string("difficulty").and_then(parse_difficulty_filter),
+        practiced,
+        tts_status: None,
+    };
+    q.finish()?;
+    let sort = match sort_raw.as_str() {
+        "created_at.asc" => ItemSort::CreatedAsc,
+        "created_at.desc" => ItemSort::CreatedDesc,
+        "difficulty.asc" => ItemSort::DifficultyAsc,
+        "difficulty.desc" => ItemSort::DifficultyDesc,
+        _ => return Err(ApiError::BadRequest(SORT_ERROR.to_string())),
+    };
+    let (rows, total) = items::list(&state, &filter, sort, page.per_page, page.offset())
+        .await
+        .map_err(during("list items"))?;
+    let items: Vec<ItemResponse> = rows.into_iter().map(Into::into).collect();
+    Ok(Json(json!({
+        "items": items,
+        "total": total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "total_pages": page.total_pages(total),
+    })))
+}
+
+fn item_id(raw: &str) -> Result<i64, ApiError> {
+    path_id(raw, "item_id", ITEM_NOT_FOUND)
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<ItemResponse>, ApiError> {
+    let id = item_id(&raw)?;
+    let row = items::get(&state, id)
+        .await
+        .map_err(during("retrieve item"))?;
+    Ok(Json(row.into()))
+}
+
+async fn tts_status(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = item_id(&raw)?;
+    let row = items::get(&state, id)
+        .await
+        .map_err(during("retrieve TTS status"))?;
+    let text = if row.text.chars().count() > 100 {
+        format!("{}...", row.text.chars().take(100).collect::<String>())
+    } else {
+        row.text
+    };
+    Ok(Json(json!({
+        "item_id": row.id,
+        "text": text,
+        "tts_status": row.tts_status,
+        "created_at": db_to_api(&row.created_at),
+        "updated_at": db_to_api(&row.updated_at),
+    })))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = item_id(&raw)?;
+    items::delete(&state, id)
+        .await
+        .map_err(during("delete item"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn update_tags(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = item_id(&raw);
+    let mut errors = Vec::new();
+    let tags = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+        let has_value = fields_has_value(&f, "tags");
+        (f.string_list("tags", false), has_value)
+    });
+    let tags = match tags {
+        Some((Some(tags), _)) => Some(tags),
+        Some((None, false)) => Some(Vec::new()),
+        _ => None,
+    };
+    let id = merge_path_and_body(id, &mut errors)?;
+    let tags = validation_result(tags, errors)?;
+    let change = items::replace_tags(&state, id, tags)
+        .await
+        .map_err(during("update tags"))?;
+    let message = if change.current.is_empty() {
+        "Replaced all tags with: none".to_string()
+    } else {
+        format!("Replaced all tags with: {}", change.current.join(", "))
+    };
+    Ok(Json(json!({
+        "item_id": id,
+        "operation": "replace",
+        "previous_tags": change.previous,
+        "current_tags": change.current,
+        "updated_at": to_api(change.updated_at),
+        "message": message,
+    })))
+}
+
+/// Path errors are reported together with body errors, like the original.
+fn merge_path_and_body(
+    id: Result<i64, ApiError>,
+    errors: &mut Vec<FieldError>,
+) -> Result<i64, ApiError> {
+    match id {
+        Ok(id) => Ok(id),
+        Err(ApiError::Validation(mut path_errors)) => {
+            path_errors.append(errors);
+            Err(ApiError::validation(path_errors))
+        }
+        Err(other) if errors.is_empty() => Err(other),
+        Err(_) => Err(ApiError::validation(std::mem::take(errors))),
+    }
+}
+
+async fn update_difficulty(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = item_id(&raw);
+    let mut errors = Vec::new();
+    let difficulty = object_fields(&body, vec![json!("body")], &mut errors)
+        .and_then(|mut f| f.int("difficulty", true, 1, 5));
+    let id = merge_path_and_body(id, &mut errors)?;
+    let difficulty = validation_result(difficulty, errors)?;
+    let change = items::set_difficulty(&state, id, difficulty)
+        .await
+        .map_err(during("update difficulty"))?;
+    let message = match change.previous {
+        Some(prev) => format!("Updated difficulty from {prev} to {}", change.current),
+        None => format!("Set difficulty to {}", change.current),
+    };
+    Ok(Json(json!({
+        "item_id": id,
+        "previous_difficulty": change.previous,
+        "current_difficulty": change.current,
+        "updated_at": to_api(change.updated_at),
+        "message": message,
+    })))
+}
+
+async fn audio(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = item_id(&raw)?;
+    let bytes = items::audio(&state, id)
+        .await
+        .map_err(during("get audio"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "audio/wav".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=item_{id}.wav"),
+            ),
+            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_difficulty_filter;
+
+    #[test]
+    fn difficulty_filters() {
+        assert_eq!(parse_difficulty_filter("3"), Some((3, 3)));
+        assert_eq!(parse_difficulty_filter("2..4"), Some((2, 4)));
+        assert_eq!(parse_difficulty_filter("4..2"), Some((4, 2)));
+        for junk in ["abc", "1..x", "..3", "1..2..3", ""] {
+            assert_eq!(parse_difficulty_filter(junk), None, "{junk}");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The HTTP surface: resource routers merged in one place, with the
+//! middleware stack and the contract's router-level error bodies.
+
+pub mod attempts;
+pub mod cors;
+pub mod extract;
+pub mod health;
+pub mod items;
+pub mod stats;
+pub mod tags;
+
+use std::any::Any;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::json;
+use tower::Layer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::InternalCause;
+use crate::state::AppState;
+
+/// The complete application service. Trailing slashes are trimmed before
+/// routing, so `/v1/items/` reaches `/v1/items` (contract §1.6).
+pub fn app(state: AppState) -> NormalizePath<Router> {
+    let expose_errors = state.settings.is_development();
+    let cors_policy = cors::Cors::new(state.settings.cors.clone());
+    let router = Router::new()
+        .merge(health::router())
+        .merge(items::router())
+        .merge(attempts::router())
+        .merge(stats::router())
+        .merge(tags::router())
+        .fallback(not_found)
+        .with_state(state)
+        .layer(middleware::from_fn(method_not_allowed_body))
+        .layer(middleware::from_fn_with_state(
+            expose_errors,
+            internal_error_details,
+        ))
+        .layer(CatchPanicLayer::custom(move |panic| {
+            panic_response(panic, expose_errors)
+        }))
+        .layer(middleware::from_fn_with_state(cors_policy, cors::cors))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "detail": "Not Found" })),
+    )
+        .into_response()
+}
+
+/// axum answers a wrong method with an empty 405 and an `Allow` header
+/// listing every method of the path; add the contract's body.
+async fn method_not_allowed_body(request: Request<Body>, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = Body::from(r#"{"detail":"Method Not Allowed"}"#);
+    Response::from_parts(parts, body)
+}
+
+/// Log each internal error once, inside the request span, and add its cause
+/// to the body in development only.
+async fn internal_error_details(
+    State(expose): State<bool>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    let Some(cause) = response.extensions().get::<InternalCause>().cloned() else {
+        return response;
+    };
+    tracing::error!(action = cause.action, cause = %cause.cause, "internal error");
+    if !expose {
+        return response;
+    }
+    let detail = format!("Failed to {}: {}", cause.action, cause.cause);
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "detail": detail })),
+    )
+        .into_response()
+}
+
+/// A panic becomes the contract's shape C instead of a dropped connection.
+fn panic_response(panic: Box<dyn Any + Send + 'static>, expose: bool) -> Response {
+    let text = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".to_string());
+    tracing::error!(panic = %text, "handler panicked");
+    let detail = if expose { json!(text) } else { json!(null) };
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": "Internal server error", "detail": detail })),
+    )
+        .into_response()
+}

@@ -1,0 +1,23 @@
+//! Last Whisper: a dictation-training backend (items, scored attempts,
+//! statistics, TTS), wire-compatible with the original Python service.
+
+/// Typed settings loaded from defaults, `.env` and the environment.
+pub mod config;
+/// SQLite pools, migrations, and one module of SQL per table.
+pub mod db;
+/// Pure domain rules: scoring, difficulty, rounding, timestamps.
+pub mod domain;
+/// The API error type and its contract-shaped bodies.
+pub mod error;
+/// Routers, handlers, extractors and middleware.
+pub mod http;
+/// Use cases called by the handlers.
+pub mod services;
+/// Building and running the server.
+pub mod startup;
+/// Shared handler state.
+pub mod state;
+/// Logging setup.
+pub mod telemetry;
+/// Speech engines and the task pipeline.
+pub mod tts;

@@ -1,0 +1,63 @@
+//! Scoring and storing attempts.
+
+use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
+use crate::db::items as items_db;
+use crate::domain::scoring;
+use crate::domain::timestamp::to_db;
+use crate::error::ServiceError;
+use crate::services::items::ITEM_NOT_FOUND;
+use crate::state::AppState;
+
+/// Score `text` against the item's current text and store the attempt.
+pub async fn create(
+    state: &AppState,
+    item_id: i64,
+    text: &str,
+) -> Result<AttemptRow, ServiceError> {
+    let mut tx = state.db.writer.begin().await?;
+    let item = items_db::get(&mut tx, item_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
+    let score = scoring::score(&item.text, text);
+    let now = to_db(state.clock.now());
+    let row = NewAttemptRow {
+        item_id,
+        text,
+        percentage: score.percentage,
+        wer: score.wer,
+        words_ref: score.words_ref,
+        words_correct: score.words_correct,
+        created_at: &now,
+    };
+    let id = attempts_db::insert(&mut tx, &row).await?;
+    let stored = attempts_db::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
+    tx.commit().await?;
+    tracing::info!(
+        attempt_id = id,
+        item_id,
+        text_len = text.chars().count(),
+        percentage = score.percentage,
+        "attempt scored"
+    );
+    Ok(stored)
+}
+
+pub async fn get(state: &AppState, id: i64) -> Result<AttemptRow, ServiceError> {
+    attempts_db::find(&state.db.reader, id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("Attempt not found".to_string()))
+}
+
+pub async fn list(
+    state: &AppState,
+    item_id: Option<i64>,
+    window: &Window,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AttemptRow>, i64), ServiceError> {
+    let rows = attempts_db::list(&state.db.reader, item_id, window, limit, offset).await?;
+    let total = attempts_db::count(&state.db.reader, item_id, window).await?;
+    Ok((rows, total))
+}

@@ -1,0 +1,184 @@
+//! Creating, listing, changing and deleting dictation items.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+
+use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemRow};
+use crate::domain::difficulty;
+use crate::domain::timestamp::to_db;
+use crate::error::ServiceError;
+use crate::services::tts::ItemToSpeak;
+use crate::state::AppState;
+
+/// A validated item to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItem {
+    pub locale: String,
+    pub text: String,
+    pub difficulty: Option<i64>,
+    pub tags: Vec<String>,
+}
+
+pub const ITEM_NOT_FOUND: &str = "Item not found";
+
+fn not_found() -> ServiceError {
+    ServiceError::NotFound(ITEM_NOT_FOUND.to_string())
+}
+
+/// Decode the stored tag list; a NULL or unreadable value is no tags.
+pub fn decode_tags(tags_json: Option<&str>) -> Vec<String> {
+    tags_json
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+fn encode_tags(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_string())
+}
+
+/// Insert items in one transaction, then queue their TTS after the commit.
+pub async fn create_many(
+    state: &AppState,
+    new_items: &[NewItem],
+) -> Result<Vec<ItemRow>, ServiceError> {
+    let mut tx = state.db.writer.begin().await?;
+    let mut ids = Vec::with_capacity(new_items.len());
+    for item in new_items {
+        let now = to_db(state.clock.now());
+        let tags_json = encode_tags(&item.tags);
+        let row = NewItemRow {
+            locale: &item.locale,
+            text: &item.text,
+            difficulty: item
+                .difficulty
+                .unwrap_or_else(|| difficulty::infer(&item.text)),
+            tags_json: &tags_json,
+            created_at: &now,
+        };
+        ids.push(items_db::insert(&mut tx, &row).await?);
+    }
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in &ids {
+        rows.push(items_db::get(&mut tx, *id).await?.ok_or_else(not_found)?);
+    }
+    tx.commit().await?;
+    tracing::info!(count = rows.len(), first_id = ids.first(), "items created");
+    state.tts.submit_items(
+        rows.iter()
+            .map(|r| ItemToSpeak {
+                item_id: r.id,
+                locale: r.locale.clone(),
+                text: r.text.clone(),
+            })
+            .collect(),
+    );
+    Ok(rows)
+}
+
+pub async fn get(state: &AppState, id: i64) -> Result<ItemRow, ServiceError> {
+    items_db::find(&state.db.reader, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// One page of items and the total number matching.
+pub async fn list(
+    state: &AppState,
+    filter: &ItemFilter,
+    sort: ItemSort,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ItemRow>, i64), ServiceError> {
+    let rows = items_db::list(&state.db.reader, filter, sort, limit, offset).await?;
+    let total = items_db::count(&state.db.reader, filter).await?;
+    Ok((rows, total))
+}
+
+/// Delete an item with its attempts and its audio file.
+pub async fn delete(state: &AppState, id: i64) -> Result<(), ServiceError> {
+    let mut conn = state.db.writer.acquire().await?;
+    if !items_db::delete(&mut conn, id).await? {
+        return Err(not_found());
+    }
+    let path = item_audio_path(state, id);
+    match tokio::fs::remove_file(&path).await {
+        Ok(()) => tracing::info!(item_id = id, "item audio removed"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(item_id = id, error = %e, "could not remove item audio"),
+    }
+    Ok(())
+}
+
+/// Result of replacing an item's tags.
+#[derive(Debug, Clone)]
+pub struct TagsChange {
+    pub previous: Vec<String>,
+    pub current: Vec<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn replace_tags(
+    state: &AppState,
+    id: i64,
+    tags: Vec<String>,
+) -> Result<TagsChange, ServiceError> {
+    let mut tx = state.db.writer.begin().await?;
+    let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    let updated_at = state.clock.now();
+    items_db::update_tags(&mut tx, id, &encode_tags(&tags), &to_db(updated_at)).await?;
+    tx.commit().await?;
+    Ok(TagsChange {
+        previous: decode_tags(row.tags_json.as_deref()),
+        current: tags,
+        updated_at,
+    })
+}
+
+/// Result of changing an item's difficulty.
+#[derive(Debug, Clone)]
+pub struct DifficultyChange {
+    pub previous: Option<i64>,
+    pub current: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+pub async fn set_difficulty(
+    state: &AppState,
+    id: i64,
+    difficulty: i64,
+) -> Result<DifficultyChange, ServiceError> {
+    let mut tx = state.db.writer.begin().await?;
+    let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    let updated_at = state.clock.now();
+    items_db::update_difficulty(&mut tx, id, difficulty, &to_db(updated_at)).await?;
+    tx.commit().await?;
+    Ok(DifficultyChange {
+        previous: row.difficulty,
+        current: difficulty,
+        updated_at,
+    })
+}
+
+/// Where an item's audio lives (contract §6.2).
+pub fn item_audio_path(state: &AppState, id: i64) -> PathBuf {
+    state.settings.audio_dir.join(format!("item_{id}.wav"))
+}
+
+/// The audio file of a ready item, checked in the contract's order.
+pub async fn audio(state: &AppState, id: i64) -> Result<Vec<u8>, ServiceError> {
+    let item = get(state, id).await?;
+    if item.tts_status != "ready" {
+        return Err(ServiceError::BadRequest(format!(
+            "Audio not ready. Current status: {}",
+            item.tts_status
+        )));
+    }
+    match tokio::fs::read(item_audio_path(state, id)).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(ServiceError::NotFound("Audio file not found".to_string()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

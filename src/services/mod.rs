@@ -1,0 +1,8 @@
+//! Use cases: each function opens and commits its own transaction and
+//! returns domain results; handlers only translate HTTP to these calls.
+
+pub mod attempts;
+pub mod items;
+pub mod stats;
+pub mod tags;
+pub mod tts;

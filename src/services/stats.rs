@@ -1,0 +1,167 @@
+//! Practice statistics (contract §3.4). Averages use SQL `AVG`/sums in
+//! float64 like the original, then Python rounding.
+
+use chrono::{Duration, Local, NaiveDateTime, NaiveTime};
+use serde::Serialize;
+
+use crate::db::attempts::{self as attempts_db, Window};
+use crate::db::items as items_db;
+use crate::domain::rounding::{mean, py_round};
+use crate::domain::timestamp::{db_to_api, to_db};
+use crate::error::ServiceError;
+use crate::services::items::{decode_tags, ITEM_NOT_FOUND};
+use crate::state::AppState;
+
+/// A validated `since`/`until` window. Both present and `since >= until` is a 400.
+pub fn window(
+    since: Option<NaiveDateTime>,
+    until: Option<NaiveDateTime>,
+) -> Result<Window, ServiceError> {
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            return Err(ServiceError::BadRequest(
+                "'since' must be before 'until'".to_string(),
+            ));
+        }
+    }
+    Ok(Window {
+        since: since.map(to_db),
+        until: until.map(to_db),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub total_attempts: i64,
+    pub unique_items_practiced: i64,
+    pub average_score: f64,
+    pub best_score: i64,
+    pub worst_score: i64,
+    pub total_practice_time_minutes: f64,
+}
+
+pub async fn summary(state: &AppState, window: &Window) -> Result<Summary, ServiceError> {
+    let row = attempts_db::summary(&state.db.reader, window).await?;
+    Ok(Summary {
+        total_attempts: row.total_attempts,
+        unique_items_practiced: row.unique_items,
+        average_score: py_round(
+            mean(row.percentage_sum.unwrap_or(0.0), row.total_attempts),
+            2,
+        ),
+        best_score: row.best.unwrap_or(0),
+        worst_score: row.worst.unwrap_or(0),
+        total_practice_time_minutes: py_round(row.total_attempts as f64 * 0.5, 1),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PracticeLogEntry {
+    pub item_id: i64,
+    pub text: String,
+    pub locale: String,
+    pub difficulty: Option<i64>,
+    pub tags: Vec<String>,
+    pub attempt_count: i64,
+    pub first_attempt_at: String,
+    pub last_practiced_at: String,
+    pub average_score: f64,
+    pub best_score: i64,
+    pub worst_score: i64,
+    pub avg_wer: f64,
+}
+
+pub async fn practice_log(
+    state: &AppState,
+    window: &Window,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PracticeLogEntry>, i64), ServiceError> {
+    let rows = attempts_db::practice_log(&state.db.reader, window, limit, offset).await?;
+    let total = attempts_db::practiced_item_count(&state.db.reader, window).await?;
+    let entries = rows
+        .into_iter()
+        .map(|r| PracticeLogEntry {
+            item_id: r.item_id,
+            text: r.text,
+            locale: r.locale,
+            difficulty: r.difficulty,
+            tags: decode_tags(r.tags_json.as_deref()),
+            attempt_count: r.attempt_count,
+            first_attempt_at: db_to_api(&r.first_attempt_at),
+            last_practiced_at: db_to_api(&r.last_practiced_at),
+            average_score: py_round(mean(r.percentage_sum, r.attempt_count), 2),
+            best_score: r.best_score,
+            worst_score: r.worst_score,
+            avg_wer: py_round(r.wer_avg, 4),
+        })
+        .collect();
+    Ok((entries, total))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemStats {
+    pub item_id: i64,
+    pub text: String,
+    pub attempts_count: i64,
+    pub first_attempt_at: Option<String>,
+    pub last_attempt_at: Option<String>,
+    pub avg_percentage: f64,
+    pub best_percentage: i64,
+    pub worst_percentage: i64,
+    pub avg_wer: f64,
+    pub best_wer: f64,
+    pub worst_wer: f64,
+}
+
+pub async fn item_stats(state: &AppState, item_id: i64) -> Result<ItemStats, ServiceError> {
+    let item = items_db::find(&state.db.reader, item_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
+    let row = attempts_db::item_stats(&state.db.reader, item_id).await?;
+    Ok(ItemStats {
+        item_id,
+        text: item.text,
+        attempts_count: row.attempts_count,
+        first_attempt_at: row.first_attempt_at.as_deref().map(db_to_api),
+        last_attempt_at: row.last_attempt_at.as_deref().map(db_to_api),
+        avg_percentage: py_round(
+            mean(row.percentage_sum.unwrap_or(0.0), row.attempts_count),
+            2,
+        ),
+        best_percentage: row.best_percentage.unwrap_or(0),
+        worst_percentage: row.worst_percentage.unwrap_or(0),
+        avg_wer: py_round(row.wer_avg.unwrap_or(0.0), 4),
+        best_wer: row.best_wer.unwrap_or(0.0),
+        worst_wer: row.worst_wer.unwrap_or(0.0),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgressDay {
+    pub date: String,
+    pub attempts: i64,
+    pub avg_percentage: f64,
+    pub avg_wer: f64,
+}
+
+/// Per local day from `today - (days - 1)` on; days without attempts omitted.
+pub async fn progress(
+    state: &AppState,
+    item_id: Option<i64>,
+    days: i64,
+) -> Result<Vec<ProgressDay>, ServiceError> {
+    let today = Local::now().date_naive();
+    let first_day = today - Duration::days(days - 1);
+    let since = to_db(first_day.and_time(NaiveTime::MIN));
+    let rows = attempts_db::progress_by_day(&state.db.reader, item_id, &since).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ProgressDay {
+            date: r.day,
+            attempts: r.attempts,
+            avg_percentage: py_round(mean(r.percentage_sum, r.attempts), 2),
+            avg_wer: py_round(r.wer_avg, 4),
+        })
+        .collect())
+}

@@ -1,0 +1,58 @@
+//! The contract every speech engine implements, so the task pipeline never
+//! needs to know which engine it drives.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+
+/// What to say and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthesisRequest {
+    /// Text to speak, as the engine should receive it.
+    pub text: String,
+    /// Language code such as `fi` (already checked against the supported list).
+    pub language: String,
+    /// Engine-specific voice id; `None` = the engine's default.
+    pub voice: Option<String>,
+    /// Speaking rate multiplier, 1.0 = normal.
+    pub speed: f32,
+}
+
+/// Mono PCM audio as produced by an engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SynthesizedAudio {
+    /// Samples in [-1.0, 1.0].
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+}
+
+/// Why synthesis failed. The message is shown to API clients in a task's
+/// `error_message`, so it must not contain secrets.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    /// The input cannot be spoken (e.g. nothing speakable, too long).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The engine is unavailable right now; trying again later may work.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The engine failed; retrying the same input will not help.
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// A speech engine. Implementations must be cheap to share (`Arc<dyn TtsProvider>`)
+/// and must not block the async runtime: CPU-bound work goes to
+/// `tokio::task::spawn_blocking` or a dedicated pool.
+#[async_trait]
+pub trait TtsProvider: Send + Sync + Debug + 'static {
+    /// Turn the request into audio.
+    async fn synthesize(
+        &self,
+        request: &SynthesisRequest,
+    ) -> Result<SynthesizedAudio, ProviderError>;
+    /// Label stored in each task's `device` column, e.g. `cpu`, `cuda`, `google-tts-api`.
+    fn device(&self) -> String;
+    /// Cheap readiness probe for `/health`.
+    async fn health(&self) -> Result<(), ProviderError>;
+}
