@@ -1,0 +1,1 @@
+//! Tests of the contract; see ../../../shared/api-contract.md.

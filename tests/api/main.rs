@@ -1,0 +1,10 @@
+//! Black-box tests of the HTTP API through the real server (one binary).
+
+mod helpers;
+
+mod attempts;
+mod health;
+mod items;
+mod router;
+mod stats;
+mod tags;
