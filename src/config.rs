@@ -30,6 +30,11 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_provider", "local"),
     ("tts_supported_languages", "[\"fi\"]"),
     ("tts_submission_workers", "4"),
+    ("tts_model_dir", "models/mms-tts-fin"),
+    ("tts_device", "auto"),
+    ("tts_thread_count", "0"),
+    ("tts_workers", "1"),
+    ("tts_queue_capacity", "1024"),
     ("google_application_credentials", "keys/google-credentials.json"),
     ("docs_url", "/docs"),
     ("redoc_url", "/redoc"),
@@ -121,6 +126,18 @@ pub struct TtsSettings {
     pub google_application_credentials: PathBuf,
     pub azure_speech_key: Option<String>,
     pub azure_speech_region: Option<String>,
+    /// Local engine model directory (`TTS_MODEL_DIR`).
+    pub model_dir: PathBuf,
+    /// `libonnxruntime.so` (`ORT_DYLIB_PATH`); `None` = look in the usual places.
+    pub ort_dylib_path: Option<PathBuf>,
+    /// `cpu`, `cuda` or `auto` (`TTS_DEVICE`).
+    pub device: String,
+    /// ONNX intra-op threads; 0 = one per core (`TTS_THREAD_COUNT`).
+    pub thread_count: usize,
+    /// Concurrent syntheses (`TTS_WORKERS`).
+    pub workers: usize,
+    /// Capacity of the bounded task queue (`TTS_QUEUE_CAPACITY`).
+    pub queue_capacity: usize,
 }
 
 impl fmt::Debug for TtsSettings {
@@ -138,6 +155,12 @@ impl fmt::Debug for TtsSettings {
                 &self.azure_speech_key.as_ref().map(|_| "<redacted>"),
             )
             .field("azure_speech_region", &self.azure_speech_region)
+            .field("model_dir", &self.model_dir)
+            .field("ort_dylib_path", &self.ort_dylib_path)
+            .field("device", &self.device)
+            .field("thread_count", &self.thread_count)
+            .field("workers", &self.workers)
+            .field("queue_capacity", &self.queue_capacity)
             .finish()
     }
 }
@@ -268,6 +291,7 @@ impl Settings {
 
 /// Settings without a default (absent means "not configured").
 const OPTIONAL_KEYS: &[&str] = &[
+    "ort_dylib_path",
     "azure_speech_key",
     "azure_speech_region",
     "azure_service_region",
@@ -315,7 +339,28 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
         azure_speech_region: raw
             .optional("azure_speech_region")
             .or_else(|| raw.optional("azure_service_region")),
+        model_dir: PathBuf::from(raw.get("tts_model_dir")?),
+        ort_dylib_path: raw.optional("ort_dylib_path").map(PathBuf::from),
+        device: parse_device(&raw.get("tts_device")?)?,
+        thread_count: match raw.get("tts_thread_count")?.trim().parse::<usize>() {
+            Ok(n) if n <= 256 => n,
+            _ => return Err(invalid("tts_thread_count", "expected 0 (automatic) to 256")),
+        },
+        workers: parse_count(raw, "tts_workers")?,
+        queue_capacity: match raw.get("tts_queue_capacity")?.trim().parse::<usize>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => n,
+            _ => return Err(invalid("tts_queue_capacity", "expected 1 to 1000000")),
+        },
     })
+}
+
+fn parse_device(value: &str) -> Result<String, SettingsError> {
+    match value.trim().to_lowercase().as_str() {
+        "" | "auto" => Ok("auto".into()),
+        "cpu" => Ok("cpu".into()),
+        "cuda" | "gpu" => Ok("cuda".into()),
+        _ => Err(invalid("tts_device", "expected cpu, cuda or auto")),
+    }
 }
 
 /// `["fi","sv"]` as in the original (JSON), or a friendlier `fi,sv`.

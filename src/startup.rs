@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -13,8 +14,12 @@ use crate::config::Settings;
 use crate::db::{ConnectError, Db};
 use crate::domain::timestamp::Clock;
 use crate::http;
-use crate::services::tts::TtsService;
+use crate::services::tts::{EngineHandle, TtsService};
 use crate::state::AppState;
+use crate::tts;
+use crate::tts::monitor::Monitor;
+use crate::tts::provider::TtsProvider;
+use crate::tts::worker::{spawn_workers, Worker};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -62,16 +67,17 @@ impl Application {
             .port();
         let clock = Arc::new(Clock::new());
         let tracker = TaskTracker::new();
-        tracing::warn!(
-            provider = ?settings.tts.provider,
-            "no TTS engine is available in this build; items will be marked failed"
-        );
-        let tts = TtsService::without_engine(
+        let shutdown = CancellationToken::new();
+        let engine = tts::build_provider(&settings)
+            .map(|provider| start_pipeline(&settings, &db, &clock, provider, &tracker, &shutdown));
+        let tts = TtsService::new(
             db.clone(),
             clock.clone(),
+            settings.audio_dir.clone(),
             settings.tts.supported_languages.clone(),
             settings.tts.submission_workers,
             tracker.clone(),
+            engine,
         );
         let state = AppState {
             settings: Arc::new(settings),
@@ -79,17 +85,23 @@ impl Application {
             clock,
             tts,
         };
-        match state.tts.resume_pending().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "re-submitted items left pending"),
-            Err(e) => tracing::error!(error = %e, "could not re-submit pending items"),
+        match state.tts.resume().await {
+            Ok((0, 0)) => {}
+            Ok((tasks, items)) => {
+                tracing::info!(
+                    tasks,
+                    items,
+                    "resumed work left unfinished by a previous run"
+                )
+            }
+            Err(e) => tracing::error!(error = %e, "could not resume unfinished TTS work"),
         }
         Ok(Application {
             listener,
             port,
             state,
             tracker,
-            shutdown: CancellationToken::new(),
+            shutdown,
         })
     }
 
@@ -128,11 +140,47 @@ impl Application {
             .with_graceful_shutdown(signal)
             .await?;
         tracing::info!("HTTP server stopped; waiting for background jobs");
+        self.shutdown.cancel();
         self.tracker.close();
         self.tracker.wait().await;
         self.state.db.close().await;
         tracing::info!("shutdown complete");
         Ok(())
+    }
+}
+
+/// Spawn the monitor and the workers; return the handle submissions use.
+fn start_pipeline(
+    settings: &Settings,
+    db: &Db,
+    clock: &Arc<Clock>,
+    provider: Arc<dyn TtsProvider>,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> EngineHandle {
+    let (queue_tx, queue_rx) = mpsc::channel(settings.tts.queue_capacity);
+    let (events_tx, events_rx) = mpsc::channel(256);
+    let monitor = Monitor {
+        db: db.clone(),
+        clock: clock.clone(),
+        audio_dir: settings.audio_dir.clone(),
+    };
+    tracker.spawn(monitor.run(events_rx));
+    let worker = Worker {
+        db: db.clone(),
+        provider: provider.clone(),
+        events: events_tx,
+    };
+    spawn_workers(
+        settings.tts.workers,
+        queue_rx,
+        worker,
+        tracker,
+        shutdown.clone(),
+    );
+    EngineHandle {
+        provider,
+        queue: queue_tx,
     }
 }
 

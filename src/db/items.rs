@@ -223,3 +223,26 @@ pub async fn pending_ids(pool: &SqlitePool) -> sqlx::Result<Vec<i64>> {
         .fetch_all(pool)
         .await
 }
+
+/// Point an item at the task that makes (or made) its audio.
+#[tracing::instrument(skip(conn))]
+pub async fn link_task(conn: &mut SqliteConnection, id: i64, task_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET task_id = ? WHERE id = ?")
+        .bind(task_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Items linked to a task, with their TTS state.
+#[tracing::instrument(skip(conn))]
+pub async fn linked_to_task(
+    conn: &mut SqliteConnection,
+    task_id: &str,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, tts_status FROM items WHERE task_id = ? ORDER BY id")
+        .bind(task_id)
+        .fetch_all(conn)
+        .await
+}

@@ -5,6 +5,7 @@
 pub mod attempts;
 pub mod items;
 pub mod tags;
+pub mod tts_tasks;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -29,7 +29,7 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
             "unhealthy".to_string()
         }
     };
-    let (tts_service, task_manager) = state.tts.health();
+    let (tts_service, task_manager) = state.tts.health().await;
     let healthy = database == "healthy"
         && audio_directory == "healthy"
         && !tts_service.starts_with("error")

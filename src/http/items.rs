@@ -87,14 +87,19 @@ fn fields_has_value(fields: &Fields<'_, '_>, name: &str) -> bool {
 
 /// The creation-time tag rules (not applied by PATCH, contract §9.8).
 fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) -> bool {
+    // Checked tag by tag, in order, like the original's validator.
     let reason = if tags.len() > 20 {
         Some("Maximum 20 tags allowed")
-    } else if tags.iter().any(|t| t.trim().is_empty()) {
-        Some("Tags cannot be empty")
-    } else if tags.iter().any(|t| t.chars().count() > 50) {
-        Some("Tag length cannot exceed 50 characters")
     } else {
-        None
+        tags.iter().find_map(|t| {
+            if t.trim().is_empty() {
+                Some("Tags cannot be empty")
+            } else if t.chars().count() > 50 {
+                Some("Tag length cannot exceed 50 characters")
+            } else {
+                None
+            }
+        })
     };
     match reason {
         Some(reason) => {

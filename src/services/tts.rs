@@ -1,17 +1,23 @@
-//! The one entry point through which items get their audio. Handlers and
-//! the item service call [`TtsService::submit_items`]; what happens behind it
-//! (refusal, or the task pipeline of an engine) is decided here only.
+//! The one entry point through which items and legacy clients get audio.
+//! Submissions are checked (contract §7.4 order), deduplicated by the MD5 of
+//! the text, written as a `queued` task in the same transaction as the item
+//! link, and only then put on the bounded queue the workers read.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
+use md5::{Digest, Md5};
+use tokio::sync::{mpsc, Semaphore};
 use tokio_util::task::TaskTracker;
 
 use crate::db::items as items_db;
+use crate::db::tts_tasks::{self, NewTask, TaskRow};
 use crate::db::Db;
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
+use crate::tts::provider::TtsProvider;
+use crate::tts::storage::{copy_atomic, file_exists};
 
 /// What an item needs to be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +36,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    fn reason(self) -> &'static str {
+    pub fn reason(self) -> &'static str {
         match self {
             Refusal::BlankText => "text is blank",
             Refusal::NoEngine => "TTS service not initialized",
@@ -39,21 +45,44 @@ impl Refusal {
     }
 }
 
-/// Decide whether an item can be submitted at all.
+/// Decide whether a text can be submitted at all.
 pub fn check_submission(
-    item: &ItemToSpeak,
+    text: &str,
+    language: &str,
     engine_ready: bool,
     supported_languages: &[String],
 ) -> Option<Refusal> {
-    if item.text.trim().is_empty() {
+    if text.trim().is_empty() {
         Some(Refusal::BlankText)
     } else if !engine_ready {
         Some(Refusal::NoEngine)
-    } else if !supported_languages.contains(&item.locale) {
+    } else if !supported_languages.iter().any(|l| l == language) {
         Some(Refusal::UnsupportedLanguage)
     } else {
         None
     }
+}
+
+/// Lowercase hex MD5 of the UTF-8 text: the dedupe key (§7.1).
+pub fn text_hash(text: &str) -> String {
+    Md5::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Outcome of a legacy submission.
+#[derive(Debug)]
+pub enum Submitted {
+    Task(TaskRow),
+    Refused(Refusal),
+}
+
+/// An engine and the queue its workers read.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    pub provider: Arc<dyn TtsProvider>,
+    pub queue: mpsc::Sender<String>,
 }
 
 /// Cheap-to-clone handle to the TTS submission machinery.
@@ -66,36 +95,69 @@ pub struct TtsService {
 struct Inner {
     db: Db,
     clock: Arc<Clock>,
+    audio_dir: PathBuf,
     supported_languages: Vec<String>,
-    /// Bounds concurrent submissions (`TTS_SUBMISSION_WORKERS`).
+    /// Bounds concurrent item submissions (`TTS_SUBMISSION_WORKERS`).
     permits: Arc<Semaphore>,
     tracker: TaskTracker,
+    engine: Option<EngineHandle>,
+}
+
+/// Who the audio is for.
+enum Target<'a> {
+    Item(i64),
+    Standalone { custom_filename: Option<&'a str> },
 }
 
 impl TtsService {
-    /// A service without an engine: every submission is refused and the item
-    /// marked `failed`, as the original did when its TTS service was missing.
-    pub fn without_engine(
+    /// Without an engine every submission is refused and items end
+    /// `failed`, as the original did when its TTS service was missing.
+    pub fn new(
         db: Db,
         clock: Arc<Clock>,
+        audio_dir: PathBuf,
         supported_languages: Vec<String>,
         workers: usize,
         tracker: TaskTracker,
+        engine: Option<EngineHandle>,
     ) -> Self {
         TtsService {
             inner: Arc::new(Inner {
                 db,
                 clock,
+                audio_dir,
                 supported_languages,
                 permits: Arc::new(Semaphore::new(workers.max(1))),
                 tracker,
+                engine,
             }),
         }
     }
 
+    pub fn supported_languages(&self) -> &[String] {
+        &self.inner.supported_languages
+    }
+
     /// `/health` values: (`tts_service`, `task_manager`).
-    pub fn health(&self) -> (&'static str, &'static str) {
-        ("not_initialized", "not_initialized")
+    pub async fn health(&self) -> (String, String) {
+        let Some(engine) = &self.inner.engine else {
+            return ("not_initialized".into(), "not_initialized".into());
+        };
+        let tts = match engine.provider.health().await {
+            Ok(()) => "healthy".to_string(),
+            Err(e) => format!("error: {e}"),
+        };
+        let manager = if engine.queue.is_closed() {
+            "error: task workers stopped".to_string()
+        } else {
+            "healthy".to_string()
+        };
+        (tts, manager)
+    }
+
+    /// Engine/device label, when an engine is loaded.
+    pub fn device(&self) -> Option<String> {
+        self.inner.engine.as_ref().map(|e| e.provider.device())
     }
 
     /// Queue items for synthesis in the background; never waits.
@@ -107,33 +169,223 @@ impl TtsService {
                     return;
                 };
                 let item_id = item.item_id;
-                if let Err(e) = service.submit(item).await {
+                if let Err(e) = service.submit_item(&item).await {
                     tracing::error!(item_id, error = %e, "TTS submission failed");
+                    if let Err(e) = service.mark_item(item_id, ItemTtsStatus::Failed).await {
+                        tracing::error!(item_id, error = %e, "cannot mark item failed");
+                    }
                 }
             });
         }
     }
 
-    async fn submit(&self, item: ItemToSpeak) -> Result<(), ServiceError> {
-        let refusal = check_submission(&item, false, &self.inner.supported_languages)
-            .unwrap_or(Refusal::NoEngine);
-        tracing::warn!(
-            item_id = item.item_id,
-            reason = refusal.reason(),
-            "TTS submission refused"
-        );
-        self.mark(item.item_id, ItemTtsStatus::Failed).await
+    async fn submit_item(&self, item: &ItemToSpeak) -> Result<(), ServiceError> {
+        if let Some(refusal) = self.refusal(&item.text, &item.locale) {
+            tracing::warn!(
+                item_id = item.item_id,
+                reason = refusal.reason(),
+                "TTS submission refused"
+            );
+            return self.mark_item(item.item_id, ItemTtsStatus::Failed).await;
+        }
+        self.attach(&item.text, &item.locale, Target::Item(item.item_id))
+            .await
+            .map(|_| ())
     }
 
-    async fn mark(&self, item_id: i64, status: ItemTtsStatus) -> Result<(), ServiceError> {
+    /// Legacy `/api/v1/tts/convert`: a standalone task.
+    pub async fn submit_text(
+        &self,
+        text: &str,
+        language: &str,
+        custom_filename: Option<&str>,
+    ) -> Result<Submitted, ServiceError> {
+        if let Some(refusal) = self.refusal(text, language) {
+            return Ok(Submitted::Refused(refusal));
+        }
+        let task = self
+            .attach(text, language, Target::Standalone { custom_filename })
+            .await?;
+        Ok(Submitted::Task(task))
+    }
+
+    fn refusal(&self, text: &str, language: &str) -> Option<Refusal> {
+        check_submission(
+            text,
+            language,
+            self.inner.engine.is_some(),
+            &self.inner.supported_languages,
+        )
+    }
+
+    async fn mark_item(&self, item_id: i64, status: ItemTtsStatus) -> Result<(), ServiceError> {
         let mut conn = self.inner.db.writer.acquire().await?;
         let now = to_db(self.inner.clock.now());
         items_db::set_tts_status_from_pending(&mut conn, item_id, status.as_str(), &now).await?;
         Ok(())
     }
 
-    /// Re-submit items left `pending` by a previous run (e.g. a crash).
-    pub async fn resume_pending(&self) -> Result<usize, ServiceError> {
+    fn item_path(&self, item_id: i64) -> PathBuf {
+        self.inner.audio_dir.join(format!("item_{item_id}.wav"))
+    }
+
+    /// Reuse a task with the same text or create one; link the item and
+    /// check the task's state in the same transaction (no lost completion).
+    async fn attach(
+        &self,
+        text: &str,
+        language: &str,
+        target: Target<'_>,
+    ) -> Result<TaskRow, ServiceError> {
+        let hash = text_hash(text);
+        let mut tx = self.inner.db.writer.begin().await?;
+        if let Some(task) = tts_tasks::find_reusable(&mut tx, &hash).await? {
+            if !task.is_finished() {
+                if let Target::Item(item_id) = target {
+                    items_db::link_task(&mut tx, item_id, &task.task_id).await?;
+                }
+                tx.commit().await?;
+                tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
+                return Ok(task);
+            }
+            if let Some(source) = self.surviving_audio(&mut tx, &task, &target).await? {
+                if let Target::Item(item_id) = target {
+                    copy_atomic(&source, &self.item_path(item_id)).await?;
+                    items_db::link_task(&mut tx, item_id, &task.task_id).await?;
+                    let now = to_db(self.inner.clock.now());
+                    items_db::set_tts_status_from_pending(
+                        &mut tx,
+                        item_id,
+                        ItemTtsStatus::Ready.as_str(),
+                        &now,
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
+                return Ok(task);
+            }
+            tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
+        }
+        let now_ts = self.inner.clock.now();
+        let now = to_db(now_ts);
+        let task_id = self.unique_task_id(&mut tx, now_ts, &hash).await?;
+        let (output, custom) = match &target {
+            Target::Item(item_id) => (self.item_path(*item_id), Some(format!("item_{item_id}"))),
+            Target::Standalone {
+                custom_filename: Some(name),
+            } => (
+                self.inner.audio_dir.join(format!("{name}.wav")),
+                Some((*name).to_string()),
+            ),
+            Target::Standalone {
+                custom_filename: None,
+            } => (
+                self.inner.audio_dir.join(format!("tts_{task_id}.wav")),
+                None,
+            ),
+        };
+        let output_str = output.display().to_string();
+        tts_tasks::insert(
+            &mut tx,
+            &NewTask {
+                task_id: &task_id,
+                text,
+                text_hash: &hash,
+                output_file_path: &output_str,
+                custom_filename: custom.as_deref(),
+                language,
+                now: &now,
+            },
+        )
+        .await?;
+        if let Target::Item(item_id) = target {
+            items_db::link_task(&mut tx, item_id, &task_id).await?;
+        }
+        let task = tts_tasks::get(&mut tx, &task_id)
+            .await?
+            .ok_or_else(|| ServiceError::Other(format!("task {task_id} vanished")))?;
+        tx.commit().await?;
+        self.enqueue(task_id);
+        Ok(task)
+    }
+
+    /// Audio of a finished task that still exists on disk: its own output,
+    /// or (for items) a copy another item of the same text still has (§9.2).
+    async fn surviving_audio(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        task: &TaskRow,
+        target: &Target<'_>,
+    ) -> Result<Option<PathBuf>, ServiceError> {
+        if let Some(path) = task.output_file_path.as_deref().map(Path::new) {
+            if file_exists(path).await {
+                return Ok(Some(path.to_path_buf()));
+            }
+        }
+        if !matches!(target, Target::Item(_)) {
+            return Ok(None);
+        }
+        for (item_id, status) in items_db::linked_to_task(tx, &task.task_id).await? {
+            let path = self.item_path(item_id);
+            if status == ItemTtsStatus::Ready.as_str() && file_exists(&path).await {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `YYYYmmdd_HHMMSS_<md5[..8]>` as the original, with a counter suffix
+    /// when that id is taken (§9.11).
+    async fn unique_task_id(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        now: chrono::NaiveDateTime,
+        hash: &str,
+    ) -> Result<String, ServiceError> {
+        let base = format!("{}_{}", now.format("%Y%m%d_%H%M%S"), &hash[..8]);
+        let mut candidate = base.clone();
+        let mut n = 1;
+        while tts_tasks::exists(tx, &candidate).await? {
+            n += 1;
+            candidate = format!("{base}_{n}");
+        }
+        Ok(candidate)
+    }
+
+    /// Put a committed task on the queue; waits in the background when full.
+    fn enqueue(&self, task_id: String) {
+        let Some(engine) = &self.inner.engine else {
+            return;
+        };
+        match engine.queue.try_send(task_id) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(task_id)) => {
+                let queue = engine.queue.clone();
+                self.inner.tracker.spawn(async move {
+                    if queue.send(task_id).await.is_err() {
+                        tracing::warn!("TTS queue closed; task stays queued until restart");
+                    }
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::warn!("TTS queue closed; task stays queued until restart");
+            }
+        }
+    }
+
+    /// After a restart: re-enqueue unfinished tasks, then re-submit items
+    /// still `pending` (they join their task or get a new one).
+    pub async fn resume(&self) -> Result<(usize, usize), ServiceError> {
+        let tasks = if self.inner.engine.is_some() {
+            tts_tasks::unfinished(&self.inner.db.reader).await?
+        } else {
+            Vec::new()
+        };
+        let task_count = tasks.len();
+        for task_id in tasks {
+            self.enqueue(task_id);
+        }
         let ids = items_db::pending_ids(&self.inner.db.reader).await?;
         let mut items = Vec::with_capacity(ids.len());
         for id in ids {
@@ -145,9 +397,21 @@ impl TtsService {
                 });
             }
         }
-        let n = items.len();
+        let item_count = items.len();
         self.submit_items(items);
-        Ok(n)
+        Ok((task_count, item_count))
+    }
+
+    pub async fn get_task(&self, task_id: &str) -> Result<Option<TaskRow>, ServiceError> {
+        Ok(tts_tasks::find(&self.inner.db.reader, task_id).await?)
+    }
+
+    pub async fn list_tasks(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TaskRow>, ServiceError> {
+        Ok(tts_tasks::list(&self.inner.db.reader, status, limit).await?)
     }
 }
 
@@ -155,29 +419,28 @@ impl TtsService {
 mod tests {
     use super::*;
 
-    fn item(locale: &str, text: &str) -> ItemToSpeak {
-        ItemToSpeak {
-            item_id: 1,
-            locale: locale.into(),
-            text: text.into(),
-        }
-    }
-
     #[test]
     fn refusals_follow_the_contract_order() {
         let fi = vec!["fi".to_string()];
         assert_eq!(
-            check_submission(&item("en", "  "), false, &fi),
+            check_submission("  ", "en", false, &fi),
             Some(Refusal::BlankText)
         );
         assert_eq!(
-            check_submission(&item("en", "hei"), false, &fi),
+            check_submission("hei", "en", false, &fi),
             Some(Refusal::NoEngine)
         );
         assert_eq!(
-            check_submission(&item("fi-FI", "hei"), true, &fi),
+            check_submission("hei", "fi-FI", true, &fi),
             Some(Refusal::UnsupportedLanguage)
         );
-        assert_eq!(check_submission(&item("fi", "hei"), true, &fi), None);
+        assert_eq!(check_submission("hei", "fi", true, &fi), None);
+    }
+
+    #[test]
+    fn text_hash_is_lowercase_md5() {
+        assert_eq!(text_hash(""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(text_hash("Hyvää"), text_hash("Hyvää"));
+        assert_ne!(text_hash("a"), text_hash("b"));
     }
 }

@@ -1,0 +1,18 @@
+//! Lifecycle events sent by workers to the single monitor task.
+
+/// One step of a task's life (contract §7.3).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskEvent {
+    /// The engine started.
+    Processing { task_id: String, device: String },
+    /// Audio was written to the task's output file.
+    Completed {
+        task_id: String,
+        file_size: i64,
+        sampling_rate: i64,
+        duration: f64,
+        device: String,
+    },
+    /// Synthesis or writing failed.
+    Failed { task_id: String, error: String },
+}

@@ -1,0 +1,105 @@
+//! The single writer of task lifecycle changes: it applies each
+//! [`TaskEvent`] to the task row and to the linked items' `tts_status` in
+//! one transaction, so workers never race on the same rows.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::db::tts_tasks::{self, Completion};
+use crate::db::{items, Db};
+use crate::domain::status::ItemTtsStatus;
+use crate::domain::timestamp::{to_db, Clock};
+use crate::tts::events::TaskEvent;
+use crate::tts::storage::copy_atomic;
+
+/// Applies events until every sender is gone.
+#[derive(Debug)]
+pub struct Monitor {
+    pub db: Db,
+    pub clock: Arc<Clock>,
+    pub audio_dir: PathBuf,
+}
+
+impl Monitor {
+    pub async fn run(self, mut events: mpsc::Receiver<TaskEvent>) {
+        while let Some(event) = events.recv().await {
+            if let Err(e) = self.apply(&event).await {
+                tracing::error!(error = %e, ?event, "could not apply task event");
+            }
+        }
+        tracing::debug!("task monitor stopped");
+    }
+
+    /// Apply one event (public so tests can drive the monitor step by step).
+    pub async fn apply(&self, event: &TaskEvent) -> Result<(), sqlx::Error> {
+        let now = to_db(self.clock.now());
+        let mut tx = self.db.writer.begin().await?;
+        match event {
+            TaskEvent::Processing { task_id, device } => {
+                tts_tasks::mark_processing(&mut tx, task_id, device, &now).await?;
+            }
+            TaskEvent::Completed {
+                task_id,
+                file_size,
+                sampling_rate,
+                duration,
+                device,
+            } => {
+                let metadata = json!({ "duration": duration }).to_string();
+                let done = Completion {
+                    file_size: *file_size,
+                    sampling_rate: *sampling_rate,
+                    device,
+                    metadata: &metadata,
+                    now: &now,
+                };
+                tts_tasks::mark_done(&mut tx, task_id, &done).await?;
+                let output = tts_tasks::get(&mut tx, task_id)
+                    .await?
+                    .and_then(|t| t.output_file_path)
+                    .map(PathBuf::from);
+                for (item_id, status) in items::linked_to_task(&mut tx, task_id).await? {
+                    if status != ItemTtsStatus::Pending.as_str() {
+                        continue;
+                    }
+                    let outcome = self.place_item_audio(output.as_deref(), item_id).await;
+                    items::set_tts_status_from_pending(&mut tx, item_id, outcome.as_str(), &now)
+                        .await?;
+                }
+            }
+            TaskEvent::Failed { task_id, error } => {
+                tts_tasks::mark_failed(&mut tx, task_id, error, &now).await?;
+                for (item_id, status) in items::linked_to_task(&mut tx, task_id).await? {
+                    if status == ItemTtsStatus::Pending.as_str() {
+                        items::set_tts_status_from_pending(
+                            &mut tx,
+                            item_id,
+                            ItemTtsStatus::Failed.as_str(),
+                            &now,
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await
+    }
+
+    /// Copy the task's audio to `item_{id}.wav` (unless it was written there).
+    async fn place_item_audio(&self, output: Option<&Path>, item_id: i64) -> ItemTtsStatus {
+        let target = self.audio_dir.join(format!("item_{item_id}.wav"));
+        let Some(source) = output else {
+            return ItemTtsStatus::Failed;
+        };
+        match copy_atomic(source, &target).await {
+            Ok(()) => ItemTtsStatus::Ready,
+            Err(e) => {
+                tracing::error!(item_id, error = %e, "could not copy task audio to item");
+                ItemTtsStatus::Failed
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Audio files on disk: written atomically (temporary file + rename), so a
+//! reader never sees half a WAV and a crash never leaves one in place.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn temp_path(target: &Path) -> PathBuf {
+    let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
+}
+
+/// Write `bytes` to `target` atomically.
+pub async fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = target.parent() {
+        tokio::fs::create_dir_all(parent).await?;
+    }
+    let tmp = temp_path(target);
+    if let Err(e) = tokio::fs::write(&tmp, bytes).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    match tokio::fs::rename(&tmp, target).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+/// Copy `source` to `target` atomically (a no-op when they are the same path).
+pub async fn copy_atomic(source: &Path, target: &Path) -> std::io::Result<()> {
+    if source == target {
+        return Ok(());
+    }
+    let tmp = temp_path(target);
+    if let Err(e) = tokio::fs::copy(source, &tmp).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    match tokio::fs::rename(&tmp, target).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            Err(e)
+        }
+    }
+}
+
+/// Whether a regular file exists at `path`.
+pub async fn file_exists(path: &Path) -> bool {
+    tokio::fs::metadata(path)
+        .await
+        .map(|m| m.is_file())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn writes_and_copies_without_leaving_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.wav");
+        let b = dir.path().join("b.wav");
+        write_atomic(&a, b"RIFF").await.unwrap();
+        copy_atomic(&a, &b).await.unwrap();
+        copy_atomic(&a, &a).await.unwrap();
+        assert_eq!(std::fs::read(&b).unwrap(), b"RIFF");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(file_exists(&a).await);
+        assert!(!file_exists(&dir.path().join("missing.wav")).await);
+    }
+}
