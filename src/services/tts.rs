@@ -74,7 +74,7 @@ pub fn text_hash(text: &str) -> String {
 /// Outcome of a legacy submission.
 #[derive(Debug)]
 pub enum Submitted {
-    Task(TaskRow),
+    Task(Box<TaskRow>),
     Refused(Refusal),
 }
 
@@ -206,7 +206,7 @@ impl TtsService {
         let task = self
             .attach(text, language, Target::Standalone { custom_filename })
             .await?;
-        Ok(Submitted::Task(task))
+        Ok(Submitted::Task(Box::new(task)))
     }
 
     fn refusal(&self, text: &str, language: &str) -> Option<Refusal> {
