@@ -70,6 +70,11 @@ fn is_json_content_type(value: &str) -> bool {
 /// Python's `json` reports a character offset; serde_json a line/column.
 fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> FieldError {
     let text = String::from_utf8_lossy(bytes);
+    if err.classify() == serde_json::error::Category::Eof {
+        // Python reports the end of the input for a truncated document.
+        let offset = text.chars().count();
+        return json_invalid_at(offset, err);
+    }
     let mut offset = 0usize;
     for (i, line) in text.split('\n').enumerate() {
         if i + 1 == err.line() {
@@ -81,6 +86,10 @@ fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> FieldError {
         }
         offset += line.chars().count() + 1;
     }
+    json_invalid_at(offset, err)
+}
+
+fn json_invalid_at(offset: usize, err: &serde_json::Error) -> FieldError {
     FieldError::new(
         "json_invalid",
         vec![json!("body"), json!(offset)],

@@ -6,6 +6,7 @@ pub mod cors;
 pub mod extract;
 pub mod health;
 pub mod items;
+pub mod legacy_tts;
 pub mod stats;
 pub mod tags;
 
@@ -38,6 +39,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(attempts::router())
         .merge(stats::router())
         .merge(tags::router())
+        .merge(legacy_tts::router())
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(method_not_allowed_body))

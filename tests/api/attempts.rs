@@ -1,7 +1,10 @@
 //! Tests of the contract; see ../../../shared/api-contract.md.
 //! `POST /v1/attempts` (§3.3, scoring §5), `GET /v1/attempts[/{id}]` (§1.3, §1.4).
 
+// Helper fns here are not `#[test]`s, so `allow-unwrap-in-tests` does not cover them.
+
 use chrono::NaiveDateTime;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, validation_locs, TestApp};
@@ -258,8 +261,8 @@ async fn body_validation_reports_each_field() {
         locs.sort_by_key(|l| l.to_string());
         assert_eq!(locs, expected, "{body}");
     }
-    // 10 000 characters is still allowed.
-    app.create_attempt(item_id, &"a".repeat(10_000)).await;
+    // 10 000 characters (not bytes) is still allowed.
+    app.create_attempt(item_id, &"ä".repeat(10_000)).await;
 }
 
 #[tokio::test]
@@ -389,6 +392,12 @@ async fn list_accepts_the_timestamp_forms_the_api_emits() {
         let body = list(&app, &format!("?since={value}&until=2099-12-31")).await;
         assert_eq!(body["total"], 3, "since={value}");
     }
+    // A mix of aware and naive bounds must never be a 500 (§1.3).
+    let url = format!(
+        "/v1/attempts?since={}&until=2099-12-31",
+        q("2020-01-01T00:00:00+02:00")
+    );
+    assert_ne!(app.get(&url).await.status(), 500, "{url}");
 }
 
 #[tokio::test]
@@ -427,6 +436,8 @@ async fn list_rejects_bad_query_values() {
         ("?per_page=0", "per_page"),
         ("?per_page=101", "per_page"),
         ("?page=abc", "page"),
+        ("?page=1e2", "page"),
+        ("?per_page=0x10", "per_page"),
         ("?item_id=abc", "item_id"),
         ("?since=garbage", "since"),
         ("?since=2025-1-1", "since"),
@@ -467,6 +478,49 @@ async fn get_one_unknown_is_404_and_non_int_is_422() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body, json!({"detail": "Attempt not found"}));
 
-    let resp = app.get("/v1/attempts/abc").await;
-    assert_eq!(validation_locs(resp).await, [json!(["path", "attempt_id"])]);
+    for bad in ["abc", "1e2", "1.5"] {
+        let resp = app.get(&format!("/v1/attempts/{bad}")).await;
+        assert_eq!(
+            validation_locs(resp).await,
+            [json!(["path", "attempt_id"])],
+            "{bad}"
+        );
+    }
+    // Beyond 64 bits: 404 or 422, never 500 (§9 #15).
+    let resp = app.get("/v1/attempts/99999999999999999999999").await;
+    assert!(
+        [404, 422].contains(&resp.status().as_u16()),
+        "{}",
+        resp.status()
+    );
+}
+
+#[tokio::test]
+async fn several_bad_query_values_are_reported_together() {
+    let app = spawn_app().await;
+    let resp = app.get("/v1/attempts?page=0&per_page=0&since=x").await;
+    let mut locs = validation_locs(resp).await;
+    locs.sort_by_key(|l| l.to_string());
+    assert_eq!(
+        locs,
+        [
+            json!(["query", "page"]),
+            json!(["query", "per_page"]),
+            json!(["query", "since"])
+        ]
+    );
+}
+
+#[tokio::test]
+async fn body_without_content_type_is_json_and_unknown_fields_are_ignored() {
+    let app = spawn_app().await;
+    let item_id = item(&app, "kissa").await;
+    let body = json!({"item_id": item_id, "text": "kissa", "id": 777, "percentage": 5});
+    let resp = app
+        .raw(Method::POST, "/v1/attempts", None, &body.to_string())
+        .await;
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.unwrap();
+    assert_ne!(created["id"], 777);
+    assert_eq!(created["percentage"], 100);
 }

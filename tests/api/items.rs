@@ -1,6 +1,8 @@
 //! Tests of the contract; see ../../../shared/api-contract.md.
 //! `/v1/items*`: §2.1, §3.2, §4, §6 and the item rows of §9 / §11.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns unwrap too
+
 use chrono::{Local, NaiveDateTime};
 use reqwest::Response;
 use serde_json::{json, Value};

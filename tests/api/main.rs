@@ -1,4 +1,5 @@
 //! Black-box tests of the HTTP API through the real server (one binary).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
 

@@ -1,7 +1,9 @@
 //! Tests of the contract; see ../../../shared/api-contract.md.
 //! `/v1/stats/*` (§3.4, rounding §6.6, windows §1.3, pagination §1.4, §9 #4).
 
-use chrono::Local;
+// Helper fns here are not `#[test]`s, so `allow-unwrap-in-tests` does not cover them.
+
+use chrono::{Days, Local, NaiveDateTime};
 use serde_json::{json, Value};
 
 use crate::attempts::{id, item, keys, parse_timestamp, q, ts};
@@ -87,6 +89,48 @@ async fn assert_window_error(app: &TestApp, path: &str) {
     assert_eq!(body, json!({"detail": WINDOW_ERROR}), "{path}");
 }
 
+/// Grey-box: move an attempt to another time by rewriting its row, since the
+/// API cannot create past attempts. Storage format per §10: local-time text
+/// `YYYY-MM-DD HH:MM:SS.ffffff` in table `attempts`.
+async fn backdate(app: &TestApp, attempt: &Value, at: NaiveDateTime) {
+    let path = app.dir.path().join("db/dictation.db");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let done = sqlx::query("UPDATE attempts SET created_at = ? WHERE id = ?")
+        .bind(at.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
+        .bind(id(attempt))
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(done.rows_affected(), 1);
+    pool.close().await;
+}
+
+/// `today ± n` days at `HH:MM:SS[.f]`.
+fn day_at(offset: i64, time: &str) -> NaiveDateTime {
+    let today = Local::now().date_naive();
+    let day = if offset < 0 {
+        today - Days::new(offset.unsigned_abs())
+    } else {
+        today + Days::new(offset as u64)
+    };
+    NaiveDateTime::parse_from_str(&format!("{day} {time}"), "%Y-%m-%d %H:%M:%S%.f").unwrap()
+}
+
+fn date(offset: i64) -> String {
+    day_at(offset, "00:00:00").date().to_string()
+}
+
+fn progress_dates(body: &Value) -> Vec<String> {
+    body["progress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn log_item_ids(body: &Value) -> Vec<i64> {
     body["practice_log"]
         .as_array()
@@ -149,7 +193,7 @@ async fn summary_window_is_inclusive() {
     let app = spawn_app().await;
     let a = item(&app, REF).await;
     let b = item(&app, REF).await;
-    let rows = vec![
+    let rows = [
         app.create_attempt(a, P33).await,
         app.create_attempt(b, P66).await,
         app.create_attempt(a, P100).await,
@@ -512,4 +556,109 @@ async fn progress_days_must_be_1_to_365() {
     }
     let resp = app.get("/v1/stats/progress?item_id=abc").await;
     assert_eq!(validation_locs(resp).await, [json!(["query", "item_id"])]);
+}
+
+#[tokio::test]
+async fn progress_spans_days_ascending_from_today_minus_days_minus_one() {
+    let app = spawn_app().await;
+    let a = item(&app, REF).await;
+    let rows = attempts(&app, a, &[P100, P66, P33, P66, P100, P33, P100]).await;
+    // Just outside / just inside the default 30-day window.
+    backdate(&app, &rows[0], day_at(-30, "23:59:59.999999")).await;
+    backdate(&app, &rows[1], day_at(-29, "00:00:00")).await;
+    // Two attempts on the same day share a bucket; the day between is omitted.
+    backdate(&app, &rows[2], day_at(-2, "08:00:00")).await;
+    backdate(&app, &rows[3], day_at(-2, "20:30:00.5")).await;
+    // rows[4] stays today; rows[5] and rows[6] lie in the future (no upper bound).
+    backdate(&app, &rows[5], day_at(1, "10:00:00")).await;
+    backdate(&app, &rows[6], day_at(3, "10:00:00")).await;
+
+    let body = get_ok(&app, "/v1/stats/progress").await;
+    assert_eq!(
+        progress_dates(&body),
+        [date(-29), date(-2), date(0), date(1), date(3)]
+    );
+    let p = &body["progress"];
+    assert_int(&p[0]["attempts"], 1);
+    assert_float(&p[0]["avg_percentage"], 66.0);
+    assert_int(&p[1]["attempts"], 2);
+    // (33 + 66) / 2 = 49.5; wer (2/3 + 1/3) / 2 = 0.5
+    assert_float(&p[1]["avg_percentage"], 49.5);
+    assert_float(&p[1]["avg_wer"], 0.5);
+    assert_int(&p[2]["attempts"], 1);
+    assert_float(&p[2]["avg_percentage"], 100.0);
+
+    let body = get_ok(&app, "/v1/stats/progress?days=31").await;
+    assert_eq!(progress_dates(&body)[0], date(-30));
+    assert_eq!(progress_dates(&body).len(), 6);
+    let body = get_ok(&app, "/v1/stats/progress?days=3").await;
+    assert_eq!(progress_dates(&body), [date(-2), date(0), date(1), date(3)]);
+    let body = get_ok(&app, "/v1/stats/progress?days=1").await;
+    assert_eq!(progress_dates(&body), [date(0), date(1), date(3)]);
+}
+
+#[tokio::test]
+async fn date_only_windows_span_whole_days() {
+    let app = spawn_app().await;
+    let a = item(&app, REF).await;
+    let b = item(&app, REF).await;
+    let old = app.create_attempt(a, P33).await;
+    let yesterday = app.create_attempt(b, P66).await;
+    app.create_attempt(a, P100).await;
+    backdate(&app, &old, day_at(-5, "12:00:00")).await;
+    backdate(&app, &yesterday, day_at(-1, "23:59:59")).await;
+
+    let since = date(-1);
+    let body = get_ok(&app, &format!("/v1/stats/summary?since={since}")).await;
+    assert_int(&body["total_attempts"], 2);
+    assert_int(&body["worst_score"], 66);
+    let body = get_ok(
+        &app,
+        &format!("/v1/stats/summary?since={}&until={}", date(-5), date(0)),
+    )
+    .await;
+    assert_int(&body["total_attempts"], 2);
+    assert_int(&body["best_score"], 66);
+
+    // Practice log: a's latest attempt is today, b's yesterday.
+    let body = get_ok(&app, "/v1/stats/practice-log").await;
+    assert_eq!(log_item_ids(&body), [a, b]);
+    let entry = &body["practice_log"][0];
+    assert_int(&entry["attempt_count"], 2);
+    assert_eq!(entry["first_attempt_at"], format!("{}T12:00:00", date(-5)));
+    // Before today only b's and a's old attempt count; b is newer.
+    let body = get_ok(&app, &format!("/v1/stats/practice-log?until={}", date(0))).await;
+    assert_eq!(log_item_ids(&body), [b, a]);
+    assert_eq!(
+        body["practice_log"][0]["last_practiced_at"],
+        format!("{}T23:59:59", date(-1))
+    );
+
+    // Attempts list honours the same bounds (inclusive).
+    let body = get_ok(&app, &format!("/v1/attempts?until={}T23:59:59", date(-1))).await;
+    assert_eq!(body["total"], 2);
+}
+
+#[tokio::test]
+async fn query_validation_precedes_the_window_check() {
+    let app = spawn_app().await;
+    let resp = app
+        .get("/v1/stats/practice-log?since=2025-02-01&until=2025-01-01&page=0")
+        .await;
+    assert_eq!(validation_locs(resp).await, [json!(["query", "page"])]);
+    let resp = app
+        .get("/v1/stats/summary?since=2025-02-01&until=2025-01-1")
+        .await;
+    assert_eq!(validation_locs(resp).await, [json!(["query", "until"])]);
+}
+
+#[tokio::test]
+async fn item_stats_huge_id_is_not_500() {
+    let app = spawn_app().await;
+    let resp = app.get("/v1/stats/items/99999999999999999999999").await;
+    assert!(
+        [404, 422].contains(&resp.status().as_u16()),
+        "{}",
+        resp.status()
+    );
 }

@@ -1,6 +1,8 @@
 //! Tests of the contract; see ../../../shared/api-contract.md.
 //! Preset tags: `POST/GET /v1/tags`, `DELETE /v1/tags/{id}` (§2.3, §3.5).
 
+// Helper fns here are not `#[test]`s, so `allow-unwrap-in-tests` does not cover them.
+
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -61,6 +63,9 @@ async fn create_trims_and_stores_the_name() {
 #[tokio::test]
 async fn name_length_is_checked_on_the_raw_value() {
     let app = spawn_app().await;
+    // Characters, not bytes.
+    let umlauts = "ä".repeat(50);
+    assert_eq!(create_tag(&app, &umlauts).await["name"], umlauts);
     let fifty = "x".repeat(50);
     assert_eq!(create_tag(&app, &fifty).await["name"], fifty);
     // 48 characters + 2 spaces = 50 raw: accepted, stored trimmed.
@@ -79,7 +84,7 @@ async fn name_length_is_checked_on_the_raw_value() {
             "{name:?}"
         );
     }
-    assert_eq!(list(&app, "").await["total"], 2);
+    assert_eq!(list(&app, "").await["total"], 3);
 }
 
 #[tokio::test]
@@ -146,6 +151,19 @@ async fn missing_null_or_non_string_name_is_422() {
             "{body}"
         );
     }
+    // Malformed JSON: loc ["body", <offset>].
+    let resp = app
+        .raw(
+            Method::POST,
+            "/v1/tags",
+            Some("application/json"),
+            "{\"name\":",
+        )
+        .await;
+    let locs = validation_locs(resp).await;
+    assert_eq!(locs.len(), 1);
+    assert_eq!(locs[0][0], "body");
+    assert!(locs[0][1].is_u64(), "{locs:?}");
     // No body at all.
     let resp = app.raw(Method::POST, "/v1/tags", None, "").await;
     assert_eq!(validation_locs(resp).await, [json!(["body"])]);
@@ -252,8 +270,21 @@ async fn delete_is_204_then_404() {
 #[tokio::test]
 async fn delete_with_non_int_id_is_422() {
     let app = spawn_app().await;
-    let resp = app.delete("/v1/tags/abc").await;
-    assert_eq!(validation_locs(resp).await, [json!(["path", "tag_id"])]);
+    for bad in ["abc", "0x10"] {
+        let resp = app.delete(&format!("/v1/tags/{bad}")).await;
+        assert_eq!(
+            validation_locs(resp).await,
+            [json!(["path", "tag_id"])],
+            "{bad}"
+        );
+    }
+    // Beyond 64 bits: 404 or 422, never 500 (§9 #15).
+    let resp = app.delete("/v1/tags/99999999999999999999999").await;
+    assert!(
+        [404, 422].contains(&resp.status().as_u16()),
+        "{}",
+        resp.status()
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,325 @@
+//! The legacy task API under `/api/v1/tts` (contract §7.5), kept for
+//! clients of the original's local-engine era.
+
+use std::path::Path as FsPath;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::db::tts_tasks::TaskRow;
+use crate::domain::timestamp::db_to_api;
+use crate::error::{during, ApiError};
+use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
+use crate::services::tts::Submitted;
+use crate::state::AppState;
+use crate::tts::storage::file_exists;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tts", get(list))
+        .route("/api/v1/tts/convert", post(convert))
+        .route("/api/v1/tts/convert-multiple", post(convert_multiple))
+        .route("/api/v1/tts/supported-languages", get(supported_languages))
+        .route("/api/v1/tts/{conversion_id}", get(get_one))
+        .route("/api/v1/tts/{conversion_id}/download", get(download))
+}
+
+const STATUSES: [&str; 5] = ["queued", "processing", "completed", "failed", "done"];
+
+/// `TTSTaskResponse` (contract §2.4).
+#[derive(Debug, Serialize)]
+struct TaskResponse {
+    conversion_id: String,
+    text: String,
+    status: String,
+    output_file_path: Option<String>,
+    custom_filename: Option<String>,
+    submitted_at: Option<String>,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+    failed_at: Option<String>,
+    file_size: Option<i64>,
+    sampling_rate: Option<i64>,
+    duration: Option<f64>,
+    device: Option<String>,
+    error_message: Option<String>,
+}
+
+/// Duration only for finished tasks whose file exists: the engine's value,
+/// else the 16-bit size estimate the original used.
+async fn duration(task: &TaskRow) -> Option<f64> {
+    if !task.is_finished() {
+        return None;
+    }
+    let path = task.output_file_path.as_deref()?;
+    if !file_exists(FsPath::new(path)).await {
+        return None;
+    }
+    let reported = task
+        .metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+        .and_then(|m| m.get("duration").and_then(Value::as_f64));
+    reported.or_else(|| match (task.file_size, task.sampling_rate) {
+        (Some(size), Some(rate)) if rate > 0 => Some(size as f64 / (rate as f64 * 2.0)),
+        _ => None,
+    })
+}
+
+async fn task_response(task: TaskRow) -> TaskResponse {
+    let duration = duration(&task).await;
+    let ts = |v: Option<String>| v.as_deref().map(db_to_api);
+    TaskResponse {
+        duration,
+        conversion_id: task.task_id,
+        text: task.original_text,
+        status: task.status,
+        output_file_path: task.output_file_path,
+        custom_filename: task.custom_filename,
+        submitted_at: ts(task.submitted_at),
+        started_at: ts(task.started_at),
+        completed_at: ts(task.completed_at),
+        failed_at: ts(task.failed_at),
+        file_size: task.file_size,
+        sampling_rate: task.sampling_rate,
+        device: task.device,
+        error_message: task.error_message,
+    }
+}
+
+/// A file name without path parts (§9.9); the extension is dropped.
+fn custom_filename(fields: &mut Fields<'_, '_>) -> Option<String> {
+    let name = fields.string("custom_filename", false, 0, 255)?;
+    let trimmed = name.trim();
+    if trimmed.contains('/')
+        || trimmed.contains('\\')
+        || trimmed.contains("..")
+        || trimmed.contains('\0')
+    {
+        fields.value_error(
+            "custom_filename",
+            "custom_filename must be a plain file name without '/', '\\\\' or '..'",
+        );
+        return None;
+    }
+    let stem = trimmed.strip_suffix(".wav").unwrap_or(trimmed);
+    (!stem.is_empty()).then(|| stem.to_string())
+}
+
+fn language(fields: &mut Fields<'_, '_>) -> String {
+    fields
+        .string("language", false, 2, 10)
+        .unwrap_or_else(|| "fi".to_string())
+}
+
+async fn convert(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut errors = Vec::new();
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+        let text = f.string("text", true, 1, 10_000);
+        let custom = custom_filename(&mut f);
+        let language = language(&mut f);
+        (text, custom, language)
+    });
+    let (text, custom, language) = match parsed {
+        Some((Some(text), custom, language)) if errors.is_empty() => (text, custom, language),
+        _ => return Err(ApiError::validation(errors)),
+    };
+    let submitted = state
+        .tts
+        .submit_text(&text, &language, custom.as_deref())
+        .await
+        .map_err(during("process TTS request"))?;
+    let task = match submitted {
+        Submitted::Task(task) => task,
+        Submitted::Refused(refusal) => {
+            tracing::warn!(reason = refusal.reason(), "legacy TTS request refused");
+            return Err(ApiError::Unavailable("Failed to submit TTS task".into()));
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "conversion_id": task.task_id,
+            "text": text,
+            "status": task.status,
+            "submitted_at": task.submitted_at.as_deref().map(db_to_api),
+        })),
+    ))
+}
+
+async fn convert_multiple(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut errors = Vec::new();
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+        let texts = f.list("texts", 1, 100).cloned();
+        let language = language(&mut f);
+        let texts = texts.and_then(|values| texts_of(&mut f, &values));
+        (texts, language)
+    });
+    let (texts, language) = match parsed {
+        Some((Some(texts), language)) if errors.is_empty() => (texts, language),
+        _ => return Err(ApiError::validation(errors)),
+    };
+    let mut ids = Vec::new();
+    let mut first_submitted = None;
+    for text in &texts {
+        let submitted = state
+            .tts
+            .submit_text(text, &language, None)
+            .await
+            .map_err(during("process multiple TTS requests"))?;
+        if let Submitted::Task(task) = submitted {
+            if first_submitted.is_none() {
+                first_submitted = task.submitted_at.as_deref().map(db_to_api);
+            }
+            ids.push(task.task_id);
+        }
+    }
+    if ids.is_empty() {
+        return Err(ApiError::Unavailable("Failed to submit TTS tasks".into()));
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "conversion_ids": ids,
+            "texts": texts,
+            "status": "queued",
+            "submitted_at": first_submitted,
+        })),
+    ))
+}
+
+/// Strings only, none blank (`Text item at index <i> cannot be empty`).
+fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<String>> {
+    let mut texts = Vec::with_capacity(values.len());
+    for value in values {
+        match value.as_str() {
+            Some(s) => texts.push(s.to_string()),
+            None => {
+                fields.value_error("texts", "Input should be a valid list of strings");
+                return None;
+            }
+        }
+    }
+    if let Some(i) = texts.iter().position(|t| t.trim().is_empty()) {
+        fields.value_error("texts", &format!("Text item at index {i} cannot be empty"));
+        return None;
+    }
+    Some(texts)
+}
+
+async fn supported_languages(State(state): State<AppState>) -> Json<Vec<String>> {
+    Json(state.tts.supported_languages().to_vec())
+}
+
+fn task_not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("Task with ID '{id}' not found"))
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<TaskResponse>, ApiError> {
+    let task = state
+        .tts
+        .get_task(&id)
+        .await
+        .map_err(during("retrieve task status"))?
+        .ok_or_else(|| task_not_found(&id))?;
+    Ok(Json(task_response(task).await))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    query: RawQuery,
+) -> Result<Json<Vec<TaskResponse>>, ApiError> {
+    let mut q = QueryFields::new(&query);
+    let status = q.string("status").map(str::to_string);
+    let limit = q.int("limit", i64::MIN, i64::MAX);
+    q.finish()?;
+    if let Some(status) = &status {
+        if !STATUSES.contains(&status.as_str()) {
+            return Err(ApiError::UnprocessableDetail(
+                "Invalid status. Must be one of: queued, processing, completed, failed, done"
+                    .into(),
+            ));
+        }
+    }
+    let limit = limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::UnprocessableDetail(
+            "Limit must be between 1 and 1000".into(),
+        ));
+    }
+    let tasks = state
+        .tts
+        .list_tasks(status.as_deref(), limit)
+        .await
+        .map_err(during("list tasks"))?;
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        out.push(task_response(task).await);
+    }
+    Ok(Json(out))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let task = state
+        .tts
+        .get_task(&id)
+        .await
+        .map_err(during("download audio file"))?
+        .ok_or_else(|| task_not_found(&id))?;
+    if !task.is_finished() {
+        return Err(ApiError::BadRequest(format!(
+            "Task is not completed. Current status: {}",
+            task.status
+        )));
+    }
+    let not_found = || ApiError::NotFound("Audio file not found".into());
+    let path = task.output_file_path.clone().ok_or_else(not_found)?;
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+        Err(e) => {
+            return Err(ApiError::Internal {
+                action: "download audio file",
+                cause: e.to_string(),
+            })
+        }
+    };
+    let base = task
+        .custom_filename
+        .clone()
+        .unwrap_or_else(|| format!("tts_{}", task.task_id));
+    let name = if base.ends_with(".wav") {
+        base
+    } else {
+        format!("{base}.wav")
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "audio/wav".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename={name}"),
+            ),
+            (header::ACCEPT_RANGES, "bytes".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
