@@ -51,6 +51,9 @@ pub enum ApiError {
     /// 422 `{"detail": msg}` (legacy endpoints use this shape for range errors).
     #[error("{0}")]
     UnprocessableDetail(String),
+    /// 413 `{"detail": msg}`.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 503 `{"detail": msg}`.
     #[error("{0}")]
     Unavailable(String),
@@ -88,6 +91,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(msg) => detail(StatusCode::CONFLICT, msg),
             ApiError::UnprocessableDetail(msg) => detail(StatusCode::UNPROCESSABLE_ENTITY, msg),
             ApiError::Unavailable(msg) => detail(StatusCode::SERVICE_UNAVAILABLE, msg),
+            ApiError::PayloadTooLarge(msg) => detail(StatusCode::PAYLOAD_TOO_LARGE, msg),
             ApiError::Validation(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({ "detail": errors })),

@@ -14,6 +14,10 @@ use crate::error::{ApiError, FieldError};
 
 // ---------------------------------------------------------------- JSON body
 
+/// Largest accepted request body: a full bulk request (100 items of 10,000
+/// characters, up to 4 bytes each) plus JSON overhead.
+pub const BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+
 /// The request body parsed as JSON. A body without `Content-Type` is JSON
 /// too (contract §1.1); another content type, an empty body or malformed
 /// JSON is a 422 at `["body", …]`.
@@ -28,13 +32,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             None => true,
             Some(value) => is_json_content_type(value.to_str().unwrap_or_default()),
         };
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::validation(vec![FieldError::new(
-                "missing",
-                vec![json!("body")],
-                "Field required",
-                Value::Null,
-            )])
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "Request body too large (limit {} MiB)",
+                    BODY_LIMIT_BYTES / (1024 * 1024)
+                ))
+            } else {
+                ApiError::BadRequest("Could not read the request body".to_string())
+            }
         })?;
         if bytes.is_empty() {
             return Err(ApiError::validation(vec![FieldError::new(

@@ -13,7 +13,7 @@ pub mod tags;
 use std::any::Any;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -40,6 +40,8 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(stats::router())
         .merge(tags::router())
         .merge(legacy_tts::router())
+        .route_layer(middleware::from_fn(record_route))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
         .fallback(not_found)
         .with_state(state)
         .layer(middleware::from_fn(method_not_allowed_body))
@@ -62,6 +64,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
+                    route = tracing::field::Empty,
                     path = %request.uri().path(),
                     request_id,
                 )
@@ -69,6 +72,15 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// Put the matched route template (e.g. `/v1/items/{item_id}`) on the
+/// request span, so logs group by endpoint rather than by URL.
+async fn record_route(request: Request<Body>, next: Next) -> Response {
+    if let Some(route) = request.extensions().get::<MatchedPath>() {
+        tracing::Span::current().record("route", route.as_str());
+    }
+    next.run(request).await
 }
 
 async fn not_found() -> Response {

@@ -568,3 +568,32 @@ async fn several_problems_are_reported_together() {
         vec![json!(["body", "difficulty"]), json!(["path", "item_id"])]
     );
 }
+
+#[tokio::test]
+async fn a_full_size_bulk_request_is_accepted_and_a_huge_body_is_413() {
+    let app = spawn_app().await;
+    // 100 items of 10,000 two-byte characters: about 2 MB of JSON.
+    let text = "ä".repeat(10_000);
+    let items: Vec<Value> = (0..100)
+        .map(|_| json!({ "locale": "fi", "text": text }))
+        .collect();
+    let resp = app
+        .post_json("/v1/items/bulk", &json!({ "items": items }))
+        .await;
+    assert_eq!(resp.status(), 202);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["total_created"], 100);
+
+    let huge = format!(
+        "{{\"locale\":\"fi\",\"text\":\"{}\"}}",
+        "a".repeat(9 * 1024 * 1024)
+    );
+    let resp = app
+        .raw(Method::POST, "/v1/items", Some("application/json"), &huge)
+        .await;
+    assert_eq!(resp.status(), 413);
+    let body: Value = resp.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("too large"));
+    let list: Value = app.get("/v1/items?per_page=1").await.json().await.unwrap();
+    assert_eq!(list["total"], 100, "nothing stored from the refused body");
+}
