@@ -1,6 +1,17 @@
 #!/usr/bin/env bash
 # Start Last Whisper on its embedded defaults: SQLite under data/, audio under
-# audio/, port 8000. Settings come from .env and the environment (see README).
+# audio/, port 8000, local TTS engine with its model under models/.
+# Installs the ONNX Runtime library and, when missing and the internet is
+# reachable, the Finnish MMS-TTS model; without a model the service still
+# starts (items then fail their TTS, and /health says not_initialized).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo run --release --bin last-whisper -- "$@"
+ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}"
+export ORT_DYLIB_PATH
+cargo build --release --locked --bin last-whisper
+model_dir="${TTS_MODEL_DIR:-models/mms-tts-fin}"
+if [[ ! -d "$model_dir" ]]; then
+    ./target/release/last-whisper models fetch --dest "$model_dir" ||
+        echo "start: continuing without a TTS model (see the message above)" >&2
+fi
+exec ./target/release/last-whisper "$@"

@@ -69,6 +69,7 @@ impl Application {
         let tracker = TaskTracker::new();
         let shutdown = CancellationToken::new();
         let engine = tts::build_provider(&settings)
+            .await
             .map(|provider| start_pipeline(&settings, &db, &clock, provider, &tracker, &shutdown));
         let tts = TtsService::new(
             db.clone(),

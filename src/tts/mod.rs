@@ -1,25 +1,85 @@
-//! Speech synthesis: the engine contract, the task pipeline (bounded queue
-//! → workers → monitor) and audio files.
+//! Speech synthesis: the engine contract, the engines, the task pipeline
+//! (bounded queue → workers → monitor) and audio files.
 
 pub mod events;
+pub mod local;
 pub mod monitor;
 pub mod provider;
 pub mod storage;
 pub mod wav;
 pub mod worker;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::Settings;
+use crate::config::{Settings, TtsProviderKind};
+use local::{LocalEngineConfig, LocalMmsProvider};
 use provider::TtsProvider;
+
+/// Where `scripts/install-onnxruntime.sh` puts the library by default.
+const BUNDLED_ORT: &str = ".cache/onnxruntime/libonnxruntime.so";
 
 /// Build the configured engine once at start-up. `None` (with one log line
 /// saying how to fix it) when it cannot be used; the service still starts
 /// and reports `tts_service: "not_initialized"`.
-pub fn build_provider(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
-    tracing::warn!(
-        provider = ?settings.tts.provider,
-        "this TTS provider is not available in this build; items will be marked failed"
-    );
-    None
+pub async fn build_provider(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
+    match settings.tts.provider {
+        TtsProviderKind::Local => {
+            let config = local_config(settings)?;
+            let model_dir = config.model_dir.clone();
+            let loaded = tokio::task::spawn_blocking(move || LocalMmsProvider::load(config)).await;
+            match loaded {
+                Ok(Ok(provider)) => {
+                    tracing::info!(
+                        model_dir = %model_dir.display(),
+                        layout = provider.layout().as_str(),
+                        device = %provider.device(),
+                        sample_rate = provider.sample_rate(),
+                        "local TTS engine ready"
+                    );
+                    Some(Arc::new(provider))
+                }
+                Ok(Err(e)) => {
+                    tracing::error!("local TTS engine not available: {e}");
+                    None
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "local TTS engine loader crashed");
+                    None
+                }
+            }
+        }
+        other => {
+            tracing::warn!(
+                provider = ?other,
+                "this TTS provider is not available in this build; items will be marked failed"
+            );
+            None
+        }
+    }
+}
+
+/// Map settings onto the local engine's configuration; `None` (logged)
+/// when there is no model to load.
+fn local_config(settings: &Settings) -> Option<LocalEngineConfig> {
+    let tts = &settings.tts;
+    if !tts.model_dir.is_dir() {
+        tracing::warn!(
+            model_dir = %tts.model_dir.display(),
+            "no TTS model found: run `last-whisper models fetch` (needs internet) or set TTS_MODEL_DIR to an MMS-TTS ONNX export; items will be marked failed"
+        );
+        return None;
+    }
+    let mut config = LocalEngineConfig::new(tts.model_dir.clone());
+    config.dylib_path = tts.ort_dylib_path.clone().or_else(bundled_runtime);
+    config.device = tts.device.parse().unwrap_or_default();
+    config.intra_threads = tts.thread_count;
+    config.workers = tts.workers;
+    Some(config)
+}
+
+/// The library installed next to the project, if any.
+fn bundled_runtime() -> Option<PathBuf> {
+    let path = Path::new(BUNDLED_ORT);
+    path.exists().then(|| path.to_path_buf())
 }

@@ -9,6 +9,7 @@ use last_whisper::startup::Application;
 use reqwest::{Method, Response};
 use serde_json::Value;
 use tempfile::TempDir;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub struct TestApp {
@@ -16,7 +17,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: TempDir,
     pub audio_dir: PathBuf,
+    extra: Vec<(String, String)>,
     shutdown: CancellationToken,
+    server: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -32,10 +35,51 @@ pub async fn spawn_app() -> TestApp {
 
 /// Start with extra settings (`NAME`, `value`) layered over the test defaults.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let extra = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    start_in(dir, extra).await
+}
+
+/// Settings that load the tiny deterministic MMS fixture model.
+pub fn local_engine_settings() -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("TTS_PROVIDER", "local".to_string()),
+        ("TTS_MODEL_DIR", fixture_model("mms-fin-random-tiny-det")),
+        ("TTS_DEVICE", "cpu".to_string()),
+        ("TTS_THREAD_COUNT", "1".to_string()),
+    ];
+    if let Ok(path) = std::env::var("ORT_DYLIB_PATH") {
+        vars.push(("ORT_DYLIB_PATH", path));
+    }
+    vars
+}
+
+/// Absolute path of a fixture model directory.
+pub fn fixture_model(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/models/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Start with the local engine on the tiny fixture (plus `extra`).
+pub async fn spawn_app_with_engine(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars: Vec<(String, String)> = local_engine_settings()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let dir = tempfile::tempdir().expect("temp dir");
+    start_in(dir, vars).await
+}
+
+async fn start_in(dir: TempDir, extra: Vec<(String, String)>) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         last_whisper::telemetry::init("debug", false);
     }
-    let dir = tempfile::tempdir().expect("temp dir");
     let audio_dir = dir.path().join("audio");
     let db_url = format!("sqlite:///{}", dir.path().join("db/dictation.db").display());
     let mut vars: Vec<(String, String)> = vec![
@@ -43,13 +87,18 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ("PORT".into(), "0".into()),
         ("DATABASE_URL".into(), db_url),
         ("AUDIO_DIR".into(), audio_dir.display().to_string()),
+        // No engine unless a test asks for one (a developer's models/ must not leak in).
+        (
+            "TTS_MODEL_DIR".into(),
+            dir.path().join("no-model").display().to_string(),
+        ),
     ];
-    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    vars.extend(extra.iter().cloned());
     let settings = Settings::from_vars(vars).expect("settings");
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
     let shutdown = app.shutdown_token();
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
@@ -58,11 +107,35 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .expect("client"),
         dir,
         audio_dir,
+        extra,
         shutdown,
+        server: Some(server),
     }
 }
 
 impl TestApp {
+    /// Stop the server gracefully and wait until it has closed the database.
+    pub async fn stop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+    }
+
+    /// Stop, then start a new server on the same directory and settings.
+    pub async fn restart(mut self) -> TestApp {
+        self.stop().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let old = std::mem::replace(&mut self.dir, dir);
+        let extra = std::mem::take(&mut self.extra);
+        start_in(old, extra).await
+    }
+
+    /// The SQLite file of this app (for tests that stage a crashed state).
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("db/dictation.db")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -9,3 +9,4 @@ mod items;
 mod router;
 mod stats;
 mod tags;
+mod tts;
