@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use config::{Config, Environment};
 
@@ -35,7 +36,24 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_thread_count", "0"),
     ("tts_workers", "1"),
     ("tts_queue_capacity", "1024"),
+    ("tasks_cleanup_interval_hours", "0"),
+    ("tasks_cleanup_failed_older_than_days", "7"),
+    ("tasks_cleanup_orphans", "true"),
+    ("tts_fallback", ""),
+    ("tts_request_timeout_seconds", "30"),
+    ("tts_max_retries", "2"),
+    ("tts_retry_base_ms", "500"),
+    ("tts_retry_max_seconds", "20"),
+    ("tts_breaker_threshold", "5"),
+    ("tts_breaker_cooldown_seconds", "30"),
     ("google_application_credentials", "keys/google-credentials.json"),
+    ("google_tts_endpoint", "https://texttospeech.googleapis.com"),
+    ("google_tts_sample_rate", "24000"),
+    (
+        "azure_speech_voices",
+        "fi-FI-SelmaNeural,fi-FI-NooraNeural,fi-FI-HarriNeural",
+    ),
+    ("azure_speech_sample_rate", "24000"),
     ("docs_url", "/docs"),
     ("redoc_url", "/redoc"),
     ("openapi_url", "/openapi.json"),
@@ -117,15 +135,108 @@ pub struct CorsSettings {
     pub headers: AllowList,
 }
 
+/// Scheduled maintenance of TTS tasks (off by default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CleanupSettings {
+    /// Run every N hours; 0 = never (`TASKS_CLEANUP_INTERVAL_HOURS`).
+    pub interval_hours: u64,
+    /// Delete failed tasks older than this many days.
+    pub failed_older_than_days: u32,
+    /// Also delete finished tasks no item references.
+    pub orphans: bool,
+}
+
+/// How the cloud engines treat a slow or failing provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResilienceSettings {
+    /// Limit for one HTTP request, body included (`TTS_REQUEST_TIMEOUT_SECONDS`).
+    pub request_timeout: Duration,
+    /// Extra attempts after a 429/5xx/timeout (`TTS_MAX_RETRIES`).
+    pub max_retries: u32,
+    /// First back-off step, doubled per retry and jittered (`TTS_RETRY_BASE_MS`).
+    pub retry_base: Duration,
+    /// Longest back-off, and the longest `Retry-After` we wait for
+    /// (`TTS_RETRY_MAX_SECONDS`); a longer request fails the attempt.
+    pub retry_max: Duration,
+    /// Consecutive failed syntheses that open the circuit (`TTS_BREAKER_THRESHOLD`).
+    pub breaker_threshold: u32,
+    /// How long an open circuit fails fast before one trial request
+    /// (`TTS_BREAKER_COOLDOWN_SECONDS`).
+    pub breaker_cooldown: Duration,
+}
+
+/// Azure Speech over REST.
+#[derive(Clone, PartialEq)]
+pub struct AzureSettings {
+    /// `AZURE_SPEECH_KEY` (secret).
+    pub key: Option<String>,
+    /// `AZURE_SPEECH_REGION`, or the legacy `AZURE_SERVICE_REGION`.
+    pub region: Option<String>,
+    /// `AZURE_SPEECH_ENDPOINT`; default `https://{region}.tts.speech.microsoft.com`.
+    pub endpoint: Option<String>,
+    /// Voices picked from at random per request (`AZURE_SPEECH_VOICES`).
+    pub voices: Vec<String>,
+    /// One fixed voice instead of the random pick (`AZURE_SPEECH_VOICE`).
+    pub voice: Option<String>,
+    /// Output rate in Hz (`AZURE_SPEECH_SAMPLE_RATE`).
+    pub sample_rate: u32,
+}
+
+impl fmt::Debug for AzureSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AzureSettings")
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("voices", &self.voices)
+            .field("voice", &self.voice)
+            .field("sample_rate", &self.sample_rate)
+            .finish()
+    }
+}
+
+/// Google Cloud Text-to-Speech over REST.
+#[derive(Clone, PartialEq)]
+pub struct GoogleSettings {
+    /// Service-account key file (`GOOGLE_APPLICATION_CREDENTIALS`).
+    pub credentials_path: PathBuf,
+    /// `GOOGLE_API_KEY` (secret); preferred over the key file when set.
+    pub api_key: Option<String>,
+    /// `GOOGLE_TTS_ENDPOINT`.
+    pub endpoint: String,
+    /// Voices picked from at random (`GOOGLE_TTS_VOICES`); empty = the
+    /// original's 31 Finnish voices.
+    pub voices: Vec<String>,
+    /// One fixed voice instead of the random pick (`GOOGLE_TTS_VOICE`).
+    pub voice: Option<String>,
+    /// LINEAR16 rate in Hz (`GOOGLE_TTS_SAMPLE_RATE`).
+    pub sample_rate: u32,
+}
+
+impl fmt::Debug for GoogleSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GoogleSettings")
+            .field("credentials_path", &self.credentials_path)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("endpoint", &self.endpoint)
+            .field("voices", &self.voices)
+            .field("voice", &self.voice)
+            .field("sample_rate", &self.sample_rate)
+            .finish()
+    }
+}
+
 /// TTS configuration shared by every engine.
 #[derive(Clone, PartialEq)]
 pub struct TtsSettings {
     pub provider: TtsProviderKind,
+    /// Engines tried in order after `provider` fails (`TTS_FALLBACK`).
+    pub fallback: Vec<TtsProviderKind>,
     pub supported_languages: Vec<String>,
     pub submission_workers: usize,
-    pub google_application_credentials: PathBuf,
-    pub azure_speech_key: Option<String>,
-    pub azure_speech_region: Option<String>,
+    pub resilience: ResilienceSettings,
+    pub azure: AzureSettings,
+    pub google: GoogleSettings,
     /// Local engine model directory (`TTS_MODEL_DIR`).
     pub model_dir: PathBuf,
     /// `libonnxruntime.so` (`ORT_DYLIB_PATH`); `None` = look in the usual places.
@@ -144,17 +255,12 @@ impl fmt::Debug for TtsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TtsSettings")
             .field("provider", &self.provider)
+            .field("fallback", &self.fallback)
             .field("supported_languages", &self.supported_languages)
             .field("submission_workers", &self.submission_workers)
-            .field(
-                "google_application_credentials",
-                &self.google_application_credentials,
-            )
-            .field(
-                "azure_speech_key",
-                &self.azure_speech_key.as_ref().map(|_| "<redacted>"),
-            )
-            .field("azure_speech_region", &self.azure_speech_region)
+            .field("resilience", &self.resilience)
+            .field("azure", &self.azure)
+            .field("google", &self.google)
             .field("model_dir", &self.model_dir)
             .field("ort_dylib_path", &self.ort_dylib_path)
             .field("device", &self.device)
@@ -181,6 +287,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub audio_dir: PathBuf,
     pub tts: TtsSettings,
+    pub cleanup: CleanupSettings,
     pub cors: CorsSettings,
     pub docs_url: String,
     pub redoc_url: String,
@@ -272,6 +379,7 @@ impl Settings {
             },
             audio_dir: PathBuf::from(raw.get("audio_dir")?),
             tts: parse_tts(raw)?,
+            cleanup: parse_cleanup(raw)?,
             cors: CorsSettings {
                 origins: AllowList::parse(&raw.get("cors_origins")?),
                 methods: AllowList::parse(&raw.get("cors_allow_methods")?),
@@ -295,6 +403,11 @@ const OPTIONAL_KEYS: &[&str] = &[
     "azure_speech_key",
     "azure_speech_region",
     "azure_service_region",
+    "azure_speech_endpoint",
+    "azure_speech_voice",
+    "google_api_key",
+    "google_tts_voices",
+    "google_tts_voice",
 ];
 
 struct Raw(Config);
@@ -318,27 +431,137 @@ fn parse_count(raw: &Raw, key: &str) -> Result<usize, SettingsError> {
     }
 }
 
-fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
-    let provider = match raw.get("tts_provider")?.trim().to_lowercase().as_str() {
-        "local" => TtsProviderKind::Local,
-        "azure" => TtsProviderKind::Azure,
-        "gcp" | "google" => TtsProviderKind::Gcp,
-        _ => {
-            return Err(invalid(
-                "tts_provider",
-                "expected one of local, azure, gcp, google",
-            ))
+fn parse_provider_kind(key: &str, value: &str) -> Result<TtsProviderKind, SettingsError> {
+    match value.trim().to_lowercase().as_str() {
+        "local" => Ok(TtsProviderKind::Local),
+        "azure" => Ok(TtsProviderKind::Azure),
+        "gcp" | "google" => Ok(TtsProviderKind::Gcp),
+        _ => Err(invalid(key, "expected one of local, azure, gcp, google")),
+    }
+}
+
+/// `local,azure` → the engines after the primary, without repeats.
+fn parse_fallback(
+    value: &str,
+    primary: TtsProviderKind,
+) -> Result<Vec<TtsProviderKind>, SettingsError> {
+    let mut chain = Vec::new();
+    for name in split_list(value) {
+        let kind = parse_provider_kind("tts_fallback", &name)?;
+        if kind != primary && !chain.contains(&kind) {
+            chain.push(kind);
         }
-    };
+    }
+    Ok(chain)
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Positive seconds, fractions allowed (tests use sub-second values).
+fn parse_seconds(raw: &Raw, key: &str, max: f64) -> Result<Duration, SettingsError> {
+    match raw.get(key)?.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= max => Ok(Duration::from_secs_f64(s)),
+        _ => Err(invalid(
+            key,
+            format!("expected seconds, above 0 and at most {max}"),
+        )),
+    }
+}
+
+fn parse_bounded(raw: &Raw, key: &str, min: u64, max: u64) -> Result<u64, SettingsError> {
+    match raw.get(key)?.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(
+            key,
+            format!("expected a whole number from {min} to {max}"),
+        )),
+    }
+}
+
+fn parse_resilience(raw: &Raw) -> Result<ResilienceSettings, SettingsError> {
+    Ok(ResilienceSettings {
+        request_timeout: parse_seconds(raw, "tts_request_timeout_seconds", 600.0)?,
+        max_retries: parse_bounded(raw, "tts_max_retries", 0, 10)? as u32,
+        retry_base: Duration::from_millis(parse_bounded(raw, "tts_retry_base_ms", 1, 60_000)?),
+        retry_max: parse_seconds(raw, "tts_retry_max_seconds", 600.0)?,
+        breaker_threshold: parse_bounded(raw, "tts_breaker_threshold", 1, 1000)? as u32,
+        breaker_cooldown: parse_seconds(raw, "tts_breaker_cooldown_seconds", 86_400.0)?,
+    })
+}
+
+/// Output rates both cloud APIs offer as 16-bit mono PCM.
+const CLOUD_SAMPLE_RATES: &[u32] = &[8_000, 16_000, 22_050, 24_000, 44_100, 48_000];
+
+fn parse_sample_rate(raw: &Raw, key: &str) -> Result<u32, SettingsError> {
+    match raw.get(key)?.trim().parse::<u32>() {
+        Ok(n) if CLOUD_SAMPLE_RATES.contains(&n) => Ok(n),
+        _ => Err(invalid(
+            key,
+            "expected 8000, 16000, 22050, 24000, 44100 or 48000",
+        )),
+    }
+}
+
+fn parse_azure(raw: &Raw) -> Result<AzureSettings, SettingsError> {
+    let voices = split_list(&raw.get("azure_speech_voices")?);
+    if voices.is_empty() && raw.optional("azure_speech_voice").is_none() {
+        return Err(invalid(
+            "azure_speech_voices",
+            "expected at least one voice",
+        ));
+    }
+    Ok(AzureSettings {
+        key: raw
+            .optional("azure_speech_key")
+            .map(|k| k.trim().to_string()),
+        region: raw
+            .optional("azure_speech_region")
+            .or_else(|| raw.optional("azure_service_region"))
+            .map(|r| r.trim().to_string()),
+        endpoint: raw
+            .optional("azure_speech_endpoint")
+            .map(|e| e.trim().to_string()),
+        voices,
+        voice: raw
+            .optional("azure_speech_voice")
+            .map(|v| v.trim().to_string()),
+        sample_rate: parse_sample_rate(raw, "azure_speech_sample_rate")?,
+    })
+}
+
+fn parse_google(raw: &Raw) -> Result<GoogleSettings, SettingsError> {
+    Ok(GoogleSettings {
+        credentials_path: PathBuf::from(raw.get("google_application_credentials")?),
+        api_key: raw.optional("google_api_key").map(|k| k.trim().to_string()),
+        endpoint: raw.get("google_tts_endpoint")?.trim().to_string(),
+        voices: raw
+            .optional("google_tts_voices")
+            .map(|v| split_list(&v))
+            .unwrap_or_default(),
+        voice: raw
+            .optional("google_tts_voice")
+            .map(|v| v.trim().to_string()),
+        sample_rate: parse_sample_rate(raw, "google_tts_sample_rate")?,
+    })
+}
+
+fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
+    let provider = parse_provider_kind("tts_provider", &raw.get("tts_provider")?)?;
     Ok(TtsSettings {
         provider,
+        fallback: parse_fallback(&raw.get("tts_fallback")?, provider)?,
         supported_languages: parse_language_list(&raw.get("tts_supported_languages")?)?,
         submission_workers: parse_count(raw, "tts_submission_workers")?,
-        google_application_credentials: PathBuf::from(raw.get("google_application_credentials")?),
-        azure_speech_key: raw.optional("azure_speech_key"),
-        azure_speech_region: raw
-            .optional("azure_speech_region")
-            .or_else(|| raw.optional("azure_service_region")),
+        resilience: parse_resilience(raw)?,
+        azure: parse_azure(raw)?,
+        google: parse_google(raw)?,
         model_dir: PathBuf::from(raw.get("tts_model_dir")?),
         ort_dylib_path: raw.optional("ort_dylib_path").map(PathBuf::from),
         device: parse_device(&raw.get("tts_device")?)?,
@@ -351,6 +574,44 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
             Ok(n) if (1..=1_000_000).contains(&n) => n,
             _ => return Err(invalid("tts_queue_capacity", "expected 1 to 1000000")),
         },
+    })
+}
+
+fn parse_cleanup(raw: &Raw) -> Result<CleanupSettings, SettingsError> {
+    let interval_hours = raw
+        .get("tasks_cleanup_interval_hours")?
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| {
+            invalid(
+                "tasks_cleanup_interval_hours",
+                "expected whole hours, 0 = off",
+            )
+        })?;
+    let failed_older_than_days = raw
+        .get("tasks_cleanup_failed_older_than_days")?
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| {
+            invalid(
+                "tasks_cleanup_failed_older_than_days",
+                "expected whole days",
+            )
+        })?;
+    let orphans = match raw
+        .get("tasks_cleanup_orphans")?
+        .trim()
+        .to_lowercase()
+        .as_str()
+    {
+        "true" | "1" | "yes" | "on" => true,
+        "false" | "0" | "no" | "off" => false,
+        _ => return Err(invalid("tasks_cleanup_orphans", "expected true or false")),
+    };
+    Ok(CleanupSettings {
+        interval_hours,
+        failed_older_than_days,
+        orphans,
     })
 }
 
@@ -484,7 +745,45 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let s = Settings::from_vars([("AZURE_SPEECH_KEY", "secret-key-123")]).unwrap();
-        assert!(!format!("{s:?}").contains("secret-key-123"));
+        let s = Settings::from_vars([
+            ("AZURE_SPEECH_KEY", "secret-key-123"),
+            ("GOOGLE_API_KEY", "google-key-456"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("secret-key-123"));
+        assert!(!shown.contains("google-key-456"));
+    }
+
+    #[test]
+    fn cloud_defaults_and_overrides() {
+        let s = Settings::from_vars([("AZURE_SERVICE_REGION", "westeurope")]).unwrap();
+        assert_eq!(s.tts.azure.region.as_deref(), Some("westeurope"));
+        assert_eq!(s.tts.azure.voices.len(), 3);
+        assert_eq!(s.tts.azure.sample_rate, 24_000);
+        assert_eq!(s.tts.google.endpoint, "https://texttospeech.googleapis.com");
+        assert_eq!(s.tts.google.sample_rate, 24_000);
+        assert!(s.tts.google.voices.is_empty());
+        assert!(s.tts.fallback.is_empty());
+        assert_eq!(s.tts.resilience.request_timeout, Duration::from_secs(30));
+
+        let s = Settings::from_vars([
+            ("TTS_PROVIDER", "google"),
+            ("TTS_FALLBACK", "azure, local, gcp, azure"),
+            ("TTS_REQUEST_TIMEOUT_SECONDS", "0.5"),
+            ("AZURE_SPEECH_REGION", "northeurope"),
+            ("AZURE_SERVICE_REGION", "westeurope"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.tts.fallback,
+            vec![TtsProviderKind::Azure, TtsProviderKind::Local]
+        );
+        assert_eq!(s.tts.resilience.request_timeout, Duration::from_millis(500));
+        assert_eq!(s.tts.azure.region.as_deref(), Some("northeurope"));
+
+        assert!(Settings::from_vars([("TTS_FALLBACK", "espeak")]).is_err());
+        assert!(Settings::from_vars([("GOOGLE_TTS_SAMPLE_RATE", "12345")]).is_err());
+        assert!(Settings::from_vars([("TTS_REQUEST_TIMEOUT_SECONDS", "0")]).is_err());
     }
 }

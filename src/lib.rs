@@ -11,6 +11,8 @@ pub mod domain;
 pub mod error;
 /// Routers, handlers, extractors and middleware.
 pub mod http;
+/// `models fetch`: download and verify a TTS model.
+pub mod models_fetch;
 /// Use cases called by the handlers.
 pub mod services;
 /// Building and running the server.

@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::db::{ConnectError, Db};
 use crate::domain::timestamp::Clock;
 use crate::http;
+use crate::services::tasks::{self, CleanupPlan};
 use crate::services::tts::{EngineHandle, TtsService};
 use crate::state::AppState;
 use crate::tts;
@@ -86,6 +87,9 @@ impl Application {
             clock,
             tts,
         };
+        if state.settings.cleanup.interval_hours > 0 {
+            spawn_scheduled_cleanup(&state, &tracker, &shutdown);
+        }
         match state.tts.resume().await {
             Ok((0, 0)) => {}
             Ok((tasks, items)) => {
@@ -148,6 +152,38 @@ impl Application {
         tracing::info!("shutdown complete");
         Ok(())
     }
+}
+
+/// Run the task cleanup every `TASKS_CLEANUP_INTERVAL_HOURS` (off by default).
+fn spawn_scheduled_cleanup(state: &AppState, tracker: &TaskTracker, shutdown: &CancellationToken) {
+    let cfg = state.settings.cleanup.clone();
+    let plan = CleanupPlan {
+        failed_older_than: Some(chrono::Duration::days(i64::from(
+            cfg.failed_older_than_days,
+        ))),
+        orphans: cfg.orphans,
+    };
+    let (db, clock, audio_dir) = (
+        state.db.clone(),
+        state.clock.clone(),
+        state.settings.audio_dir.clone(),
+    );
+    let shutdown = shutdown.clone();
+    let period = std::time::Duration::from_secs(cfg.interval_hours.saturating_mul(3600));
+    tracker.spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = ticker.tick() => {}
+            }
+            match tasks::cleanup(&db, &clock, &audio_dir, plan, false).await {
+                Ok(done) => tracing::info!(deleted = done.len(), "scheduled task cleanup"),
+                Err(e) => tracing::error!(error = %e, "scheduled task cleanup failed"),
+            }
+        }
+    });
 }
 
 /// Spawn the monitor and the workers; return the handle submissions use.

@@ -246,3 +246,36 @@ pub async fn linked_to_task(
         .fetch_all(conn)
         .await
 }
+
+/// Whether an item with this id exists.
+#[tracing::instrument(skip(pool))]
+pub async fn exists(pool: &SqlitePool, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?)")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+}
+
+/// Put a `failed` item back to `pending` and drop its task link, so the
+/// next submission starts afresh. Returns whether the item was failed.
+#[tracing::instrument(skip(conn))]
+pub async fn reset_failed(conn: &mut SqliteConnection, id: i64, now: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE items SET tts_status = 'pending', task_id = NULL, updated_at = ? \
+         WHERE id = ? AND tts_status = 'failed'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ids of every item matching `filter`, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn ids(pool: &SqlitePool, filter: &ItemFilter) -> sqlx::Result<Vec<i64>> {
+    let mut qb = QueryBuilder::new("SELECT i.id FROM items i");
+    push_filter(&mut qb, filter);
+    qb.push(" ORDER BY i.id");
+    qb.build_query_scalar().fetch_all(pool).await
+}

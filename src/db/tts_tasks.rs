@@ -200,3 +200,95 @@ pub async fn mark_failed(
     .await?;
     Ok(())
 }
+
+/// Count of tasks per status.
+#[tracing::instrument(skip_all)]
+pub async fn count_by_status(pool: &SqlitePool) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as("SELECT status, COUNT(*) FROM tts_tasks GROUP BY status ORDER BY status")
+        .fetch_all(pool)
+        .await
+}
+
+/// Finished-task figures per device/engine label.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeviceStatsRow {
+    pub device: Option<String>,
+    pub tasks: i64,
+    pub finished: i64,
+    pub failed: i64,
+    /// Mean of `completed_at - started_at` over finished tasks.
+    pub avg_synthesis_seconds: Option<f64>,
+    /// Mean of synthesis time / audio duration over finished tasks.
+    pub avg_real_time_factor: Option<f64>,
+    pub avg_file_size: Option<f64>,
+}
+
+const SYNTH_SECONDS: &str = "(julianday(completed_at) - julianday(started_at)) * 86400.0";
+
+#[tracing::instrument(skip_all)]
+pub async fn stats_by_device(pool: &SqlitePool) -> sqlx::Result<Vec<DeviceStatsRow>> {
+    sqlx::query_as(&format!(
+        "SELECT device, COUNT(*) AS tasks, \
+         SUM(status IN ('completed', 'done')) AS finished, SUM(status = 'failed') AS failed, \
+         AVG(CASE WHEN status IN ('completed', 'done') THEN {SYNTH_SECONDS} END) AS avg_synthesis_seconds, \
+         AVG(CASE WHEN status IN ('completed', 'done') AND json_extract(metadata, '$.duration') > 0 \
+             THEN {SYNTH_SECONDS} / json_extract(metadata, '$.duration') END) AS avg_real_time_factor, \
+         AVG(CASE WHEN status IN ('completed', 'done') THEN file_size END) AS avg_file_size \
+         FROM tts_tasks GROUP BY device ORDER BY device"
+    ))
+    .fetch_all(pool)
+    .await
+}
+
+/// Dedupe savings: tasks whose audio serves more than one item, and how
+/// many items they serve.
+#[tracing::instrument(skip_all)]
+pub async fn shared_task_counts(pool: &SqlitePool) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM \
+         (SELECT COUNT(*) AS n FROM items WHERE task_id IS NOT NULL GROUP BY task_id HAVING n > 1)",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// A task picked for deletion by maintenance.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CleanupCandidate {
+    pub task_id: String,
+    pub status: String,
+    pub output_file_path: Option<String>,
+}
+
+/// Failed tasks that failed before `cutoff`.
+#[tracing::instrument(skip(pool))]
+pub async fn failed_before(pool: &SqlitePool, cutoff: &str) -> sqlx::Result<Vec<CleanupCandidate>> {
+    sqlx::query_as(
+        "SELECT task_id, status, output_file_path FROM tts_tasks \
+         WHERE status = 'failed' AND COALESCE(failed_at, created_at) < ? ORDER BY id",
+    )
+    .bind(cutoff)
+    .fetch_all(pool)
+    .await
+}
+
+/// Finished tasks that no item references.
+#[tracing::instrument(skip_all)]
+pub async fn unreferenced_finished(pool: &SqlitePool) -> sqlx::Result<Vec<CleanupCandidate>> {
+    sqlx::query_as(
+        "SELECT t.task_id, t.status, t.output_file_path FROM tts_tasks t \
+         WHERE t.status IN ('completed', 'done') \
+         AND NOT EXISTS (SELECT 1 FROM items i WHERE i.task_id = t.task_id) ORDER BY t.id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+#[tracing::instrument(skip(conn))]
+pub async fn delete(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM tts_tasks WHERE task_id = ?")
+        .bind(task_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -582,6 +582,29 @@ impl<'a> QueryFields<'a> {
         }
     }
 
+    /// An optional value from a fixed set (`enum` error otherwise).
+    pub fn one_of(&mut self, name: &str, allowed: &[&str]) -> Option<String> {
+        let raw = self.string(name)?;
+        if allowed.contains(&raw) {
+            return Some(raw.to_string());
+        }
+        let expected = allowed
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.errors.push(
+            FieldError::new(
+                "enum",
+                Self::loc(name),
+                format!("Input should be one of {expected}"),
+                json!(raw),
+            )
+            .with_ctx(json!({ "expected": expected })),
+        );
+        None
+    }
+
     /// An optional datetime (offsets dropped, see `parse_query_datetime`).
     pub fn datetime(&mut self, name: &str) -> Option<NaiveDateTime> {
         let raw = self.string(name)?;

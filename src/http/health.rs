@@ -41,6 +41,7 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
             "audio_directory": audio_directory,
             "tts_service": tts_service,
             "task_manager": task_manager,
+            "tts_device": state.tts.device(),
             "service": state.settings.app_name,
             "version": state.settings.app_version,
             "timestamp": to_api(state.clock.now()),

@@ -186,6 +186,7 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
     let mut q = QueryFields::new(&query);
     let page = Page::read(&mut q);
     let practiced = q.bool("practiced");
+    let tts_status = q.one_of("tts_status", &["pending", "ready", "failed"]);
     let sort_raw = q.string("sort").unwrap_or("created_at.desc").to_string();
     let filter = ItemFilter {
         locale: q
@@ -195,7 +196,7 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
         tags: q.strings("tag"),
         difficulty: q.string("difficulty").and_then(parse_difficulty_filter),
         practiced,
-        tts_status: None,
+        tts_status,
     };
     q.finish()?;
     let sort = match sort_raw.as_str() {

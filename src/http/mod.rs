@@ -9,6 +9,7 @@ pub mod items;
 pub mod legacy_tts;
 pub mod stats;
 pub mod tags;
+pub mod tasks;
 
 use std::any::Any;
 
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(stats::router())
         .merge(tags::router())
         .merge(legacy_tts::router())
+        .merge(tasks::router())
         .route_layer(middleware::from_fn(record_route))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
         .fallback(not_found)

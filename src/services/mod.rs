@@ -5,4 +5,5 @@ pub mod attempts;
 pub mod items;
 pub mod stats;
 pub mod tags;
+pub mod tasks;
 pub mod tts;

@@ -1,10 +1,15 @@
 //! Speech synthesis: the engine contract, the engines, the task pipeline
 //! (bounded queue → workers → monitor) and audio files.
 
+pub mod azure;
+pub mod cloud;
 pub mod events;
+pub mod fallback;
+pub mod gcp;
 pub mod local;
 pub mod monitor;
 pub mod provider;
+pub mod resilience;
 pub mod storage;
 pub mod wav;
 pub mod worker;
@@ -13,47 +18,94 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::{Settings, TtsProviderKind};
+use azure::AzureProvider;
+use fallback::FallbackProvider;
+use gcp::GoogleProvider;
 use local::{LocalEngineConfig, LocalMmsProvider};
 use provider::TtsProvider;
 
 /// Where `scripts/install-onnxruntime.sh` puts the library by default.
 const BUNDLED_ORT: &str = ".cache/onnxruntime/libonnxruntime.so";
 
-/// Build the configured engine once at start-up. `None` (with one log line
-/// saying how to fix it) when it cannot be used; the service still starts
-/// and reports `tts_service: "not_initialized"`.
+/// Build the configured engine once at start-up, followed by the
+/// `TTS_FALLBACK` engines when any are configured. `None` (with one log line
+/// per engine saying how to fix it) when none can be used; the service still
+/// starts and reports `tts_service: "not_initialized"`.
 pub async fn build_provider(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
-    match settings.tts.provider {
-        TtsProviderKind::Local => {
-            let config = local_config(settings)?;
-            let model_dir = config.model_dir.clone();
-            let loaded = tokio::task::spawn_blocking(move || LocalMmsProvider::load(config)).await;
-            match loaded {
-                Ok(Ok(provider)) => {
+    let mut chain: Vec<Arc<dyn TtsProvider>> = Vec::new();
+    let kinds = std::iter::once(settings.tts.provider).chain(settings.tts.fallback.iter().copied());
+    for kind in kinds {
+        if let Some(provider) = build_one(kind, settings).await {
+            chain.push(provider);
+        }
+    }
+    if chain.len() <= 1 {
+        return chain.pop();
+    }
+    let chain = FallbackProvider::new(chain)?;
+    tracing::info!(engines = ?chain.labels(), "TTS fallback chain ready");
+    Some(Arc::new(chain))
+}
+
+async fn build_one(kind: TtsProviderKind, settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
+    let tts = &settings.tts;
+    match kind {
+        TtsProviderKind::Local => build_local(settings).await,
+        TtsProviderKind::Azure => {
+            match AzureProvider::new(&tts.azure, &tts.resilience) {
+                Ok(provider) => {
                     tracing::info!(
-                        model_dir = %model_dir.display(),
-                        layout = provider.layout().as_str(),
-                        device = %provider.device(),
                         sample_rate = provider.sample_rate(),
-                        "local TTS engine ready"
+                        "Azure Speech TTS engine ready"
                     );
                     Some(Arc::new(provider))
                 }
-                Ok(Err(e)) => {
-                    tracing::error!("local TTS engine not available: {e}");
-                    None
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "local TTS engine loader crashed");
+                Err(why) => {
+                    tracing::error!("Azure Speech TTS engine not available: {why}; its items will be marked failed");
                     None
                 }
             }
         }
-        other => {
-            tracing::warn!(
-                provider = ?other,
-                "this TTS provider is not available in this build; items will be marked failed"
+        TtsProviderKind::Gcp => {
+            match GoogleProvider::new(&tts.google, &tts.resilience) {
+                Ok(provider) => {
+                    tracing::info!(
+                        auth = provider.auth_kind(),
+                        sample_rate = provider.sample_rate(),
+                        "Google Cloud TTS engine ready"
+                    );
+                    Some(Arc::new(provider))
+                }
+                Err(why) => {
+                    tracing::error!("Google Cloud TTS engine not available: {why}; its items will be marked failed");
+                    None
+                }
+            }
+        }
+    }
+}
+
+async fn build_local(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
+    let config = local_config(settings)?;
+    let model_dir = config.model_dir.clone();
+    let loaded = tokio::task::spawn_blocking(move || LocalMmsProvider::load(config)).await;
+    match loaded {
+        Ok(Ok(provider)) => {
+            tracing::info!(
+                model_dir = %model_dir.display(),
+                layout = provider.layout().as_str(),
+                device = %provider.device(),
+                sample_rate = provider.sample_rate(),
+                "local TTS engine ready"
             );
+            Some(Arc::new(provider))
+        }
+        Ok(Err(e)) => {
+            tracing::error!("local TTS engine not available: {e}");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "local TTS engine loader crashed");
             None
         }
     }
@@ -79,7 +131,7 @@ fn local_config(settings: &Settings) -> Option<LocalEngineConfig> {
 }
 
 /// The library installed next to the project, if any.
-fn bundled_runtime() -> Option<PathBuf> {
+pub fn bundled_runtime() -> Option<PathBuf> {
     let path = Path::new(BUNDLED_ORT);
     path.exists().then(|| path.to_path_buf())
 }

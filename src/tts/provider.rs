@@ -24,6 +24,9 @@ pub struct SynthesizedAudio {
     /// Samples in [-1.0, 1.0].
     pub samples: Vec<f32>,
     pub sample_rate: u32,
+    /// Label of the engine that actually spoke, when it differs from
+    /// [`TtsProvider::device`] (a fallback chain); stored as the task's `device`.
+    pub device: Option<String>,
 }
 
 /// Why synthesis failed. The message is shown to API clients in a task's
@@ -39,6 +42,14 @@ pub enum ProviderError {
     /// The engine failed; retrying the same input will not help.
     #[error("{0}")]
     Engine(String),
+}
+
+impl ProviderError {
+    /// Whether the same request may succeed later (rate limits, outages,
+    /// timeouts, an open circuit) as opposed to a permanent refusal.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, ProviderError::Unavailable(_))
+    }
 }
 
 /// A speech engine. Implementations must be cheap to share (`Arc<dyn TtsProvider>`)

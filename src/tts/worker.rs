@@ -52,7 +52,7 @@ impl Worker {
         let started = std::time::Instant::now();
         let outcome = self.synthesize_to_file(&task).await;
         let event = match outcome {
-            Ok((file_size, sampling_rate, duration)) => {
+            Ok((file_size, sampling_rate, duration, spoken_by)) => {
                 tracing::info!(
                     task_id,
                     text_len = task.original_text.chars().count(),
@@ -65,7 +65,8 @@ impl Worker {
                     file_size,
                     sampling_rate,
                     duration,
-                    device,
+                    // A fallback chain reports which engine actually spoke.
+                    device: spoken_by.unwrap_or(device),
                 }
             }
             Err(error) => {
@@ -83,7 +84,7 @@ impl Worker {
     async fn synthesize_to_file(
         &self,
         task: &tts_tasks::TaskRow,
-    ) -> Result<(i64, i64, f64), String> {
+    ) -> Result<(i64, i64, f64, Option<String>), String> {
         let output = task
             .output_file_path
             .as_deref()
@@ -106,7 +107,12 @@ impl Worker {
             "could not write the audio file".to_string()
         })?;
         let duration = audio.samples.len() as f64 / f64::from(audio.sample_rate);
-        Ok((wav.len() as i64, i64::from(audio.sample_rate), duration))
+        Ok((
+            wav.len() as i64,
+            i64::from(audio.sample_rate),
+            duration,
+            audio.device,
+        ))
     }
 
     async fn send(&self, event: TaskEvent) {

@@ -123,12 +123,31 @@ impl TestApp {
     }
 
     /// Stop, then start a new server on the same directory and settings.
-    pub async fn restart(mut self) -> TestApp {
+    pub async fn restart(self) -> TestApp {
+        self.restart_with(&[]).await
+    }
+
+    /// Stop, then start again on the same directory with `overrides` added
+    /// to the settings (e.g. a working engine after a broken one).
+    pub async fn restart_with(mut self, overrides: &[(&str, String)]) -> TestApp {
         self.stop().await;
         let dir = tempfile::tempdir().expect("temp dir");
         let old = std::mem::replace(&mut self.dir, dir);
-        let extra = std::mem::take(&mut self.extra);
+        let mut extra = std::mem::take(&mut self.extra);
+        extra.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.clone())));
         start_in(old, extra).await
+    }
+
+    /// The settings a CLI run needs to work on this app's data.
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "DATABASE_URL".into(),
+                format!("sqlite:///{}", self.db_path().display()),
+            ),
+            ("AUDIO_DIR".into(), self.audio_dir.display().to_string()),
+            ("LOG_LEVEL".into(), "warn".into()),
+        ]
     }
 
     /// The SQLite file of this app (for tests that stage a crashed state).

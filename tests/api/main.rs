@@ -4,9 +4,11 @@
 mod helpers;
 
 mod attempts;
+mod cloud_tts;
 mod health;
 mod items;
 mod router;
 mod stats;
 mod tags;
+mod tasks;
 mod tts;

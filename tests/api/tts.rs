@@ -57,6 +57,7 @@ async fn an_item_gets_playable_audio_of_the_model_output_length() {
     let health: Value = app.get("/health").await.json().await.unwrap();
     assert_eq!(health["checks"]["tts_service"], "healthy");
     assert_eq!(health["checks"]["task_manager"], "healthy");
+    assert_eq!(health["checks"]["tts_device"], "cpu");
 
     let id = new_item(&app, "fi", "Hei maailma!").await;
     let item = app.wait_for_tts(id).await;

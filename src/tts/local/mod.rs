@@ -233,6 +233,7 @@ impl Engine {
         Ok(SynthesizedAudio {
             samples,
             sample_rate: self.sample_rate,
+            device: None,
         })
     }
 }

@@ -1,0 +1,66 @@
+//! Operating TTS: `/v1/tts/stats` and retry of failed items.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::db::items::ItemFilter;
+use crate::error::{during, ApiError};
+use crate::http::extract::{path_id, QueryFields, RawQuery};
+use crate::http::items::ItemResponse;
+use crate::services::items::{self, ITEM_NOT_FOUND};
+use crate::services::tasks::{self, TaskStats};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tts/stats", get(stats))
+        .route("/v1/items/tts/retry", post(retry_failed))
+        .route("/v1/items/{item_id}/tts/retry", post(retry_one))
+}
+
+async fn stats(State(state): State<AppState>) -> Result<Json<TaskStats>, ApiError> {
+    let stats = tasks::stats(&state.db)
+        .await
+        .map_err(during("get TTS stats"))?;
+    Ok(Json(stats))
+}
+
+async fn retry_one(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<ItemResponse>), ApiError> {
+    let id = path_id(&raw, "item_id", ITEM_NOT_FOUND)?;
+    tasks::retry_item(&state.db, &state.clock, &state.tts, id)
+        .await
+        .map_err(during("retry TTS"))?;
+    let row = items::get(&state, id).await.map_err(during("retry TTS"))?;
+    Ok((StatusCode::ACCEPTED, Json(row.into())))
+}
+
+/// Retry every failed item, optionally only those of a locale and carrying
+/// every given `tag` (the same filters as `GET /v1/items`).
+async fn retry_failed(
+    State(state): State<AppState>,
+    query: RawQuery,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let q = QueryFields::new(&query);
+    let filter = ItemFilter {
+        locale: q
+            .string("locale")
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
+        tags: q.strings("tag"),
+        ..ItemFilter::default()
+    };
+    q.finish()?;
+    let ids = tasks::retry_failed(&state.db, &state.clock, &state.tts, filter)
+        .await
+        .map_err(during("retry TTS"))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "requeued": ids.len(), "item_ids": ids })),
+    ))
+}
