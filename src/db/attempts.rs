@@ -233,3 +233,21 @@ pub async fn progress_by_day(
     qb.push(" GROUP BY day ORDER BY day ASC");
     qb.build_query_as().fetch_all(pool).await
 }
+
+/// The newest attempts with their item's text, for word statistics.
+#[tracing::instrument(skip(pool))]
+pub async fn recent_with_reference(
+    pool: &SqlitePool,
+    item_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let mut qb = QueryBuilder::new(
+        "SELECT i.text, a.text FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
+    );
+    if let Some(item_id) = item_id {
+        qb.push(" AND a.item_id = ").push_bind(item_id);
+    }
+    qb.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+        .push_bind(limit);
+    qb.build_query_as().fetch_all(pool).await
+}

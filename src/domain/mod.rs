@@ -1,5 +1,6 @@
 //! Pure rules of the dictation domain: no I/O, unit-tested next to the code.
 
+pub mod alignment;
 pub mod difficulty;
 pub mod rounding;
 pub mod scoring;

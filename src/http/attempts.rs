@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::attempts::{AttemptRow, Window};
+use crate::domain::alignment::Pair;
 use crate::domain::timestamp::{db_to_api, to_db};
 use crate::error::{during, ApiError};
 use crate::http::extract::{object_fields, path_id, JsonBody, Page, QueryFields, RawQuery};
-use crate::services::attempts;
+use crate::services::attempts::{self, AlignedAttempt};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -31,6 +32,17 @@ pub struct AttemptResponse {
     words_ref: i64,
     words_correct: i64,
     created_at: String,
+    /// Word-by-word feedback (additive; only on create and single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alignment: Option<Vec<Pair>>,
+}
+
+impl From<AlignedAttempt> for AttemptResponse {
+    fn from(attempt: AlignedAttempt) -> Self {
+        let mut response = AttemptResponse::from(attempt.row);
+        response.alignment = Some(attempt.alignment);
+        response
+    }
 }
 
 impl From<AttemptRow> for AttemptResponse {
@@ -44,6 +56,7 @@ impl From<AttemptRow> for AttemptResponse {
             words_ref: row.words_ref,
             words_correct: row.words_correct,
             created_at: db_to_api(&row.created_at),
+            alignment: None,
         }
     }
 }

@@ -17,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/stats/practice-log", get(practice_log))
         .route("/v1/stats/items/{item_id}", get(item_stats))
         .route("/v1/stats/progress", get(progress))
+        .route("/v1/stats/words", get(words))
 }
 
 async fn summary(
@@ -76,4 +77,19 @@ async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json
         .await
         .map_err(during("get progress data"))?;
     Ok(Json(json!({ "progress": progress })))
+}
+
+/// `GET /v1/stats/words?item_id=&limit=20`: the most-missed words over the
+/// newest 2,000 attempts.
+async fn words(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+    let mut q = QueryFields::new(&query);
+    let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
+    let limit = q.int_or("limit", 20, 1, 200);
+    q.finish()?;
+    let (words, considered) = stats::missed_words(&state, item_id, limit as usize, 2_000)
+        .await
+        .map_err(during("get word stats"))?;
+    Ok(Json(
+        json!({ "words": words, "attempts_considered": considered }),
+    ))
 }

@@ -2,18 +2,26 @@
 
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
 use crate::db::items as items_db;
+use crate::domain::alignment::{self, Pair};
 use crate::domain::scoring;
 use crate::domain::timestamp::to_db;
 use crate::error::ServiceError;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::state::AppState;
 
+/// A stored attempt with its word alignment against the item text.
+#[derive(Debug, Clone)]
+pub struct AlignedAttempt {
+    pub row: AttemptRow,
+    pub alignment: Vec<Pair>,
+}
+
 /// Score `text` against the item's current text and store the attempt.
 pub async fn create(
     state: &AppState,
     item_id: i64,
     text: &str,
-) -> Result<AttemptRow, ServiceError> {
+) -> Result<AlignedAttempt, ServiceError> {
     let mut tx = state.db.writer.begin().await?;
     let item = items_db::get(&mut tx, item_id)
         .await?
@@ -34,6 +42,7 @@ pub async fn create(
         .await?
         .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
     tx.commit().await?;
+    let alignment = alignment::align(&item.text, text);
     tracing::info!(
         attempt_id = id,
         item_id,
@@ -41,13 +50,23 @@ pub async fn create(
         percentage = score.percentage,
         "attempt scored"
     );
-    Ok(stored)
+    Ok(AlignedAttempt {
+        row: stored,
+        alignment,
+    })
 }
 
-pub async fn get(state: &AppState, id: i64) -> Result<AttemptRow, ServiceError> {
-    attempts_db::find(&state.db.reader, id)
+/// One attempt, aligned against its item's text.
+pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceError> {
+    let row = attempts_db::find(&state.db.reader, id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound("Attempt not found".to_string()))
+        .ok_or_else(|| ServiceError::NotFound("Attempt not found".to_string()))?;
+    let reference = items_db::find(&state.db.reader, row.item_id)
+        .await?
+        .map(|item| item.text)
+        .unwrap_or_default();
+    let alignment = alignment::align(&reference, &row.text);
+    Ok(AlignedAttempt { row, alignment })
 }
 
 pub async fn list(

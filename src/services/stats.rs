@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::db::attempts::{self as attempts_db, Window};
 use crate::db::items as items_db;
+use crate::domain::alignment::{self, Op};
 use crate::domain::rounding::{mean, py_round};
 use crate::domain::timestamp::{db_to_api, to_db};
 use crate::error::ServiceError;
@@ -164,4 +165,68 @@ pub async fn progress(
             avg_wer: py_round(r.wer_avg, 4),
         })
         .collect())
+}
+
+/// A reference word and how often learners missed it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MissedWord {
+    /// The word as most recently written in an item (punctuation trimmed).
+    pub word: String,
+    /// Attempts that substituted or left out this word.
+    pub missed: i64,
+    /// Attempts whose reference contains the word.
+    pub seen: i64,
+}
+
+/// The words missed most often over the newest `scan` attempts.
+pub async fn missed_words(
+    state: &AppState,
+    item_id: Option<i64>,
+    limit: usize,
+    scan: i64,
+) -> Result<(Vec<MissedWord>, usize), ServiceError> {
+    let pairs = attempts_db::recent_with_reference(&state.db.reader, item_id, scan).await?;
+    let considered = pairs.len();
+    let mut counts: std::collections::HashMap<String, MissedWord> =
+        std::collections::HashMap::new();
+    for (reference, attempt) in pairs {
+        let words = alignment::words(&reference);
+        let aligned = alignment::align(&reference, &attempt);
+        let mut ref_index = 0;
+        for pair in aligned {
+            if pair.reference.is_none() {
+                continue;
+            }
+            let Some(word) = words.get(ref_index) else {
+                break;
+            };
+            ref_index += 1;
+            let entry = counts
+                .entry(word.token.clone())
+                .or_insert_with(|| MissedWord {
+                    word: display(&word.written),
+                    missed: 0,
+                    seen: 0,
+                });
+            entry.seen += 1;
+            if matches!(pair.op, Op::Substitute | Op::Delete) {
+                entry.missed += 1;
+            }
+        }
+    }
+    let mut words: Vec<MissedWord> = counts.into_values().filter(|w| w.missed > 0).collect();
+    words.sort_by(|a, b| {
+        b.missed
+            .cmp(&a.missed)
+            .then(b.seen.cmp(&a.seen))
+            .then(a.word.cmp(&b.word))
+    });
+    words.truncate(limit);
+    Ok((words, considered))
+}
+
+fn display(written: &str) -> String {
+    written
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod attempts;
 mod cloud_tts;
+mod feedback;
 mod health;
 mod items;
 mod router;
