@@ -7,6 +7,7 @@ pub mod extract;
 pub mod health;
 pub mod items;
 pub mod legacy_tts;
+pub mod page;
 pub mod stats;
 pub mod tags;
 pub mod tasks;
@@ -42,6 +43,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(tags::router())
         .merge(legacy_tts::router())
         .merge(tasks::router())
+        .merge(page::router())
         .route_layer(middleware::from_fn(record_route))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
         .fallback(not_found)

@@ -102,8 +102,8 @@ async fn via_trailing_slash(app: &TestApp, method: Method, path: &str, body: &st
 #[tokio::test]
 async fn unknown_paths_are_404_not_found() {
     let app = spawn_app().await;
+    // `/` is the practice page.
     for path in [
-        "/",
         "/nope",
         "/v1",
         "/v1/nope",

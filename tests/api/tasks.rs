@@ -91,7 +91,9 @@ async fn a_failed_item_is_retried_once_the_engine_works_and_keeps_its_attempts()
 
     let attempts = json_of(app.get(&format!("/v1/attempts?item_id={id}")).await, 200).await;
     assert_eq!(attempts["total"], 1);
-    assert_eq!(attempts["attempts"][0], attempt);
+    let mut kept = attempt.clone();
+    kept.as_object_mut().unwrap().remove("alignment");
+    assert_eq!(attempts["attempts"][0], kept);
     let item = json_of(app.get(&format!("/v1/items/{id}")).await, 200).await;
     assert_eq!(item["practiced"], true);
 
