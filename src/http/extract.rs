@@ -180,12 +180,7 @@ impl<'v, 'e> Fields<'v, 'e> {
             return None;
         }
         let Some(text) = value.as_str() else {
-            let err = FieldError::new(
-                "string_type",
-                self.loc(name),
-                "Input should be a valid string",
-                value.clone(),
-            );
+            let err = string_type(self.loc(name), value);
             self.push(err);
             return None;
         };
@@ -251,16 +246,7 @@ impl<'v, 'e> Fields<'v, 'e> {
         if value.is_null() && !required {
             return None;
         }
-        let Some(items) = value.as_array() else {
-            let err = FieldError::new(
-                "list_type",
-                self.loc(name),
-                "Input should be a valid list",
-                value.clone(),
-            );
-            self.push(err);
-            return None;
-        };
+        let items = self.as_list(name, value)?;
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
@@ -270,22 +256,17 @@ impl<'v, 'e> Fields<'v, 'e> {
                     ok = false;
                     let mut loc = self.loc(name);
                     loc.push(json!(i));
-                    self.push(FieldError::new(
-                        "string_type",
-                        loc,
-                        "Input should be a valid string",
-                        item.clone(),
-                    ));
+                    self.push(string_type(loc, item));
                 }
             }
         }
         ok.then_some(out)
     }
 
-    /// A list of values with a length bound (elements are checked by the caller).
-    pub fn list(&mut self, name: &str, min: usize, max: usize) -> Option<&'v Vec<Value>> {
-        let value = self.raw(name, true)?;
-        let Some(items) = value.as_array() else {
+    /// The value as an array, or a `list_type` error.
+    fn as_list(&mut self, name: &str, value: &'v Value) -> Option<&'v Vec<Value>> {
+        let items = value.as_array();
+        if items.is_none() {
             let err = FieldError::new(
                 "list_type",
                 self.loc(name),
@@ -293,8 +274,14 @@ impl<'v, 'e> Fields<'v, 'e> {
                 value.clone(),
             );
             self.push(err);
-            return None;
-        };
+        }
+        items
+    }
+
+    /// A list of values with a length bound (elements are checked by the caller).
+    pub fn list(&mut self, name: &str, min: usize, max: usize) -> Option<&'v Vec<Value>> {
+        let value = self.raw(name, true)?;
+        let items = self.as_list(name, value)?;
         let n = items.len();
         if n < min || n > max {
             let (kind, word, bound) = if n < min {
@@ -330,6 +317,15 @@ impl<'v, 'e> Fields<'v, 'e> {
         .with_ctx(json!({ "error": reason }));
         self.push(err);
     }
+}
+
+fn string_type(loc: Vec<Value>, input: &Value) -> FieldError {
+    FieldError::new(
+        "string_type",
+        loc,
+        "Input should be a valid string",
+        input.clone(),
+    )
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -21,17 +21,20 @@ pub async fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
         tokio::fs::create_dir_all(parent).await?;
     }
     let tmp = temp_path(target);
-    if let Err(e) = tokio::fs::write(&tmp, bytes).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
+    let written = tokio::fs::write(&tmp, bytes).await;
+    publish(written, &tmp, target).await
+}
+
+/// Rename a fully written temporary file into place, or remove it.
+async fn publish(written: std::io::Result<()>, tmp: &Path, target: &Path) -> std::io::Result<()> {
+    let result = match written {
+        Ok(()) => tokio::fs::rename(tmp, target).await,
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(tmp).await;
     }
-    match tokio::fs::rename(&tmp, target).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            Err(e)
-        }
-    }
+    result
 }
 
 /// Copy `source` to `target` atomically (a no-op when they are the same path).
@@ -40,17 +43,8 @@ pub async fn copy_atomic(source: &Path, target: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     let tmp = temp_path(target);
-    if let Err(e) = tokio::fs::copy(source, &tmp).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
-    }
-    match tokio::fs::rename(&tmp, target).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            Err(e)
-        }
-    }
+    let copied = tokio::fs::copy(source, &tmp).await.map(|_| ());
+    publish(copied, &tmp, target).await
 }
 
 /// Whether a regular file exists at `path`.
