@@ -103,13 +103,7 @@ async fn via_trailing_slash(app: &TestApp, method: Method, path: &str, body: &st
 async fn unknown_paths_are_404_not_found() {
     let app = spawn_app().await;
     // `/` is the practice page.
-    for path in [
-        "/nope",
-        "/v1",
-        "/v1/nope",
-        "/v1/items/1/nope",
-        "/v2/items",
-    ] {
+    for path in ["/nope", "/v1", "/v1/nope", "/v1/items/1/nope", "/v2/items"] {
         assert_detail(app.get(path).await, 404, "Not Found").await;
     }
     let resp = app.raw(Method::POST, "/v1/nope", None, ITEM).await;
