@@ -8,5 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}"
 export ORT_DYLIB_PATH
+export PIPER_TEST_VOICES_DIR="${PIPER_TEST_VOICES_DIR:-$(scripts/install-piper-voice.sh)}"
 scripts/install-e2e.sh
 cargo test --all-targets --locked "$@"

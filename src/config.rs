@@ -32,10 +32,13 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_supported_languages", "[\"fi\"]"),
     ("tts_submission_workers", "4"),
     ("tts_model_dir", "models/mms-tts-fin"),
+    ("voices_dir", "voices"),
+    ("piper_max_loaded_voices", "2"),
     ("tts_device", "auto"),
     ("tts_thread_count", "0"),
     ("tts_workers", "1"),
     ("tts_queue_capacity", "1024"),
+    ("tts_normalize", "true"),
     ("tasks_cleanup_interval_hours", "0"),
     ("tasks_cleanup_failed_older_than_days", "7"),
     ("tasks_cleanup_orphans", "true"),
@@ -57,6 +60,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("docs_url", "/docs"),
     ("redoc_url", "/redoc"),
     ("openapi_url", "/openapi.json"),
+    ("audio_cache_max_bytes", "1073741824"),
+    ("audio_cache_max_age_days", "30"),
     ("cors_origins", "http://localhost:3000,http://127.0.0.1:3000"),
     ("cors_allow_methods", "*"),
     ("cors_allow_headers", "*"),
@@ -93,6 +98,8 @@ pub enum TtsProviderKind {
     Local,
     Azure,
     Gcp,
+    /// Piper voices from `VOICES_DIR` (`TTS_PROVIDER=piper`).
+    Piper,
 }
 
 /// A comma-separated list that may be `*` for "any".
@@ -239,6 +246,12 @@ pub struct TtsSettings {
     pub google: GoogleSettings,
     /// Local engine model directory (`TTS_MODEL_DIR`).
     pub model_dir: PathBuf,
+    /// Piper voices (`VOICES_DIR`): `name.onnx` + `name.onnx.json` each.
+    pub voices_dir: PathBuf,
+    /// Piper voice used when a request names none (`PIPER_DEFAULT_VOICE`); `None` = the first.
+    pub piper_default_voice: Option<String>,
+    /// Piper voices kept loaded at once (`PIPER_MAX_LOADED_VOICES`).
+    pub piper_max_loaded_voices: usize,
     /// `libonnxruntime.so` (`ORT_DYLIB_PATH`); `None` = look in the usual places.
     pub ort_dylib_path: Option<PathBuf>,
     /// `cpu`, `cuda` or `auto` (`TTS_DEVICE`).
@@ -249,6 +262,8 @@ pub struct TtsSettings {
     pub workers: usize,
     /// Capacity of the bounded task queue (`TTS_QUEUE_CAPACITY`).
     pub queue_capacity: usize,
+    /// Give local engines the Finnish spoken form of the text (`TTS_NORMALIZE`).
+    pub normalize: bool,
 }
 
 impl fmt::Debug for TtsSettings {
@@ -262,11 +277,15 @@ impl fmt::Debug for TtsSettings {
             .field("azure", &self.azure)
             .field("google", &self.google)
             .field("model_dir", &self.model_dir)
+            .field("voices_dir", &self.voices_dir)
+            .field("piper_default_voice", &self.piper_default_voice)
+            .field("piper_max_loaded_voices", &self.piper_max_loaded_voices)
             .field("ort_dylib_path", &self.ort_dylib_path)
             .field("device", &self.device)
             .field("thread_count", &self.thread_count)
             .field("workers", &self.workers)
             .field("queue_capacity", &self.queue_capacity)
+            .field("normalize", &self.normalize)
             .finish()
     }
 }
@@ -292,6 +311,8 @@ pub struct Settings {
     pub docs_url: String,
     pub redoc_url: String,
     pub openapi_url: String,
+    /// Speech-on-demand cache bounds and the batch API token.
+    pub speech: SpeechSettings,
 }
 
 impl Settings {
@@ -388,6 +409,7 @@ impl Settings {
             docs_url: raw.get("docs_url")?,
             redoc_url: raw.get("redoc_url")?,
             openapi_url: raw.get("openapi_url")?,
+            speech: parse_speech(raw)?,
         })
     }
 
@@ -395,6 +417,41 @@ impl Settings {
     pub fn is_development(&self) -> bool {
         self.environment == RunMode::Development
     }
+}
+
+/// Speech on demand (issue 6).
+#[derive(Clone, PartialEq)]
+pub struct SpeechSettings {
+    /// Total size of `AUDIO_DIR/cache/` before least-recently-used eviction (`AUDIO_CACHE_MAX_BYTES`).
+    pub cache_max_bytes: u64,
+    /// Entries unused this long are evicted (`AUDIO_CACHE_MAX_AGE_DAYS`).
+    pub cache_max_age: Duration,
+    /// `SYNTHESIZE_USER_TOKEN` (secret): when set, `POST /synthesizeSpeech` needs it in `user-token`.
+    pub user_token: Option<String>,
+}
+
+impl fmt::Debug for SpeechSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpeechSettings")
+            .field("cache_max_bytes", &self.cache_max_bytes)
+            .field("cache_max_age", &self.cache_max_age)
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+fn parse_speech(raw: &Raw) -> Result<SpeechSettings, SettingsError> {
+    let days = parse_bounded(raw, "audio_cache_max_age_days", 1, 36_500)?;
+    Ok(SpeechSettings {
+        cache_max_bytes: parse_bounded(raw, "audio_cache_max_bytes", 0, u64::MAX)?,
+        cache_max_age: Duration::from_secs(days.saturating_mul(86_400)),
+        user_token: raw
+            .optional("synthesize_user_token")
+            .map(|t| t.trim().to_string()),
+    })
 }
 
 /// Settings without a default (absent means "not configured").
@@ -408,6 +465,8 @@ const OPTIONAL_KEYS: &[&str] = &[
     "google_api_key",
     "google_tts_voices",
     "google_tts_voice",
+    "piper_default_voice",
+    "synthesize_user_token",
 ];
 
 struct Raw(Config);
@@ -436,7 +495,11 @@ fn parse_provider_kind(key: &str, value: &str) -> Result<TtsProviderKind, Settin
         "local" => Ok(TtsProviderKind::Local),
         "azure" => Ok(TtsProviderKind::Azure),
         "gcp" | "google" => Ok(TtsProviderKind::Gcp),
-        _ => Err(invalid(key, "expected one of local, azure, gcp, google")),
+        "piper" => Ok(TtsProviderKind::Piper),
+        _ => Err(invalid(
+            key,
+            "expected one of local, piper, azure, gcp, google",
+        )),
     }
 }
 
@@ -563,6 +626,11 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
         azure: parse_azure(raw)?,
         google: parse_google(raw)?,
         model_dir: PathBuf::from(raw.get("tts_model_dir")?),
+        voices_dir: PathBuf::from(raw.get("voices_dir")?),
+        piper_default_voice: raw
+            .optional("piper_default_voice")
+            .map(|v| v.trim().to_string()),
+        piper_max_loaded_voices: parse_count(raw, "piper_max_loaded_voices")?,
         ort_dylib_path: raw.optional("ort_dylib_path").map(PathBuf::from),
         device: parse_device(&raw.get("tts_device")?)?,
         thread_count: match raw.get("tts_thread_count")?.trim().parse::<usize>() {
@@ -570,6 +638,8 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
             _ => return Err(invalid("tts_thread_count", "expected 0 (automatic) to 256")),
         },
         workers: parse_count(raw, "tts_workers")?,
+        normalize: parse_bool(&raw.get("tts_normalize")?)
+            .ok_or_else(|| invalid("tts_normalize", "expected true or false"))?,
         queue_capacity: match raw.get("tts_queue_capacity")?.trim().parse::<usize>() {
             Ok(n) if (1..=1_000_000).contains(&n) => n,
             _ => return Err(invalid("tts_queue_capacity", "expected 1 to 1000000")),
@@ -598,21 +668,21 @@ fn parse_cleanup(raw: &Raw) -> Result<CleanupSettings, SettingsError> {
                 "expected whole days",
             )
         })?;
-    let orphans = match raw
-        .get("tasks_cleanup_orphans")?
-        .trim()
-        .to_lowercase()
-        .as_str()
-    {
-        "true" | "1" | "yes" | "on" => true,
-        "false" | "0" | "no" | "off" => false,
-        _ => return Err(invalid("tasks_cleanup_orphans", "expected true or false")),
-    };
+    let orphans = parse_bool(&raw.get("tasks_cleanup_orphans")?)
+        .ok_or_else(|| invalid("tasks_cleanup_orphans", "expected true or false"))?;
     Ok(CleanupSettings {
         interval_hours,
         failed_older_than_days,
         orphans,
     })
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
 }
 
 fn parse_device(value: &str) -> Result<String, SettingsError> {
@@ -681,6 +751,25 @@ pub fn parse_sqlite_url(url: &str) -> Result<PathBuf, SettingsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speech_settings() {
+        let s = Settings::from_vars(Vec::<(String, String)>::new()).unwrap();
+        assert_eq!(s.speech.cache_max_bytes, 1 << 30);
+        assert_eq!(s.speech.cache_max_age, Duration::from_secs(30 * 86_400));
+        assert_eq!(s.speech.user_token, None);
+        let s = Settings::from_vars([
+            ("AUDIO_CACHE_MAX_BYTES", "1000"),
+            ("AUDIO_CACHE_MAX_AGE_DAYS", "2"),
+            ("SYNTHESIZE_USER_TOKEN", "t0k"),
+        ])
+        .unwrap();
+        assert_eq!(s.speech.cache_max_bytes, 1000);
+        assert_eq!(s.speech.cache_max_age, Duration::from_secs(2 * 86_400));
+        assert!(!format!("{:?}", s.speech).contains("t0k"));
+        assert!(Settings::from_vars([("AUDIO_CACHE_MAX_AGE_DAYS", "0")]).is_err());
+        assert!(Settings::from_vars([("AUDIO_CACHE_MAX_BYTES", "-1")]).is_err());
+    }
 
     #[test]
     fn defaults_match_the_contract() {

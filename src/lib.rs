@@ -1,6 +1,10 @@
 //! Last Whisper: a dictation-training backend (items, scored attempts,
 //! statistics, TTS), wire-compatible with the original Python service.
 
+/// In-process audio encoders (wav, pcm16, μ-law, Ogg/Opus, MP3) and resampling.
+pub mod audio;
+/// Content-addressed cache of synthesised audio with single-flight.
+pub mod cache;
 /// Typed settings loaded from defaults, `.env` and the environment.
 pub mod config;
 /// SQLite pools, migrations, and one module of SQL per table.

@@ -69,6 +69,17 @@ enum ModelsAction {
         #[arg(long)]
         dest: Option<PathBuf>,
     },
+    /// Download a Piper voice (e.g. fi_FI-harri-medium) from the Piper voice hub into VOICES_DIR.
+    FetchPiper {
+        /// Voice name: lang_REGION-speaker-quality.
+        name: String,
+        /// Base URL of the voice hub.
+        #[arg(long, default_value = last_whisper::tts::piper::fetch::DEFAULT_HUB)]
+        source: String,
+        /// Target directory (default: VOICES_DIR).
+        #[arg(long)]
+        dest: Option<PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -91,6 +102,25 @@ async fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Command::Models {
+            action: ModelsAction::FetchPiper { name, source, dest },
+        }) => {
+            let dest = dest.unwrap_or_else(|| settings.tts.voices_dir.clone());
+            if let Err(e) = std::fs::create_dir_all(&dest) {
+                eprintln!(
+                    "last-whisper models fetch-piper: cannot create {}: {e}",
+                    dest.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            match last_whisper::tts::piper::fetch::fetch_voice(&name, &source, &dest).await {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("last-whisper models fetch-piper: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Models {
             action: ModelsAction::Fetch { source, dest },
         }) => {

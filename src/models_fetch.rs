@@ -95,7 +95,7 @@ fn write_error(path: &Path, source: std::io::Error) -> FetchError {
     }
 }
 
-fn download_error(url: &str, dest: &Path, e: impl std::error::Error) -> FetchError {
+pub(crate) fn download_error(url: &str, dest: &Path, e: impl std::error::Error) -> FetchError {
     // reqwest's own message hides the cause (DNS, refused, TLS); add the chain.
     let mut reason = e.to_string();
     let mut source = e.source();
@@ -112,7 +112,11 @@ fn download_error(url: &str, dest: &Path, e: impl std::error::Error) -> FetchErr
 }
 
 /// Stream one file into memory with a progress line on stderr.
-async fn download(client: &reqwest::Client, url: &str, dest: &Path) -> Result<Vec<u8>, FetchError> {
+pub(crate) async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    dest: &Path,
+) -> Result<Vec<u8>, FetchError> {
     let response = client
         .get(url)
         .send()

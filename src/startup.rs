@@ -10,12 +10,14 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::Settings;
+use crate::cache::{CacheLimits, SpeechCache};
+use crate::config::{Settings, TtsProviderKind};
 use crate::db::{ConnectError, Db};
 use crate::domain::timestamp::Clock;
 use crate::http;
+use crate::services::speech::SpeechService;
 use crate::services::tasks::{self, CleanupPlan};
-use crate::services::tts::{EngineHandle, TtsService};
+use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
 use crate::state::AppState;
 use crate::tts;
 use crate::tts::monitor::Monitor;
@@ -72,20 +74,24 @@ impl Application {
         let engine = tts::build_provider(&settings)
             .await
             .map(|provider| start_pipeline(&settings, &db, &clock, provider, &tracker, &shutdown));
-        let tts = TtsService::new(
-            db.clone(),
-            clock.clone(),
-            settings.audio_dir.clone(),
-            settings.tts.supported_languages.clone(),
-            settings.tts.submission_workers,
-            tracker.clone(),
-            engine,
-        );
+        let options = SubmissionOptions {
+            audio_dir: settings.audio_dir.clone(),
+            supported_languages: settings.tts.supported_languages.clone(),
+            workers: settings.tts.submission_workers,
+            normalize: settings.tts.normalize
+                && matches!(
+                    settings.tts.provider,
+                    TtsProviderKind::Local | TtsProviderKind::Piper
+                ),
+        };
+        let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
+        let speech = speech_service(&settings, &db, &tts, &tracker);
         let state = AppState {
             settings: Arc::new(settings),
             db,
             clock,
             tts,
+            speech,
         };
         if state.settings.cleanup.interval_hours > 0 {
             spawn_scheduled_cleanup(&state, &tracker, &shutdown);
@@ -152,6 +158,28 @@ impl Application {
         tracing::info!("shutdown complete");
         Ok(())
     }
+}
+
+/// Speech on demand shares the engine of the task pipeline; its cache keys name the engine
+/// (provider kind, model directory, device) so a model or engine change never serves stale audio.
+fn speech_service(
+    settings: &Settings,
+    db: &Db,
+    tts: &TtsService,
+    tracker: &TaskTracker,
+) -> SpeechService {
+    let limits = CacheLimits {
+        max_bytes: settings.speech.cache_max_bytes,
+        max_age: settings.speech.cache_max_age,
+    };
+    let cache = SpeechCache::new(&settings.audio_dir, db.clone(), limits);
+    let label = format!(
+        "{:?}|{}|{}",
+        settings.tts.provider,
+        settings.tts.model_dir.display(),
+        tts.device().unwrap_or_default()
+    );
+    SpeechService::new(cache, tts.provider(), label, tracker.clone())
 }
 
 /// Run the task cleanup every `TASKS_CLEANUP_INTERVAL_HOURS` (off by default).

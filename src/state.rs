@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::timestamp::Clock;
+use crate::services::speech::SpeechService;
 use crate::services::tts::TtsService;
 
 #[derive(Debug, Clone)]
@@ -14,4 +15,6 @@ pub struct AppState {
     /// Strictly increasing local timestamps for every row written.
     pub clock: Arc<Clock>,
     pub tts: TtsService,
+    /// Speech on demand: cache, streaming and sessions (issue 6).
+    pub speech: SpeechService,
 }

@@ -12,6 +12,8 @@ pub struct AttemptRow {
     pub words_ref: i64,
     pub words_correct: i64,
     pub created_at: String,
+    /// Lenient score accepting written or spoken forms (NULL on old rows).
+    pub percentage_spoken: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -22,6 +24,7 @@ pub struct NewAttemptRow<'a> {
     pub wer: f64,
     pub words_ref: i64,
     pub words_correct: i64,
+    pub percentage_spoken: i64,
     pub created_at: &'a str,
 }
 
@@ -33,13 +36,14 @@ pub struct Window {
 }
 
 const SELECT: &str =
-    "SELECT id, item_id, text, percentage, wer, words_ref, words_correct, created_at FROM attempts";
+    "SELECT id, item_id, text, percentage, wer, words_ref, words_correct, created_at, \
+     percentage_spoken FROM attempts";
 
 #[tracing::instrument(skip_all, fields(item_id = row.item_id))]
 pub async fn insert(conn: &mut SqliteConnection, row: &NewAttemptRow<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO attempts (item_id, text, percentage, wer, words_ref, words_correct, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO attempts (item_id, text, percentage, wer, words_ref, words_correct, \
+         percentage_spoken, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(row.item_id)
     .bind(row.text)
@@ -47,6 +51,7 @@ pub async fn insert(conn: &mut SqliteConnection, row: &NewAttemptRow<'_>) -> sql
     .bind(row.wer)
     .bind(row.words_ref)
     .bind(row.words_correct)
+    .bind(row.percentage_spoken)
     .bind(row.created_at)
     .fetch_one(conn)
     .await

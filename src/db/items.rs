@@ -15,6 +15,10 @@ pub struct ItemRow {
     pub created_at: String,
     pub updated_at: String,
     pub practiced: bool,
+    /// What the engine speaks (a teacher's override or the normalised text).
+    pub spoken_text: Option<String>,
+    /// Voice chosen for this item; `None` = the engine's default.
+    pub voice: Option<String>,
 }
 
 /// Values of a new row (already validated).
@@ -24,6 +28,8 @@ pub struct NewItemRow<'a> {
     pub text: &'a str,
     pub difficulty: i64,
     pub tags_json: &'a str,
+    pub spoken_text: &'a str,
+    pub voice: Option<&'a str>,
     pub created_at: &'a str,
 }
 
@@ -64,19 +70,21 @@ pub struct ItemFilter {
 }
 
 const SELECT: &str = "SELECT i.id, i.locale, i.text, i.difficulty, i.tags_json, i.tts_status, \
-     i.task_id, i.created_at, i.updated_at, \
+     i.task_id, i.created_at, i.updated_at, i.spoken_text, i.voice, \
      EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id) AS practiced FROM items i";
 
 #[tracing::instrument(skip_all)]
 pub async fn insert(conn: &mut SqliteConnection, row: &NewItemRow<'_>) -> sqlx::Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO items (locale, text, difficulty, tags_json, tts_status, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
+        "INSERT INTO items (locale, text, difficulty, tags_json, spoken_text, voice, tts_status, \
+         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
     )
     .bind(row.locale)
     .bind(row.text)
     .bind(row.difficulty)
     .bind(row.tags_json)
+    .bind(row.spoken_text)
+    .bind(row.voice)
     .bind(row.created_at)
     .bind(row.created_at)
     .fetch_one(conn)
@@ -278,4 +286,25 @@ pub async fn ids(pool: &SqlitePool, filter: &ItemFilter) -> sqlx::Result<Vec<i64
     push_filter(&mut qb, filter);
     qb.push(" ORDER BY i.id");
     qb.build_query_scalar().fetch_all(pool).await
+}
+
+/// Change what the engine speaks for an item and send it back to
+/// `pending` (its audio is stale); returns whether the item exists.
+#[tracing::instrument(skip(conn, spoken_text))]
+pub async fn set_spoken_text(
+    conn: &mut SqliteConnection,
+    id: i64,
+    spoken_text: &str,
+    now: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE items SET spoken_text = ?, tts_status = 'pending', task_id = NULL, updated_at = ? \
+         WHERE id = ?",
+    )
+    .bind(spoken_text)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

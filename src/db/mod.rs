@@ -3,6 +3,7 @@
 //! readers run beside the writer). One module per table holds its SQL.
 
 pub mod attempts;
+pub mod audio_cache;
 pub mod items;
 pub mod tags;
 pub mod tts_tasks;

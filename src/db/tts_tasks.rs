@@ -21,6 +21,10 @@ pub struct TaskRow {
     pub sampling_rate: Option<i64>,
     pub device: Option<String>,
     pub metadata: Option<String>,
+    /// The text given to the engine, when it differs from `original_text`.
+    pub spoken_text: Option<String>,
+    /// Voice requested for this task; `None` = the engine's default.
+    pub voice: Option<String>,
 }
 
 impl TaskRow {
@@ -39,19 +43,21 @@ pub struct NewTask<'a> {
     pub output_file_path: &'a str,
     pub custom_filename: Option<&'a str>,
     pub language: &'a str,
+    pub spoken_text: &'a str,
+    pub voice: Option<&'a str>,
     pub now: &'a str,
 }
 
 const SELECT: &str = "SELECT task_id, original_text, text_hash, status, output_file_path, \
      custom_filename, language, created_at, submitted_at, started_at, completed_at, failed_at, \
-     error_message, file_size, sampling_rate, device, metadata FROM tts_tasks";
+     error_message, file_size, sampling_rate, device, metadata, spoken_text, voice FROM tts_tasks";
 
 #[tracing::instrument(skip_all, fields(task_id = task.task_id))]
 pub async fn insert(conn: &mut SqliteConnection, task: &NewTask<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO tts_tasks (task_id, original_text, text_hash, status, output_file_path, \
-         custom_filename, language, created_at, submitted_at) \
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+         custom_filename, language, spoken_text, voice, created_at, submitted_at) \
+         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(task.task_id)
     .bind(task.text)
@@ -59,6 +65,8 @@ pub async fn insert(conn: &mut SqliteConnection, task: &NewTask<'_>) -> sqlx::Re
     .bind(task.output_file_path)
     .bind(task.custom_filename)
     .bind(task.language)
+    .bind(task.spoken_text)
+    .bind(task.voice)
     .bind(task.now)
     .bind(task.now)
     .execute(conn)

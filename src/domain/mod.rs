@@ -2,8 +2,10 @@
 
 pub mod alignment;
 pub mod difficulty;
+pub mod lenient;
 pub mod rounding;
 pub mod scoring;
+pub mod spoken;
 pub mod status;
 pub mod timestamp;
 pub mod transliterate;

@@ -32,6 +32,9 @@ pub struct AttemptResponse {
     words_ref: i64,
     words_correct: i64,
     created_at: String,
+    /// Lenient score: written or spoken forms count (`null` on attempts
+    /// stored before it existed).
+    percentage_spoken: Option<i64>,
     /// Word-by-word feedback (additive; only on create and single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     alignment: Option<Vec<Pair>>,
@@ -56,6 +59,7 @@ impl From<AttemptRow> for AttemptResponse {
             words_ref: row.words_ref,
             words_correct: row.words_correct,
             created_at: db_to_api(&row.created_at),
+            percentage_spoken: row.percentage_spoken,
             alignment: None,
         }
     }

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/v1/items/{item_id}/tts-status", get(tts_status))
         .route("/v1/items/{item_id}/tags", patch(update_tags))
         .route("/v1/items/{item_id}/difficulty", patch(update_difficulty))
+        .route("/v1/items/{item_id}/spoken-text", patch(update_spoken_text))
         .route("/v1/items/{item_id}/audio", get(audio))
 }
 
@@ -38,6 +39,10 @@ pub struct ItemResponse {
     created_at: String,
     updated_at: String,
     practiced: bool,
+    /// What the engine speaks (additive; see the README).
+    spoken_text: String,
+    /// The item's voice, `null` = the engine's default (additive).
+    voice: Option<String>,
 }
 
 impl From<ItemRow> for ItemResponse {
@@ -45,6 +50,8 @@ impl From<ItemRow> for ItemResponse {
         ItemResponse {
             id: row.id,
             tags: decode_tags(row.tags_json.as_deref()),
+            spoken_text: row.spoken_text.clone().unwrap_or_else(|| row.text.clone()),
+            voice: row.voice.clone(),
             locale: row.locale,
             text: row.text,
             difficulty: row.difficulty,
@@ -62,6 +69,8 @@ fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
     let text = fields.string("text", true, 1, 10_000);
     let difficulty = fields.int("difficulty", false, 1, 10);
     let tags = fields.string_list("tags", false);
+    let spoken_text = fields.string("spoken_text", false, 1, 10_000);
+    let voice = fields.string("voice", false, 1, 200);
     let tags_ok = match &tags {
         Some(tags) => validate_item_tags(fields, tags),
         None => true,
@@ -75,6 +84,8 @@ fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
                 text,
                 difficulty,
                 tags: tags.unwrap_or_default(),
+                spoken_text,
+                voice,
             })
         }
         _ => None,
@@ -242,6 +253,7 @@ async fn tts_status(
     let row = items::get(&state, id)
         .await
         .map_err(during("retrieve TTS status"))?;
+    let spoken_text = row.spoken_text.clone().unwrap_or_else(|| row.text.clone());
     let text = if row.text.chars().count() > 100 {
         format!("{}...", row.text.chars().take(100).collect::<String>())
     } else {
@@ -250,6 +262,7 @@ async fn tts_status(
     Ok(Json(json!({
         "item_id": row.id,
         "text": text,
+        "spoken_text": spoken_text,
         "tts_status": row.tts_status,
         "created_at": db_to_api(&row.created_at),
         "updated_at": db_to_api(&row.updated_at),
@@ -344,6 +357,34 @@ async fn update_difficulty(
         "updated_at": to_api(change.updated_at),
         "message": message,
     })))
+}
+
+/// `PATCH /v1/items/{id}/spoken-text` `{"spoken_text": "…" | null}`: a
+/// teacher's reading (null = derive it from the text again). The audio is
+/// re-synthesised, so the item goes back to `pending`.
+async fn update_spoken_text(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<ItemResponse>, ApiError> {
+    let id = item_id(&raw);
+    let mut errors = Vec::new();
+    // The key is required; its value may be null (= derive from the text).
+    let spoken = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
+        let required = f.get("spoken_text").is_none();
+        let value = f.string("spoken_text", required, 1, 10_000);
+        let invalid = f.get("spoken_text").is_some_and(|v| !v.is_null()) && value.is_none();
+        (!required && !invalid).then_some(value)
+    });
+    let id = merge_path_and_body(id, &mut errors)?;
+    let spoken = match spoken {
+        Some(spoken) if errors.is_empty() => spoken,
+        _ => return Err(ApiError::validation(errors)),
+    };
+    let row = items::set_spoken_text(&state, id, spoken)
+        .await
+        .map_err(during("update spoken text"))?;
+    Ok(Json(row.into()))
 }
 
 async fn audio(

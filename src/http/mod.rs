@@ -2,15 +2,19 @@
 //! middleware stack and the contract's router-level error bodies.
 
 pub mod attempts;
+pub mod audio_response;
 pub mod cors;
 pub mod extract;
 pub mod health;
 pub mod items;
 pub mod legacy_tts;
 pub mod page;
+pub mod sessions;
+pub mod speech;
 pub mod stats;
 pub mod tags;
 pub mod tasks;
+pub mod voices;
 
 use std::any::Any;
 
@@ -43,6 +47,9 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(tags::router())
         .merge(legacy_tts::router())
         .merge(tasks::router())
+        .merge(voices::router())
+        .merge(speech::router())
+        .merge(sessions::router())
         .merge(page::router())
         .route_layer(middleware::from_fn(record_route))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))

@@ -2,7 +2,8 @@
 
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
 use crate::db::items as items_db;
-use crate::domain::alignment::{self, Pair};
+use crate::domain::alignment::Pair;
+use crate::domain::lenient;
 use crate::domain::scoring;
 use crate::domain::timestamp::to_db;
 use crate::error::ServiceError;
@@ -27,6 +28,8 @@ pub async fn create(
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
     let score = scoring::score(&item.text, text);
+    let heard = item.spoken_text.as_deref().unwrap_or(&item.text);
+    let percentage_spoken = lenient::percentage_spoken(heard, text);
     let now = to_db(state.clock.now());
     let row = NewAttemptRow {
         item_id,
@@ -35,6 +38,7 @@ pub async fn create(
         wer: score.wer,
         words_ref: score.words_ref,
         words_correct: score.words_correct,
+        percentage_spoken,
         created_at: &now,
     };
     let id = attempts_db::insert(&mut tx, &row).await?;
@@ -42,7 +46,7 @@ pub async fn create(
         .await?
         .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
     tx.commit().await?;
-    let alignment = alignment::align(&item.text, text);
+    let alignment = lenient::align(&item.text, text);
     tracing::info!(
         attempt_id = id,
         item_id,
@@ -65,7 +69,7 @@ pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceErr
         .await?
         .map(|item| item.text)
         .unwrap_or_default();
-    let alignment = alignment::align(&reference, &row.text);
+    let alignment = lenient::align(&reference, &row.text);
     Ok(AlignedAttempt { row, alignment })
 }
 

@@ -18,6 +18,10 @@ pub struct NewItem {
     pub text: String,
     pub difficulty: Option<i64>,
     pub tags: Vec<String>,
+    /// A teacher's reading; `None` = derived from the text.
+    pub spoken_text: Option<String>,
+    /// A voice of the engine (see `GET /v1/voices`); `None` = its default.
+    pub voice: Option<String>,
 }
 
 pub const ITEM_NOT_FOUND: &str = "Item not found";
@@ -47,6 +51,10 @@ pub async fn create_many(
     for item in new_items {
         let now = to_db(state.clock.now());
         let tags_json = encode_tags(&item.tags);
+        let spoken = item
+            .spoken_text
+            .clone()
+            .unwrap_or_else(|| state.tts.spoken_form(&item.text));
         let row = NewItemRow {
             locale: &item.locale,
             text: &item.text,
@@ -54,6 +62,8 @@ pub async fn create_many(
                 .difficulty
                 .unwrap_or_else(|| difficulty::infer(&item.text)),
             tags_json: &tags_json,
+            spoken_text: &spoken,
+            voice: item.voice.as_deref(),
             created_at: &now,
         };
         ids.push(items_db::insert(&mut tx, &row).await?);
@@ -64,15 +74,9 @@ pub async fn create_many(
     }
     tx.commit().await?;
     tracing::info!(count = rows.len(), first_id = ids.first(), "items created");
-    state.tts.submit_items(
-        rows.iter()
-            .map(|r| ItemToSpeak {
-                item_id: r.id,
-                locale: r.locale.clone(),
-                text: r.text.clone(),
-            })
-            .collect(),
-    );
+    state
+        .tts
+        .submit_items(rows.iter().map(ItemToSpeak::from).collect());
     Ok(rows)
 }
 
@@ -158,6 +162,25 @@ pub async fn set_difficulty(
         current: difficulty,
         updated_at,
     })
+}
+
+/// Set (or, with `None`, derive again) what the engine says for an item,
+/// and re-synthesise its audio.
+pub async fn set_spoken_text(
+    state: &AppState,
+    id: i64,
+    spoken_text: Option<String>,
+) -> Result<ItemRow, ServiceError> {
+    let item = get(state, id).await?;
+    let spoken = spoken_text.unwrap_or_else(|| state.tts.spoken_form(&item.text));
+    let mut conn = state.db.writer.acquire().await?;
+    if !items_db::set_spoken_text(&mut conn, id, &spoken, &to_db(state.clock.now())).await? {
+        return Err(not_found());
+    }
+    drop(conn);
+    let row = get(state, id).await?;
+    state.tts.submit_items(vec![ItemToSpeak::from(&row)]);
+    Ok(row)
 }
 
 /// Where an item's audio lives (contract §6.2).

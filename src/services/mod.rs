@@ -3,6 +3,8 @@
 
 pub mod attempts;
 pub mod items;
+pub mod sessions;
+pub mod speech;
 pub mod stats;
 pub mod tags;
 pub mod tasks;

@@ -124,11 +124,7 @@ pub async fn retry_item(
     }
     drop(conn);
     tracing::info!(item_id, "TTS retry requested");
-    tts.submit_items(vec![ItemToSpeak {
-        item_id,
-        locale: item.locale,
-        text: item.text,
-    }]);
+    tts.submit_items(vec![ItemToSpeak::from(&item)]);
     Ok(())
 }
 
@@ -150,11 +146,7 @@ pub async fn retry_failed(
         let mut conn = db.writer.acquire().await?;
         if items_db::reset_failed(&mut conn, id, &to_db(clock.now())).await? {
             retried.push(id);
-            to_submit.push(ItemToSpeak {
-                item_id: id,
-                locale: item.locale,
-                text: item.text,
-            });
+            to_submit.push(ItemToSpeak::from(&item));
         }
     }
     tracing::info!(count = retried.len(), "bulk TTS retry requested");

@@ -10,9 +10,10 @@ use md5::{Digest, Md5};
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::task::TaskTracker;
 
-use crate::db::items as items_db;
+use crate::db::items::{self as items_db, ItemRow};
 use crate::db::tts_tasks::{self, NewTask, TaskRow};
 use crate::db::Db;
+use crate::domain::spoken;
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
@@ -24,7 +25,24 @@ use crate::tts::storage::{copy_atomic, file_exists};
 pub struct ItemToSpeak {
     pub item_id: i64,
     pub locale: String,
+    /// The written text (what the learner is scored against).
     pub text: String,
+    /// What the engine says (normalised for local engines, or overridden).
+    pub spoken: String,
+    /// Voice chosen for the item; `None` = the engine's default.
+    pub voice: Option<String>,
+}
+
+impl From<&ItemRow> for ItemToSpeak {
+    fn from(row: &ItemRow) -> Self {
+        ItemToSpeak {
+            item_id: row.id,
+            locale: row.locale.clone(),
+            text: row.text.clone(),
+            spoken: row.spoken_text.clone().unwrap_or_else(|| row.text.clone()),
+            voice: row.voice.clone(),
+        }
+    }
 }
 
 /// Why a submission was refused before reaching an engine (contract §7.4 order).
@@ -101,6 +119,37 @@ struct Inner {
     permits: Arc<Semaphore>,
     tracker: TaskTracker,
     engine: Option<EngineHandle>,
+    /// Whether engines get the Finnish spoken form (local engines with
+    /// `TTS_NORMALIZE`); cloud engines normalise text themselves.
+    normalize: bool,
+}
+
+/// How submissions behave, from settings.
+#[derive(Debug, Clone)]
+pub struct SubmissionOptions {
+    pub audio_dir: PathBuf,
+    pub supported_languages: Vec<String>,
+    /// Concurrent submissions (`TTS_SUBMISSION_WORKERS`).
+    pub workers: usize,
+    /// Give the engine the Finnish spoken form (local engines).
+    pub normalize: bool,
+}
+
+/// What an engine is asked to say, and in which voice.
+struct Speech<'a> {
+    spoken: &'a str,
+    voice: Option<&'a str>,
+}
+
+impl Speech<'_> {
+    /// The dedupe key: what is heard. Two texts that sound the same share
+    /// audio; without a voice the key is the MD5 of the text, as §7.4 says.
+    fn key(&self) -> String {
+        match self.voice {
+            None => text_hash(self.spoken),
+            Some(voice) => text_hash(&format!("{}\u{0}{voice}", self.spoken)),
+        }
+    }
 }
 
 /// Who the audio is for.
@@ -115,9 +164,7 @@ impl TtsService {
     pub fn new(
         db: Db,
         clock: Arc<Clock>,
-        audio_dir: PathBuf,
-        supported_languages: Vec<String>,
-        workers: usize,
+        options: SubmissionOptions,
         tracker: TaskTracker,
         engine: Option<EngineHandle>,
     ) -> Self {
@@ -125,12 +172,22 @@ impl TtsService {
             inner: Arc::new(Inner {
                 db,
                 clock,
-                audio_dir,
-                supported_languages,
-                permits: Arc::new(Semaphore::new(workers.max(1))),
+                audio_dir: options.audio_dir,
+                supported_languages: options.supported_languages,
+                permits: Arc::new(Semaphore::new(options.workers.max(1))),
                 tracker,
                 engine,
+                normalize: options.normalize,
             }),
+        }
+    }
+
+    /// What the engine should say for a written text.
+    pub fn spoken_form(&self, text: &str) -> String {
+        if self.inner.normalize {
+            spoken::to_spoken(text)
+        } else {
+            text.to_string()
         }
     }
 
@@ -153,6 +210,20 @@ impl TtsService {
             "healthy".to_string()
         };
         (tts, manager)
+    }
+
+    /// The engine, for callers that synthesise outside the task queue (speech on demand).
+    pub fn provider(&self) -> Option<Arc<dyn TtsProvider>> {
+        self.inner.engine.as_ref().map(|e| e.provider.clone())
+    }
+
+    /// Voices of the engine (`GET /v1/voices`); empty without an engine.
+    pub fn voices(&self) -> Vec<crate::tts::provider::VoiceInfo> {
+        self.inner
+            .engine
+            .as_ref()
+            .map(|e| e.provider.voices())
+            .unwrap_or_default()
     }
 
     /// Engine/device label, when an engine is loaded.
@@ -188,9 +259,17 @@ impl TtsService {
             );
             return self.mark_item(item.item_id, ItemTtsStatus::Failed).await;
         }
-        self.attach(&item.text, &item.locale, Target::Item(item.item_id))
-            .await
-            .map(|_| ())
+        self.attach(
+            &item.text,
+            &Speech {
+                spoken: &item.spoken,
+                voice: item.voice.as_deref(),
+            },
+            &item.locale,
+            Target::Item(item.item_id),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Legacy `/api/v1/tts/convert`: a standalone task.
@@ -203,8 +282,17 @@ impl TtsService {
         if let Some(refusal) = self.refusal(text, language) {
             return Ok(Submitted::Refused(refusal));
         }
+        let spoken = self.spoken_form(text);
         let task = self
-            .attach(text, language, Target::Standalone { custom_filename })
+            .attach(
+                text,
+                &Speech {
+                    spoken: &spoken,
+                    voice: None,
+                },
+                language,
+                Target::Standalone { custom_filename },
+            )
             .await?;
         Ok(Submitted::Task(Box::new(task)))
     }
@@ -234,10 +322,11 @@ impl TtsService {
     async fn attach(
         &self,
         text: &str,
+        speech: &Speech<'_>,
         language: &str,
         target: Target<'_>,
     ) -> Result<TaskRow, ServiceError> {
-        let hash = text_hash(text);
+        let hash = speech.key();
         let mut tx = self.inner.db.writer.begin().await?;
         if let Some(task) = tts_tasks::find_reusable(&mut tx, &hash).await? {
             if !task.is_finished() {
@@ -295,6 +384,8 @@ impl TtsService {
                 output_file_path: &output_str,
                 custom_filename: custom.as_deref(),
                 language,
+                spoken_text: speech.spoken,
+                voice: speech.voice,
                 now: &now,
             },
         )
@@ -390,11 +481,7 @@ impl TtsService {
         let mut items = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(row) = items_db::find(&self.inner.db.reader, id).await? {
-                items.push(ItemToSpeak {
-                    item_id: row.id,
-                    locale: row.locale,
-                    text: row.text,
-                });
+                items.push(ItemToSpeak::from(&row));
             }
         }
         let item_count = items.len();

@@ -89,6 +89,11 @@ impl TtsProvider for FallbackProvider {
             primary_error.unwrap_or_default()
         )))
     }
+
+    /// Every engine's voices, the primary's first.
+    fn voices(&self) -> Vec<crate::tts::provider::VoiceInfo> {
+        self.chain.iter().flat_map(|p| p.voices()).collect()
+    }
 }
 
 /// One error for the task: every engine's reason, kind from the most

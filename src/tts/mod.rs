@@ -8,6 +8,7 @@ pub mod fallback;
 pub mod gcp;
 pub mod local;
 pub mod monitor;
+pub mod piper;
 pub mod provider;
 pub mod resilience;
 pub mod storage;
@@ -22,6 +23,7 @@ use azure::AzureProvider;
 use fallback::FallbackProvider;
 use gcp::GoogleProvider;
 use local::{LocalEngineConfig, LocalMmsProvider};
+use piper::{PiperConfig, PiperProvider};
 use provider::TtsProvider;
 
 /// Where `scripts/install-onnxruntime.sh` puts the library by default.
@@ -51,6 +53,7 @@ async fn build_one(kind: TtsProviderKind, settings: &Settings) -> Option<Arc<dyn
     let tts = &settings.tts;
     match kind {
         TtsProviderKind::Local => build_local(settings).await,
+        TtsProviderKind::Piper => build_piper(settings).await,
         TtsProviderKind::Azure => {
             match AzureProvider::new(&tts.azure, &tts.resilience) {
                 Ok(provider) => {
@@ -111,6 +114,44 @@ async fn build_local(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
     }
 }
 
+async fn build_piper(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
+    let config = piper_config(settings);
+    let dir = config.voices_dir.clone();
+    match tokio::task::spawn_blocking(move || PiperProvider::load(config)).await {
+        Ok(Ok(provider)) => {
+            tracing::info!(
+                voices_dir = %dir.display(),
+                voices = provider.voices().len(),
+                default_voice = provider.default_voice(),
+                device = %provider.device(),
+                "Piper TTS engine ready"
+            );
+            Some(Arc::new(provider))
+        }
+        Ok(Err(e)) => {
+            tracing::error!("Piper TTS engine not available: {e}; items will be marked failed");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "Piper TTS engine loader crashed");
+            None
+        }
+    }
+}
+
+/// Map settings onto the Piper engine's configuration.
+pub fn piper_config(settings: &Settings) -> PiperConfig {
+    let tts = &settings.tts;
+    let mut config = PiperConfig::new(tts.voices_dir.clone());
+    config.default_voice = tts.piper_default_voice.clone();
+    config.max_loaded_voices = tts.piper_max_loaded_voices;
+    config.dylib_path = tts.ort_dylib_path.clone().or_else(bundled_runtime);
+    config.device = tts.device.parse().unwrap_or_default();
+    config.intra_threads = tts.thread_count;
+    config.workers = tts.workers;
+    config
+}
+
 /// Map settings onto the local engine's configuration; `None` (logged)
 /// when there is no model to load.
 fn local_config(settings: &Settings) -> Option<LocalEngineConfig> {
@@ -127,6 +168,9 @@ fn local_config(settings: &Settings) -> Option<LocalEngineConfig> {
     config.device = tts.device.parse().unwrap_or_default();
     config.intra_threads = tts.thread_count;
     config.workers = tts.workers;
+    if let Some(language) = tts.supported_languages.first() {
+        config.language = language.clone();
+    }
     Some(config)
 }
 

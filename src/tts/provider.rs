@@ -29,6 +29,22 @@ pub struct SynthesizedAudio {
     pub device: Option<String>,
 }
 
+/// One voice an engine can speak with, as listed by `GET /v1/voices`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VoiceInfo {
+    /// Id to pass as [`SynthesisRequest::voice`].
+    pub name: String,
+    /// Language code of the voice, e.g. `en_US` or `fi`.
+    pub language: String,
+    pub sample_rate: u32,
+    /// Piper's `low` / `medium` / `high` (or `x_low`), when the voice card says.
+    pub quality: Option<String>,
+    /// Licence of the voice or its training data, when known.
+    pub licence: Option<String>,
+    /// Engine that serves the voice, e.g. `piper` or `local`.
+    pub provider: String,
+}
+
 /// Why synthesis failed. The message is shown to API clients in a task's
 /// `error_message`, so it must not contain secrets.
 #[derive(Debug, thiserror::Error)]
@@ -66,4 +82,9 @@ pub trait TtsProvider: Send + Sync + Debug + 'static {
     fn device(&self) -> String;
     /// Cheap readiness probe for `/health`.
     async fn health(&self) -> Result<(), ProviderError>;
+    /// Voices this engine can speak with (`GET /v1/voices`); empty when the engine
+    /// does not enumerate its voices.
+    fn voices(&self) -> Vec<VoiceInfo> {
+        Vec::new()
+    }
 }

@@ -91,9 +91,12 @@ impl Worker {
             .map(PathBuf::from)
             .ok_or_else(|| "task has no output file".to_string())?;
         let request = SynthesisRequest {
-            text: task.original_text.clone(),
+            text: task
+                .spoken_text
+                .clone()
+                .unwrap_or_else(|| task.original_text.clone()),
             language: task.language.clone(),
-            voice: None,
+            voice: task.voice.clone(),
             speed: 1.0,
         };
         let audio = self

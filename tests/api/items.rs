@@ -123,7 +123,15 @@ async fn create_returns_202_with_the_full_item() {
         .unwrap()
         .starts_with("application/json"));
     let item: Value = resp.json().await.unwrap();
-    let mut keys: Vec<_> = item.as_object().unwrap().keys().cloned().collect();
+    // `spoken_text` is additive (normalisation issue); the contract's nine stay.
+    assert!(item["spoken_text"].is_string());
+    let mut keys: Vec<_> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| *k != "spoken_text" && *k != "voice")
+        .cloned()
+        .collect();
     keys.sort();
     assert_eq!(
         keys,
@@ -769,6 +777,8 @@ async fn tts_status_reports_the_settled_state() {
         json!({
             "item_id": id(&item),
             "text": "Hyvää huomenta",
+            // Additive: what the engine speaks (normalisation issue).
+            "spoken_text": "Hyvää huomenta",
             "tts_status": "failed",
             "created_at": item["created_at"],
             "updated_at": settled["updated_at"],

@@ -81,6 +81,8 @@ pub struct LocalEngineConfig {
     pub chunk_pause_ms: u32,
     /// Longest accepted request text, in characters.
     pub max_text_chars: usize,
+    /// Language the model speaks, as listed by `GET /v1/voices` (MMS models are monolingual).
+    pub language: String,
 }
 
 impl LocalEngineConfig {
@@ -99,6 +101,7 @@ impl LocalEngineConfig {
             max_chunk_chars: 400,
             chunk_pause_ms: 150,
             max_text_chars: 20_000,
+            language: "fi".to_owned(),
         }
     }
 

@@ -22,8 +22,8 @@
 mod chunk;
 mod config;
 mod error;
-mod model;
-mod runtime;
+pub(crate) mod model;
+pub(crate) mod runtime;
 pub mod tokenizer;
 
 use std::fmt;
@@ -33,7 +33,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use self::model::{InferenceParams, Model};
-use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
+use crate::tts::provider::{
+    ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
+};
 
 pub use self::config::{Device, LocalEngineConfig, ParseDeviceError};
 pub use self::error::LoadError;
@@ -60,6 +62,7 @@ struct Engine {
     max_chunk_chars: usize,
     chunk_pause_ms: u32,
     max_text_chars: usize,
+    voice: VoiceInfo,
 }
 
 impl LocalMmsProvider {
@@ -121,6 +124,14 @@ impl LocalMmsProvider {
                     sample_rate,
                 )
             }
+            ModelLayout::Piper => {
+                return Err(LoadError::UnsupportedModel {
+                    path: model_path.clone(),
+                    reason:
+                        "this is a Piper voice; serve it with TTS_PROVIDER=piper and VOICES_DIR"
+                            .to_owned(),
+                })
+            }
         };
 
         Ok(Self {
@@ -133,6 +144,18 @@ impl LocalMmsProvider {
                 max_chunk_chars: config.max_chunk_chars,
                 chunk_pause_ms: config.chunk_pause_ms,
                 max_text_chars: config.max_text_chars,
+                voice: VoiceInfo {
+                    name: dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "mms".to_owned()),
+                    language: config.language.clone(),
+                    sample_rate,
+                    quality: None,
+                    // The MMS weights are CC-BY-NC-4.0 (non-commercial use only).
+                    licence: Some("CC-BY-NC-4.0".to_owned()),
+                    provider: "local".to_owned(),
+                },
             }),
         })
     }
@@ -209,6 +232,7 @@ impl Engine {
             noise_scale: self.noise_scale,
             length_scale: 1.0 / request.speed,
             noise_scale_w: self.noise_scale_w,
+            speaker_id: None,
         };
         let pause_len =
             usize::try_from(u64::from(self.sample_rate) * u64::from(self.chunk_pause_ms) / 1000)
@@ -259,6 +283,10 @@ impl TtsProvider for LocalMmsProvider {
     async fn health(&self) -> Result<(), ProviderError> {
         // The sessions are created in `load` and live as long as the provider.
         Ok(())
+    }
+
+    fn voices(&self) -> Vec<VoiceInfo> {
+        vec![self.inner.voice.clone()]
     }
 }
 

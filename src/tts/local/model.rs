@@ -1,4 +1,5 @@
-//! ONNX sessions of an MMS-TTS (VITS) model and one inference run.
+//! ONNX sessions of a VITS model and one inference run: the one runner behind both local
+//! engines (MMS-TTS with character ids, Piper with espeak-ng phoneme ids).
 //!
 //! Why a pool of sessions behind mutexes: `ort` 2.0 runs a session through `&mut self` (some ONNX
 //! Runtime internals are not thread-safe), so concurrent requests either wait for the one session
@@ -8,7 +9,9 @@
 //! Two graph layouts are supported, told apart by the input names (`tts-models.md` §4–5):
 //! (a) optimum / transformers.js export: `input_ids`, `attention_mask` → `waveform` [1, n], with
 //! the noise scales and speaking rate baked in at export time; (b) sherpa-onnx export: `x`,
-//! `x_length`, `noise_scale`, `length_scale`, `noise_scale_w` → `y` [1, 1, n].
+//! `x_length`, `noise_scale`, `length_scale`, `noise_scale_w` → `y` [1, 1, n]; (c) Piper export:
+//! `input`, `input_lengths`, `scales` [noise, length, noise_w] and `sid` for multi-speaker voices
+//! → `output` [1, 1, n].
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -30,6 +33,8 @@ pub enum ModelLayout {
     HuggingFace,
     /// (b) sherpa-onnx MMS conversion (`vits-mms-*`, `model.onnx` + `tokens.txt`).
     Sherpa,
+    /// (c) Piper voice (`name.onnx` + `name.onnx.json`, phoneme ids from espeak-ng).
+    Piper,
 }
 
 impl ModelLayout {
@@ -38,16 +43,19 @@ impl ModelLayout {
         match self {
             Self::HuggingFace => "huggingface-onnx",
             Self::Sherpa => "sherpa-onnx",
+            Self::Piper => "piper",
         }
     }
 }
 
-/// Run-time knobs of one inference; only layout (b) graphs take them as inputs.
+/// Run-time knobs of one inference; only layouts (b) and (c) take them as inputs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct InferenceParams {
     pub noise_scale: f32,
     pub length_scale: f32,
     pub noise_scale_w: f32,
+    /// Speaker of a multi-speaker Piper voice (fed as `sid` when the graph has that input).
+    pub speaker_id: Option<i64>,
 }
 
 /// Metadata read from the graph that the caller needs to finish loading.
@@ -66,6 +74,7 @@ pub(crate) struct Model {
     sessions: Vec<Mutex<Session>>,
     next: AtomicUsize,
     feeds_attention_mask: bool,
+    feeds_speaker_id: bool,
     device: Device,
     path: PathBuf,
 }
@@ -83,6 +92,7 @@ impl Model {
         let layout = detect_layout(&first, path)?;
         let input_names: Vec<&str> = first.inputs().iter().map(|i| i.name()).collect();
         let feeds_attention_mask = input_names.contains(&"attention_mask");
+        let feeds_speaker_id = input_names.contains(&"sid");
         let metadata = match first.metadata() {
             Ok(m) => GraphMetadata {
                 sample_rate: m.custom("sample_rate"),
@@ -108,13 +118,14 @@ impl Model {
             layout = layout.as_str(),
             device = device.as_str(),
             workers = sessions.len(),
-            "loaded MMS-TTS model"
+            "loaded VITS model"
         );
         let model = Self {
             layout,
             sessions,
             next: AtomicUsize::new(0),
             feeds_attention_mask,
+            feeds_speaker_id,
             device,
             path: path.to_path_buf(),
         };
@@ -156,6 +167,22 @@ impl Model {
                 inputs.push(("noise_scale_w".into(), tensor_f32(params.noise_scale_w)?));
                 "y"
             }
+            ModelLayout::Piper => {
+                let length = i64::try_from(n).map_err(|_| "input too long".to_owned())?;
+                inputs.push(("input".into(), tensor_i64(vec![1, n], ids.to_vec())?));
+                inputs.push(("input_lengths".into(), tensor_i64(vec![1], vec![length])?));
+                let scales = vec![
+                    params.noise_scale,
+                    params.length_scale,
+                    params.noise_scale_w,
+                ];
+                inputs.push(("scales".into(), tensor_f32s(scales)?));
+                if self.feeds_speaker_id {
+                    let sid = params.speaker_id.unwrap_or(0);
+                    inputs.push(("sid".into(), tensor_i64(vec![1], vec![sid])?));
+                }
+                "output"
+            }
         };
         let mut session = self.session()?;
         let outputs = session.run(inputs).map_err(|e| e.to_string())?;
@@ -193,7 +220,11 @@ fn tensor_i64(shape: Vec<usize>, data: Vec<i64>) -> Result<SessionInputValue<'st
 }
 
 fn tensor_f32(value: f32) -> Result<SessionInputValue<'static>, String> {
-    Tensor::from_array((vec![1usize], vec![value]))
+    tensor_f32s(vec![value])
+}
+
+fn tensor_f32s(values: Vec<f32>) -> Result<SessionInputValue<'static>, String> {
+    Tensor::from_array((vec![values.len()], values))
         .map(Into::into)
         .map_err(|e| format!("cannot build input tensor: {e}"))
 }
@@ -271,9 +302,10 @@ fn detect_layout(session: &Session, path: &Path) -> Result<ModelLayout, LoadErro
     let layout = match inputs.first().copied() {
         Some("input_ids") => ModelLayout::HuggingFace,
         Some("x") => ModelLayout::Sherpa,
+        Some("input") => ModelLayout::Piper,
         _ => {
             return Err(unsupported(format!(
-                "expected first input `input_ids` (Hugging Face export) or `x` (sherpa-onnx export), found inputs {inputs:?}"
+                "expected first input `input_ids` (Hugging Face export), `x` (sherpa-onnx export) or `input` (Piper voice), found inputs {inputs:?}"
             )))
         }
     };
@@ -289,10 +321,12 @@ fn detect_layout(session: &Session, path: &Path) -> Result<ModelLayout, LoadErro
             ],
             "y",
         ),
+        ModelLayout::Piper => (&["input", "input_lengths", "scales"], "output"),
     };
     let known: &[&str] = match layout {
         ModelLayout::HuggingFace => &["input_ids", "attention_mask"],
         ModelLayout::Sherpa => required_inputs,
+        ModelLayout::Piper => &["input", "input_lengths", "scales", "sid"],
     };
     if let Some(missing) = required_inputs.iter().find(|name| !inputs.contains(name)) {
         return Err(unsupported(format!(

@@ -1,0 +1,237 @@
+//! In-process audio encoders for speech on demand: 16-bit WAV, raw PCM16, G.711 μ-law,
+//! Ogg/Opus and MP3, each at a caller-chosen sample rate.
+//!
+//! Why in process: an ffmpeg subprocess per request costs a fork and a pipe round trip and
+//! adds a system dependency; these encoders are pure Rust (Opus, resampler) or bundled C (LAME),
+//! and all build offline. Why a streaming encoder: `/v1/audio/speech` and the WebSocket
+//! sessions send audio as sentences finish, so every format except WAV (whose header needs the
+//! final length) emits bytes per pushed sentence, and the concatenation of everything emitted
+//! is one valid file — the same bytes the cache stores.
+
+pub mod mp3;
+pub mod mulaw;
+pub mod opus;
+pub mod resample;
+
+use crate::tts::wav::{encode_wav_pcm16, WavError};
+use resample::Resampler;
+
+/// An output format of the speech endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AudioFormat {
+    /// RIFF WAV, 16-bit signed PCM, mono.
+    Wav,
+    /// Headerless 16-bit signed little-endian PCM, mono.
+    Pcm16,
+    /// Headerless G.711 μ-law, 8 bits per sample, mono.
+    Mulaw,
+    /// Ogg-encapsulated Opus (RFC 7845), always 48 kHz inside.
+    Opus,
+    /// MPEG-1/2 Layer III, mono, constant bit rate.
+    Mp3,
+}
+
+/// Why audio could not be encoded (or the request cannot be met).
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    /// The format cannot produce this sample rate.
+    #[error("{0}")]
+    UnsupportedRate(String),
+    #[error(transparent)]
+    Wav(#[from] WavError),
+    /// An encoder or the resampler failed.
+    #[error("{0}")]
+    Encoder(String),
+}
+
+/// Rates an MP3 stream can carry (MPEG-1, 2 and 2.5).
+pub const MP3_RATES: [u32; 9] = [
+    8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000,
+];
+
+/// Highest rate accepted for the PCM-style formats (arbitrary but generous).
+pub const MAX_SAMPLE_RATE: u32 = 192_000;
+
+impl AudioFormat {
+    /// Parse a format name as the session API spells it (`pcm`, `ulaw` accepted as aliases).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "wav" => Some(AudioFormat::Wav),
+            "pcm16" | "pcm" | "pcm_s16le" => Some(AudioFormat::Pcm16),
+            "mulaw" | "ulaw" | "mu-law" | "pcm_mulaw" => Some(AudioFormat::Mulaw),
+            "opus" | "ogg" => Some(AudioFormat::Opus),
+            "mp3" => Some(AudioFormat::Mp3),
+            _ => None,
+        }
+    }
+
+    /// Canonical name (part of the cache key).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "wav",
+            AudioFormat::Pcm16 => "pcm16",
+            AudioFormat::Mulaw => "mulaw",
+            AudioFormat::Opus => "opus",
+            AudioFormat::Mp3 => "mp3",
+        }
+    }
+
+    /// File extension of cached audio.
+    pub fn extension(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "wav",
+            AudioFormat::Pcm16 => "pcm",
+            AudioFormat::Mulaw => "ulaw",
+            AudioFormat::Opus => "opus",
+            AudioFormat::Mp3 => "mp3",
+        }
+    }
+
+    /// MIME type of a response body in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            AudioFormat::Wav => "audio/wav",
+            AudioFormat::Pcm16 => "audio/L16",
+            AudioFormat::Mulaw => "audio/basic",
+            AudioFormat::Opus => "audio/ogg",
+            AudioFormat::Mp3 => "audio/mpeg",
+        }
+    }
+
+    /// Whether bytes can be emitted before the whole text is spoken.
+    pub fn streams(self) -> bool {
+        !matches!(self, AudioFormat::Wav)
+    }
+
+    /// The rate the output actually has for a requested rate, or why it cannot.
+    /// Opus always runs at 48 kHz (its decoders output 48 kHz); MP3 needs an MPEG rate.
+    pub fn output_rate(self, requested: u32) -> Result<u32, AudioError> {
+        if requested == 0 || requested > MAX_SAMPLE_RATE {
+            return Err(AudioError::UnsupportedRate(format!(
+                "sample rate must be between 1 and {MAX_SAMPLE_RATE} Hz"
+            )));
+        }
+        match self {
+            AudioFormat::Opus => Ok(opus::OPUS_RATE),
+            AudioFormat::Mp3 if !MP3_RATES.contains(&requested) => {
+                Err(AudioError::UnsupportedRate(format!(
+                    "mp3 supports sample rates {MP3_RATES:?} Hz, not {requested}"
+                )))
+            }
+            _ => Ok(requested),
+        }
+    }
+}
+
+enum Inner {
+    Wav(Vec<f32>),
+    Pcm16,
+    Mulaw,
+    Opus(Box<opus::OpusStream>),
+    Mp3(Box<mp3::Mp3Stream>),
+}
+
+/// Encodes pushed blocks of engine audio into one continuous file of `format`.
+pub struct StreamEncoder {
+    format: AudioFormat,
+    out_rate: u32,
+    resampler: Resampler,
+    inner: Inner,
+}
+
+impl std::fmt::Debug for StreamEncoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamEncoder")
+            .field("format", &self.format)
+            .field("out_rate", &self.out_rate)
+            .finish()
+    }
+}
+
+impl StreamEncoder {
+    /// An encoder from `in_rate` engine audio to `format` at (about) `requested_rate`;
+    /// see [`AudioFormat::output_rate`].
+    pub fn new(format: AudioFormat, in_rate: u32, requested_rate: u32) -> Result<Self, AudioError> {
+        let out_rate = format.output_rate(requested_rate)?;
+        let resampler = Resampler::new(in_rate, out_rate)?;
+        let inner = match format {
+            AudioFormat::Wav => Inner::Wav(Vec::new()),
+            AudioFormat::Pcm16 => Inner::Pcm16,
+            AudioFormat::Mulaw => Inner::Mulaw,
+            AudioFormat::Opus => Inner::Opus(Box::new(opus::OpusStream::new()?)),
+            AudioFormat::Mp3 => Inner::Mp3(Box::new(mp3::Mp3Stream::new(out_rate)?)),
+        };
+        Ok(StreamEncoder {
+            format,
+            out_rate,
+            resampler,
+            inner,
+        })
+    }
+
+    /// Rate of the encoded audio.
+    pub fn out_rate(&self) -> u32 {
+        self.out_rate
+    }
+
+    pub fn format(&self) -> AudioFormat {
+        self.format
+    }
+
+    /// Encode one block (e.g. a sentence) at the input rate; returns the bytes ready now.
+    pub fn push(&mut self, samples: &[f32]) -> Result<Vec<u8>, AudioError> {
+        let resampled = self.resampler.process(samples)?;
+        match &mut self.inner {
+            Inner::Wav(all) => {
+                all.extend_from_slice(&resampled);
+                Ok(Vec::new())
+            }
+            Inner::Pcm16 => Ok(resampled
+                .iter()
+                .flat_map(|s| to_i16(*s).to_le_bytes())
+                .collect()),
+            Inner::Mulaw => Ok(resampled
+                .iter()
+                .map(|s| mulaw::encode(to_i16(*s)))
+                .collect()),
+            Inner::Opus(stream) => stream.push(&resampled),
+            Inner::Mp3(stream) => stream.push(&resampled),
+        }
+    }
+
+    /// Flush the encoder; returns the final bytes.
+    pub fn finish(self) -> Result<Vec<u8>, AudioError> {
+        match self.inner {
+            Inner::Wav(all) => Ok(encode_wav_pcm16(&all, self.out_rate)?),
+            Inner::Pcm16 | Inner::Mulaw => Ok(Vec::new()),
+            Inner::Opus(stream) => stream.finish(),
+            Inner::Mp3(stream) => stream.finish(),
+        }
+    }
+}
+
+/// Encode a whole clip in one go.
+pub fn encode(
+    format: AudioFormat,
+    samples: &[f32],
+    in_rate: u32,
+    requested_rate: u32,
+) -> Result<Vec<u8>, AudioError> {
+    let mut encoder = StreamEncoder::new(format, in_rate, requested_rate)?;
+    let mut out = encoder.push(samples)?;
+    out.extend(encoder.finish()?);
+    Ok(out)
+}
+
+/// Float sample → 16-bit PCM (clamped; NaN is silence), the same scaling as the WAV writer.
+pub(crate) fn to_i16(sample: f32) -> i16 {
+    let s = if sample.is_nan() {
+        0.0
+    } else {
+        sample.clamp(-1.0, 1.0)
+    };
+    (s * f32::from(i16::MAX)).round() as i16
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+//! Turning [`Speech`] into an HTTP response. Cached audio gets `ETag` (the cache key),
+//! `Cache-Control`, `If-None-Match` → 304 and single-range `Range` → 206/416; audio still being
+//! produced is sent with chunked transfer as each sentence is encoded.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::stream;
+
+use crate::audio::AudioFormat;
+use crate::cache::{CachedAudio, SpeechCache};
+use crate::services::speech::{Speech, SpeechError};
+
+/// Content-addressed, so a given ETag's bytes never change; a day is a conservative lifetime.
+const CACHE_CONTROL: &str = "public, max-age=86400";
+
+fn etag(key: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{key}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+/// Whether `If-None-Match` names this key (or `*`).
+pub fn not_modified(headers: &HeaderMap, key: &str) -> bool {
+    let Some(value) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == key)
+}
+
+/// A 304 for `key`.
+pub fn not_modified_response(key: &str) -> Response {
+    let mut r = StatusCode::NOT_MODIFIED.into_response();
+    r.headers_mut().insert(header::ETAG, etag(key));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    r
+}
+
+/// A `Range` that no byte of the body satisfies (416).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsatisfiable;
+
+/// The byte range a `Range` header asks for: `Ok(None)` = whole body.
+pub fn parse_range(value: &str, size: u64) -> Result<Option<(u64, u64)>, Unsatisfiable> {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None); // multiple ranges: serve the whole body (allowed by RFC 9110).
+    }
+    let (start, end) = spec.split_once('-').ok_or(Unsatisfiable)?;
+    let (start, end) = (start.trim(), end.trim());
+    let range = if start.is_empty() {
+        let n: u64 = end.parse().map_err(|_| Unsatisfiable)?;
+        if n == 0 || size == 0 {
+            return Err(Unsatisfiable);
+        }
+        (size.saturating_sub(n), size - 1)
+    } else {
+        let s: u64 = start.parse().map_err(|_| Unsatisfiable)?;
+        let e: u64 = if end.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            end.parse::<u64>()
+                .map_err(|_| Unsatisfiable)?
+                .min(size.saturating_sub(1))
+        };
+        if s >= size || e < s {
+            return Err(Unsatisfiable);
+        }
+        (s, e)
+    };
+    Ok(Some(range))
+}
+
+/// Send a cached file, honouring `If-None-Match` and `Range`.
+pub async fn cached_response(
+    cache: &SpeechCache,
+    headers: &HeaderMap,
+    audio: &CachedAudio,
+    format: AudioFormat,
+) -> Result<Response, SpeechError> {
+    if not_modified(headers, &audio.key) {
+        return Ok(not_modified_response(&audio.key));
+    }
+    let bytes = cache
+        .read(audio)
+        .await
+        .map_err(|e| SpeechError::Failed(format!("cannot read cached audio: {e}")))?;
+    let size = bytes.len() as u64;
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, size))
+        .unwrap_or(Ok(None));
+    let mut response = match range {
+        Ok(None) => (StatusCode::OK, bytes).into_response(),
+        Ok(Some((start, end))) => {
+            let body = bytes
+                .get(start as usize..=end as usize)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
+            let mut r = (StatusCode::PARTIAL_CONTENT, body).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            r
+        }
+        Err(Unsatisfiable) => {
+            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(r);
+        }
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, etag(&audio.key));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    h.insert("x-cache", HeaderValue::from_static("hit"));
+    Ok(response)
+}
+
+/// Respond with [`Speech`]: a cached file, or the chunks as they are produced. The first chunk
+/// is awaited before answering so an engine failure on the first sentence is a proper error
+/// status rather than a truncated 200.
+pub async fn speech_response(
+    cache: &SpeechCache,
+    headers: &HeaderMap,
+    speech: Speech,
+    format: AudioFormat,
+) -> Result<Response, SpeechError> {
+    match speech {
+        Speech::Cached(audio) => cached_response(cache, headers, &audio, format).await,
+        Speech::Stream { key, mut chunks } => {
+            let first = match chunks.recv().await {
+                Some(Ok(bytes)) => bytes,
+                Some(Err(e)) => return Err(e),
+                None => return Err(SpeechError::Failed("synthesis ended without audio".into())),
+            };
+            let rest = stream::unfold(chunks, |mut rx| async move {
+                match rx.recv().await {
+                    Some(Ok(b)) => Some((Ok::<Bytes, std::io::Error>(b), rx)),
+                    // The client sees a truncated body; the status line is long gone.
+                    Some(Err(e)) => Some((Err(std::io::Error::other(e.to_string())), rx)),
+                    None => None,
+                }
+            });
+            let body = stream::once(async move { Ok::<Bytes, std::io::Error>(first) });
+            let body = Body::from_stream(futures_util::StreamExt::chain(body, rest));
+            let mut response = (StatusCode::OK, body).into_response();
+            let h = response.headers_mut();
+            h.insert(header::ETAG, etag(&key));
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(CACHE_CONTROL),
+            );
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            h.insert("x-cache", HeaderValue::from_static("miss"));
+            Ok(response)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Ok(Some((0, 9))));
+        assert_eq!(parse_range("bytes=90-", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=-10", 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range("bytes=50-500", 100), Ok(Some((50, 99))));
+        assert_eq!(parse_range("bytes=100-", 100), Err(Unsatisfiable));
+        assert_eq!(parse_range("bytes=9-1", 100), Err(Unsatisfiable));
+        assert_eq!(parse_range("bytes=x-1", 100), Err(Unsatisfiable));
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(parse_range("items=0-1", 100), Ok(None));
+    }
+
+    #[test]
+    fn etags() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"a\", W/\"abc\""),
+        );
+        assert!(not_modified(&h, "abc"));
+        assert!(!not_modified(&h, "ab"));
+    }
+}

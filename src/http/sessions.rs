@@ -1,0 +1,340 @@
+//! Streaming sessions, the gateway API: `POST /v1/tts/sessions` stores the request,
+//! `GET /v1/tts/sessions/{id}` reports it, and the WebSocket `GET /v1/tts/sessions/{id}/stream`
+//! sends `{"type":"audio","seq":N,"data":"<base64>"}` messages with gap-free increasing `seq`,
+//! then `{"type":"eos",…totals}` and a normal close; on failure `{"type":"error",…}` and a close
+//! code (4400 bad input, 1013 engine unavailable, 1011 internal).
+//!
+//! Chunks are fixed-size slices of the encoded byte stream, so chunk N is the same bytes whether
+//! the audio is being synthesised or comes from the cache — which is what makes
+//! `?from_seq=N` (resume after a dropped connection) exact. Sending awaits the socket, so a slow
+//! reader stalls the loop, which stalls the producer's bounded channel (backpressure).
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::audio::AudioFormat;
+use crate::error::ApiError;
+use crate::http::extract::{object_fields, JsonBody, QueryFields, RawQuery};
+use crate::services::speech::{Speech, SpeechError, SpeechRequest};
+use crate::state::AppState;
+
+/// Bytes of encoded audio per WebSocket message.
+pub const CHUNK_BYTES: usize = 8_192;
+const MAX_TEXT_CHARS: usize = 10_000;
+const SESSION_NOT_FOUND: &str = "Session not found";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/tts/sessions", post(create))
+        .route("/v1/tts/sessions/{session_id}", get(get_one))
+        .route("/v1/tts/sessions/{session_id}/stream", get(stream))
+}
+
+fn provider_name(state: &AppState) -> String {
+    format!("{:?}", state.settings.tts.provider).to_lowercase()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let mut errors = Vec::new();
+    let mut request = None;
+    let mut provider = provider_name(&state);
+    if let Some(mut f) = object_fields(&body, vec![json!("body")], &mut errors) {
+        let text = f.string("text", true, 1, MAX_TEXT_CHARS);
+        if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            f.value_error("text", "text is blank");
+        }
+        if let Some(p) = f.string("provider", false, 1, 100) {
+            if p != provider && p != "default" {
+                f.value_error(
+                    "provider",
+                    &format!("unknown provider; this server runs `{provider}`"),
+                );
+            } else {
+                provider = p;
+            }
+        }
+        let voice = f.string("voice", false, 1, 200);
+        let rate = f.int(
+            "sample_rate_hz",
+            true,
+            1,
+            i64::from(crate::audio::MAX_SAMPLE_RATE),
+        );
+        let format_name = f.string("target_format", true, 1, 20);
+        let format = format_name.as_deref().and_then(|n| {
+            let parsed = AudioFormat::parse(n);
+            if parsed.is_none() {
+                f.value_error(
+                    "target_format",
+                    "expected one of pcm16, mulaw, opus, mp3, wav",
+                );
+            }
+            parsed
+        });
+        if let (Some(format), Some(rate)) = (format, rate) {
+            if let Err(e) = format.output_rate(rate as u32) {
+                f.value_error("sample_rate_hz", &e.to_string());
+            }
+        }
+        let supported = state.tts.supported_languages().to_vec();
+        let language = match f.string("language", false, 1, 20) {
+            Some(l) if supported.contains(&l) => Some(l),
+            Some(_) => {
+                f.value_error("language", "language not supported");
+                None
+            }
+            None => supported.first().cloned().or_else(|| Some("fi".into())),
+        };
+        let speed = match f.get("speed") {
+            None | Some(Value::Null) => Some(1.0),
+            Some(v) => match v.as_f64().filter(|s| (0.25..=4.0).contains(s)) {
+                Some(s) => Some(s as f32),
+                None => {
+                    f.value_error("speed", "expected a number from 0.25 to 4.0");
+                    None
+                }
+            },
+        };
+        if let (Some(text), Some(rate), Some(format), Some(language), Some(speed)) =
+            (text, rate, format, language, speed)
+        {
+            request = Some(SpeechRequest {
+                text,
+                language,
+                voice,
+                speed,
+                format,
+                sample_rate: rate as u32,
+            });
+        }
+    }
+    let request = match request {
+        Some(r) if errors.is_empty() => r,
+        _ => return Err(ApiError::validation(errors)),
+    };
+    let info = state.speech.sessions().create(request, provider);
+    let url = format!("/v1/tts/sessions/{}/stream", info.session_id);
+    let mut body = serde_json::to_value(&info).unwrap_or_default();
+    if let Some(o) = body.as_object_mut() {
+        o.insert("stream_url".into(), json!(url));
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, info) = state
+        .speech
+        .sessions()
+        .get(&id)
+        .ok_or_else(|| ApiError::NotFound(SESSION_NOT_FOUND.into()))?;
+    Ok(Json(info).into_response())
+}
+
+async fn stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: RawQuery,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let (request, _) = state
+        .speech
+        .sessions()
+        .get(&id)
+        .ok_or_else(|| ApiError::NotFound(SESSION_NOT_FOUND.into()))?;
+    let mut q = QueryFields::new(&query);
+    let from_seq = q.int("from_seq", 0, i64::MAX).unwrap_or(0) as u64;
+    q.finish()?;
+    let ws = ws.map_err(|e| ApiError::BadRequest(format!("WebSocket upgrade required: {e}")))?;
+    Ok(ws.on_upgrade(move |socket| async move {
+        let mut streamer = Streamer {
+            socket,
+            state,
+            id,
+            from_seq,
+            seq: 0,
+            bytes: 0,
+        };
+        streamer.run(request).await;
+    }))
+}
+
+/// The socket was closed by the client (or broke).
+struct Gone;
+
+struct Streamer {
+    socket: WebSocket,
+    state: AppState,
+    id: String,
+    from_seq: u64,
+    /// Next sequence number.
+    seq: u64,
+    bytes: u64,
+}
+
+impl Streamer {
+    async fn run(&mut self, request: SpeechRequest) {
+        let sessions = self.state.speech.sessions().clone();
+        sessions.update(&self.id, |i| i.status = "streaming".into());
+        let result = self.produce(&request).await;
+        let (chunks, bytes) = (self.seq, self.bytes);
+        match result {
+            Ok(Ok(cache)) => {
+                if self.from_seq > chunks {
+                    let e = SpeechError::BadRequest(format!(
+                        "from_seq {} is beyond the last chunk ({chunks})",
+                        self.from_seq
+                    ));
+                    self.fail(&sessions, e).await;
+                    return;
+                }
+                let rate = request
+                    .format
+                    .output_rate(request.sample_rate)
+                    .unwrap_or(request.sample_rate);
+                let eos = json!({
+                    "type": "eos",
+                    "session_id": self.id,
+                    "chunks": chunks,
+                    "bytes": bytes,
+                    "format": request.format.as_str(),
+                    "sample_rate_hz": rate,
+                    "cache": cache,
+                });
+                sessions.update(&self.id, |i| {
+                    i.status = "completed".into();
+                    i.chunks_sent = chunks;
+                    i.bytes_sent = bytes;
+                });
+                if self.send_json(&eos).await.is_ok() {
+                    let _ = self.close(1000, "eos").await;
+                }
+            }
+            Ok(Err(e)) => self.fail(&sessions, e).await,
+            Err(Gone) => {
+                tracing::info!("streaming client went away");
+                sessions.update(&self.id, |i| i.status = "failed".into());
+            }
+        }
+    }
+
+    async fn fail(&mut self, sessions: &crate::services::sessions::Sessions, e: SpeechError) {
+        let (code, kind) = match &e {
+            SpeechError::BadRequest(_) => (4400, "invalid_request"),
+            SpeechError::NoEngine | SpeechError::Unavailable(_) => (1013, "unavailable"),
+            SpeechError::Failed(_) => (1011, "internal"),
+        };
+        let message = match &e {
+            SpeechError::Failed(m) => {
+                tracing::error!(error = %m, "streaming session failed");
+                "speech synthesis failed".to_string()
+            }
+            other => other.to_string(),
+        };
+        sessions.update(&self.id, |i| {
+            i.status = "failed".into();
+            i.error = Some(message.clone());
+        });
+        let body = json!({ "type": "error", "code": kind, "message": message });
+        if self.send_json(&body).await.is_ok() {
+            let _ = self.close(code, kind).await;
+        }
+    }
+
+    /// Stream every chunk; returns whether it was a cache hit.
+    async fn produce(
+        &mut self,
+        request: &SpeechRequest,
+    ) -> Result<Result<&'static str, SpeechError>, Gone> {
+        let speech = match self.state.speech.speak(request.clone()).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut pending: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
+        let cache = match speech {
+            Speech::Cached(audio) => {
+                match self.state.speech.cache().read(&audio).await {
+                    Ok(bytes) => pending = bytes.to_vec(),
+                    Err(e) => {
+                        return Ok(Err(SpeechError::Failed(format!(
+                            "cannot read cached audio: {e}"
+                        ))))
+                    }
+                }
+                "hit"
+            }
+            Speech::Stream { mut chunks, .. } => {
+                while let Some(item) = chunks.recv().await {
+                    match item {
+                        Ok(bytes) => {
+                            pending.extend_from_slice(&bytes);
+                            self.send_full(&mut pending).await?;
+                        }
+                        Err(e) => return Ok(Err(e)),
+                    }
+                }
+                "miss"
+            }
+        };
+        self.send_full(&mut pending).await?;
+        if !pending.is_empty() {
+            let last = std::mem::take(&mut pending);
+            self.send_chunk(&last).await?;
+        }
+        Ok(Ok(cache))
+    }
+
+    /// Send every whole chunk in `pending`, keeping the remainder.
+    async fn send_full(&mut self, pending: &mut Vec<u8>) -> Result<(), Gone> {
+        let whole = pending.len() / CHUNK_BYTES * CHUNK_BYTES;
+        if whole == 0 {
+            return Ok(());
+        }
+        let ready: Vec<u8> = pending.drain(..whole).collect();
+        for chunk in ready.chunks(CHUNK_BYTES) {
+            self.send_chunk(chunk).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_chunk(&mut self, chunk: &[u8]) -> Result<(), Gone> {
+        let seq = self.seq;
+        self.seq += 1;
+        self.bytes += chunk.len() as u64;
+        if seq < self.from_seq {
+            return Ok(()); // already delivered before the resume
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(chunk);
+        self.send_json(&json!({ "type": "audio", "seq": seq, "data": data }))
+            .await
+    }
+
+    async fn send_json(&mut self, value: &Value) -> Result<(), Gone> {
+        self.socket
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .map_err(|_| Gone)
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), Gone> {
+        self.socket
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await
+            .map_err(|_| Gone)
+    }
+}

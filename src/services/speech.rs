@@ -1,0 +1,341 @@
+//! Speech on demand: one engine call per sentence, encoded as it finishes, streamed to the
+//! caller and stored in the [`SpeechCache`] at the end — so the first sentence's audio leaves
+//! before the rest is synthesised, and a repeat request is a cache hit that never touches the
+//! engine. Concurrent identical requests share one production (the cache's single-flight).
+//!
+//! The producer runs as its own task feeding a small bounded channel: a slow reader slows the
+//! producer (backpressure), and a reader that goes away does not stop it — it finishes the
+//! (bounded) text so the cache entry is complete for the requests waiting on it, then ends.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio_util::task::TaskTracker;
+
+use crate::audio::{AudioFormat, StreamEncoder};
+use crate::cache::{normalise_text, CacheError, CachedAudio, Claim, Flight, KeyParts, SpeechCache};
+use crate::services::sessions::Sessions;
+use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
+
+/// Encoded blocks buffered between the producer and a slow reader.
+const CHANNEL_CAPACITY: usize = 4;
+
+/// What to say and how to encode it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpeechRequest {
+    pub text: String,
+    pub language: String,
+    pub voice: Option<String>,
+    pub speed: f32,
+    pub format: AudioFormat,
+    /// Requested output rate; see [`AudioFormat::output_rate`].
+    pub sample_rate: u32,
+}
+
+/// Why speech could not be produced. Messages are safe to show (no request text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpeechError {
+    #[error("TTS service not initialized")]
+    NoEngine,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<ProviderError> for SpeechError {
+    fn from(e: ProviderError) -> Self {
+        match e {
+            ProviderError::InvalidInput(m) => SpeechError::BadRequest(m),
+            ProviderError::Unavailable(m) => SpeechError::Unavailable(m),
+            ProviderError::Engine(m) => SpeechError::Failed(m),
+        }
+    }
+}
+
+impl From<CacheError> for SpeechError {
+    fn from(e: CacheError) -> Self {
+        SpeechError::Failed(e.to_string())
+    }
+}
+
+/// Audio ready to send.
+#[derive(Debug)]
+pub enum Speech {
+    /// A complete cached file (a hit, or produced by a concurrent identical request).
+    Cached(CachedAudio),
+    /// Being produced now: encoded blocks in order; an `Err` ends the stream.
+    Stream {
+        key: String,
+        chunks: mpsc::Receiver<Result<Bytes, SpeechError>>,
+    },
+}
+
+/// Cheap-to-clone handle.
+#[derive(Debug, Clone)]
+pub struct SpeechService {
+    cache: SpeechCache,
+    provider: Option<Arc<dyn TtsProvider>>,
+    /// Engine identity in cache keys (provider kind, model, device).
+    engine_label: String,
+    tracker: TaskTracker,
+    sessions: Sessions,
+    engine_calls: Arc<AtomicU64>,
+}
+
+impl SpeechService {
+    pub fn new(
+        cache: SpeechCache,
+        provider: Option<Arc<dyn TtsProvider>>,
+        engine_label: String,
+        tracker: TaskTracker,
+    ) -> Self {
+        SpeechService {
+            cache,
+            provider,
+            engine_label,
+            tracker,
+            sessions: Sessions::default(),
+            engine_calls: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn cache(&self) -> &SpeechCache {
+        &self.cache
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// Engine calls made by speech on demand since start-up (one per sentence).
+    pub fn engine_calls(&self) -> u64 {
+        self.engine_calls.load(Ordering::Relaxed)
+    }
+
+    /// The cache key (and ETag) of a request, after checking the format can be produced.
+    pub fn key(&self, req: &SpeechRequest) -> Result<String, SpeechError> {
+        let rate = req
+            .format
+            .output_rate(req.sample_rate)
+            .map_err(|e| SpeechError::BadRequest(e.to_string()))?;
+        Ok(KeyParts {
+            provider: &self.engine_label,
+            voice: req.voice.as_deref().unwrap_or(""),
+            language: &req.language,
+            speed: req.speed,
+            format: req.format,
+            sample_rate: rate,
+            text: &req.text,
+        }
+        .key())
+    }
+
+    /// The cached audio of `req`, or a stream of it being produced.
+    pub async fn speak(&self, req: SpeechRequest) -> Result<Speech, SpeechError> {
+        let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
+        let key = self.key(&req)?;
+        let sentences = split_sentences(&normalise_text(&req.text));
+        if sentences.is_empty() {
+            return Err(SpeechError::BadRequest("input has nothing to speak".into()));
+        }
+        loop {
+            match self.cache.claim(&key, req.format).await {
+                Claim::Hit(audio) => return Ok(Speech::Cached(audio)),
+                Claim::Follower(rx) => {
+                    if let Some(audio) = SpeechCache::wait(rx).await? {
+                        return Ok(Speech::Cached(audio));
+                    }
+                }
+                Claim::Leader(flight) => {
+                    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+                    let job = Production {
+                        provider,
+                        req,
+                        sentences,
+                        tx,
+                        engine_calls: self.engine_calls.clone(),
+                    };
+                    self.tracker.spawn(job.run(flight));
+                    return Ok(Speech::Stream { key, chunks: rx });
+                }
+            }
+        }
+    }
+}
+
+struct Production {
+    provider: Arc<dyn TtsProvider>,
+    req: SpeechRequest,
+    sentences: Vec<String>,
+    tx: mpsc::Sender<Result<Bytes, SpeechError>>,
+    engine_calls: Arc<AtomicU64>,
+}
+
+impl Production {
+    async fn run(self, flight: Flight) {
+        match self.produce().await {
+            Ok((bytes, rate)) => {
+                if let Err(e) = flight.complete(&bytes, rate).await {
+                    tracing::error!(error = %e, "cannot store synthesised speech");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "speech synthesis failed");
+                let _ = self.tx.send(Err(e.clone())).await;
+                flight.fail(e.to_string());
+            }
+        }
+    }
+
+    /// Synthesise and encode sentence by sentence; returns the whole file and its rate.
+    async fn produce(&self) -> Result<(Vec<u8>, u32), SpeechError> {
+        let mut encoder: Option<StreamEncoder> = None;
+        let mut all = Vec::new();
+        for sentence in &self.sentences {
+            let request = SynthesisRequest {
+                text: sentence.clone(),
+                language: self.req.language.clone(),
+                voice: self.req.voice.clone(),
+                speed: self.req.speed,
+            };
+            self.engine_calls.fetch_add(1, Ordering::Relaxed);
+            let audio = self.provider.synthesize(&request).await?;
+            let enc = match encoder.take() {
+                Some(enc) => enc,
+                None => {
+                    StreamEncoder::new(self.req.format, audio.sample_rate, self.req.sample_rate)
+                        .map_err(|e| SpeechError::BadRequest(e.to_string()))?
+                }
+            };
+            let (enc, bytes) = blocking(enc, move |enc| enc.push(&audio.samples)).await?;
+            encoder = Some(enc);
+            self.emit(&mut all, bytes).await;
+        }
+        let enc =
+            encoder.ok_or_else(|| SpeechError::BadRequest("input has nothing to speak".into()))?;
+        let rate = enc.out_rate();
+        let bytes = tokio::task::spawn_blocking(move || enc.finish())
+            .await
+            .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?
+            .map_err(|e| SpeechError::Failed(e.to_string()))?;
+        self.emit(&mut all, bytes).await;
+        Ok((all, rate))
+    }
+
+    /// Keep the bytes for the cache and offer them to the reader (who may be gone).
+    async fn emit(&self, all: &mut Vec<u8>, bytes: Vec<u8>) {
+        if bytes.is_empty() {
+            return;
+        }
+        all.extend_from_slice(&bytes);
+        let _ = self.tx.send(Ok(Bytes::from(bytes))).await;
+    }
+}
+
+/// Run CPU-bound encoder work off the async runtime, handing the encoder back.
+async fn blocking<F>(enc: StreamEncoder, f: F) -> Result<(StreamEncoder, Vec<u8>), SpeechError>
+where
+    F: FnOnce(&mut StreamEncoder) -> Result<Vec<u8>, crate::audio::AudioError> + Send + 'static,
+{
+    let (enc, result) = tokio::task::spawn_blocking(move || {
+        let mut enc = enc;
+        let r = f(&mut enc);
+        (enc, r)
+    })
+    .await
+    .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?;
+    Ok((enc, result.map_err(|e| SpeechError::Failed(e.to_string()))?))
+}
+
+/// Longest piece sent to the engine in one call before clause splitting kicks in.
+const MAX_PIECE_CHARS: usize = 100;
+
+/// Split at `. ! ? ;` followed by whitespace (or the end) and at newlines; a sentence longer
+/// than [`MAX_PIECE_CHARS`] is further cut after `,`/`:` and its clauses packed greedily, so
+/// the first audio of a long sentence leaves after its first clause rather than the whole
+/// sentence (speakers pause at those commas anyway). Pieces without a letter or digit (lone
+/// punctuation, emoji) are dropped because no engine can speak them.
+pub fn split_sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for sentence in split_at(text, |c, next| {
+        c == '\n' || (matches!(c, '.' | '!' | '?' | ';') && next.is_none_or(char::is_whitespace))
+    }) {
+        if sentence.chars().count() <= MAX_PIECE_CHARS {
+            push_piece(&mut out, &sentence);
+            continue;
+        }
+        let mut packed = String::new();
+        for clause in split_at(&sentence, |c, next| {
+            matches!(c, ',' | ':') && next.is_none_or(char::is_whitespace)
+        }) {
+            let len = packed.chars().count();
+            if len > 0 && len + 1 + clause.chars().count() > MAX_PIECE_CHARS {
+                push_piece(&mut out, &packed);
+                packed.clear();
+            }
+            if !packed.is_empty() {
+                packed.push(' ');
+            }
+            packed.push_str(&clause);
+        }
+        push_piece(&mut out, &packed);
+    }
+    out
+}
+
+/// Trimmed pieces of `text`, each ending where `ends(char, next char)` holds.
+fn split_at(text: &str, ends: impl Fn(char, Option<char>) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        current.push(c);
+        if ends(c, chars.peek().copied()) {
+            out.push(current.trim().to_string());
+            current.clear();
+        }
+    }
+    out.push(current.trim().to_string());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn push_piece(out: &mut Vec<String>, s: &str) {
+    let s = s.trim();
+    if s.chars().any(char::is_alphanumeric) {
+        out.push(s.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences() {
+        assert_eq!(
+            split_sentences("Hei! Mitä kuuluu? Hinta on 3.5 euroa. ... 😀"),
+            vec!["Hei!", "Mitä kuuluu?", "Hinta on 3.5 euroa."]
+        );
+        assert!(split_sentences(" !! ").is_empty());
+        assert_eq!(split_sentences("yksi\nkaksi"), vec!["yksi", "kaksi"]);
+        let long = format!(
+            "{}, {}, {}.",
+            "a".repeat(60),
+            "b".repeat(30),
+            "c".repeat(50)
+        );
+        let pieces = split_sentences(&long);
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        assert_eq!(
+            pieces[0],
+            format!("{}, {},", "a".repeat(60), "b".repeat(30))
+        );
+        assert!(pieces.iter().all(|p| p.chars().count() <= MAX_PIECE_CHARS));
+    }
+}
