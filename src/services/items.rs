@@ -54,7 +54,7 @@ pub async fn create_many(
         let spoken = item
             .spoken_text
             .clone()
-            .unwrap_or_else(|| state.tts.spoken_form(&item.text));
+            .unwrap_or_else(|| state.tts.spoken_form(&item.text, &item.locale));
         let row = NewItemRow {
             locale: &item.locale,
             text: &item.text,
@@ -172,7 +172,7 @@ pub async fn set_spoken_text(
     spoken_text: Option<String>,
 ) -> Result<ItemRow, ServiceError> {
     let item = get(state, id).await?;
-    let spoken = spoken_text.unwrap_or_else(|| state.tts.spoken_form(&item.text));
+    let spoken = spoken_text.unwrap_or_else(|| state.tts.spoken_form(&item.text, &item.locale));
     let mut conn = state.db.writer.acquire().await?;
     if !items_db::set_spoken_text(&mut conn, id, &spoken, &to_db(state.clock.now())).await? {
         return Err(not_found());

@@ -182,9 +182,13 @@ impl TtsService {
         }
     }
 
-    /// What the engine should say for a written text.
-    pub fn spoken_form(&self, text: &str) -> String {
-        if self.inner.normalize {
+    /// What the engine should say for a written text in `language`. The
+    /// normaliser is Finnish, so other languages (e.g. an English Piper
+    /// voice) get their text unchanged.
+    pub fn spoken_form(&self, text: &str, language: &str) -> String {
+        let finnish =
+            language == "fi" || language.starts_with("fi-") || language.starts_with("fi_");
+        if self.inner.normalize && finnish {
             spoken::to_spoken(text)
         } else {
             text.to_string()
@@ -282,7 +286,7 @@ impl TtsService {
         if let Some(refusal) = self.refusal(text, language) {
             return Ok(Submitted::Refused(refusal));
         }
-        let spoken = self.spoken_form(text);
+        let spoken = self.spoken_form(text, language);
         let task = self
             .attach(
                 text,

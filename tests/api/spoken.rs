@@ -136,3 +136,18 @@ async fn normalisation_can_be_turned_off_and_overridden_per_item() {
         .await;
     assert_eq!(resp.status(), 404);
 }
+
+/// The normaliser is Finnish: text in another language is given to the
+/// engine as written.
+#[tokio::test]
+async fn only_finnish_items_are_normalised() {
+    let app = spawn_app_with_engine(&[]).await;
+    let english = app
+        .create_item(json!({ "locale": "en", "text": "I have 3 apples." }))
+        .await;
+    assert_eq!(english["spoken_text"], "I have 3 apples.");
+    let finnish = app
+        .create_item(json!({ "locale": "fi-FI", "text": "Minulla on 3 omenaa." }))
+        .await;
+    assert_eq!(finnish["spoken_text"], "Minulla on kolme omenaa.");
+}
