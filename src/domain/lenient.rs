@@ -2,7 +2,6 @@
 //! heard "kahdeksan" may type "8" or "kahdeksan", and both are right. The
 //! legacy score of contract §5 is untouched; this is a second score.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::domain::alignment::{self, Pair, Word};
@@ -19,17 +18,21 @@ pub fn percentage_spoken(reference: &str, attempt: &str) -> i64 {
 /// Word alignment in which a word also matches its one-word spoken form
 /// (`8` / `kahdeksan`); words are still shown as written.
 pub fn align(reference: &str, attempt: &str) -> Vec<Pair> {
-    let cache: RefCell<HashMap<String, Vec<String>>> = RefCell::new(HashMap::new());
-    let spoken_tokens = |w: &Word| -> Vec<String> {
-        cache
-            .borrow_mut()
-            .entry(w.written.clone())
-            .or_insert_with(|| tokenize(&to_spoken(&w.written)))
-            .clone()
-    };
+    // One normaliser call per distinct written word, not one per table cell.
+    let mut spoken: HashMap<String, Option<String>> = HashMap::new();
+    for word in alignment::words(reference)
+        .into_iter()
+        .chain(alignment::words(attempt))
+    {
+        spoken.entry(word.written.clone()).or_insert_with(|| {
+            let mut tokens = tokenize(&to_spoken(&word.written));
+            (tokens.len() == 1).then(|| tokens.remove(0))
+        });
+    }
+    let one_word = |w: &Word| spoken.get(&w.written).and_then(Option::as_deref);
     alignment::align_with(reference, attempt, |r, h| {
         r.token == h.token
-            || spoken_tokens(r) == [h.token.clone()]
-            || spoken_tokens(h) == [r.token.clone()]
+            || one_word(r) == Some(h.token.as_str())
+            || one_word(h) == Some(r.token.as_str())
     })
 }

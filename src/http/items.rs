@@ -71,25 +71,19 @@ fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
     let tags = fields.string_list("tags", false);
     let spoken_text = fields.string("spoken_text", false, 1, 10_000);
     let voice = fields.string("voice", false, 1, 200);
-    let tags_ok = match &tags {
-        Some(tags) => validate_item_tags(fields, tags),
-        None => true,
-    };
-    let has_bad_difficulty = fields_has_value(fields, "difficulty") && difficulty.is_none();
-    let has_bad_tags = fields_has_value(fields, "tags") && tags.is_none();
-    match (locale, text) {
-        (Some(locale), Some(text)) if tags_ok && !has_bad_difficulty && !has_bad_tags => {
-            Some(NewItem {
-                locale,
-                text,
-                difficulty,
-                tags: tags.unwrap_or_default(),
-                spoken_text,
-                voice,
-            })
-        }
-        _ => None,
+    if let Some(tags) = &tags {
+        validate_item_tags(fields, tags);
     }
+    // Every problem is in `errors`; callers refuse the request when it is
+    // not empty, so an invalid optional field never reaches here as `None`.
+    Some(NewItem {
+        locale: locale?,
+        text: text?,
+        difficulty,
+        tags: tags.unwrap_or_default(),
+        spoken_text,
+        voice,
+    })
 }
 
 fn fields_has_value(fields: &Fields<'_, '_>, name: &str) -> bool {
@@ -97,7 +91,7 @@ fn fields_has_value(fields: &Fields<'_, '_>, name: &str) -> bool {
 }
 
 /// The creation-time tag rules (not applied by PATCH, contract §9.8).
-fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) -> bool {
+fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) {
     // Checked tag by tag, in order, like the original's validator.
     let reason = if tags.len() > 20 {
         Some("Maximum 20 tags allowed")
@@ -112,12 +106,8 @@ fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) -> bool {
             }
         })
     };
-    match reason {
-        Some(reason) => {
-            fields.value_error("tags", reason);
-            false
-        }
-        None => true,
+    if let Some(reason) = reason {
+        fields.value_error("tags", reason);
     }
 }
 

@@ -185,7 +185,7 @@ pub async fn set_spoken_text(
 
 /// Where an item's audio lives (contract §6.2).
 pub fn item_audio_path(state: &AppState, id: i64) -> PathBuf {
-    state.settings.audio_dir.join(format!("item_{id}.wav"))
+    crate::tts::storage::item_audio_path(&state.settings.audio_dir, id)
 }
 
 /// The audio file of a ready item, checked in the contract's order.

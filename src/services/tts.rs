@@ -18,7 +18,7 @@ use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
 use crate::tts::provider::TtsProvider;
-use crate::tts::storage::{copy_atomic, file_exists};
+use crate::tts::storage::{copy_atomic, file_exists, item_audio_path};
 
 /// What an item needs to be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,7 +318,7 @@ impl TtsService {
     }
 
     fn item_path(&self, item_id: i64) -> PathBuf {
-        self.inner.audio_dir.join(format!("item_{item_id}.wav"))
+        item_audio_path(&self.inner.audio_dir, item_id)
     }
 
     /// Reuse a task with the same text or create one; link the item and

@@ -13,7 +13,7 @@ use crate::db::{items, Db};
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::tts::events::TaskEvent;
-use crate::tts::storage::copy_atomic;
+use crate::tts::storage::{copy_atomic, item_audio_path};
 
 /// Applies events until every sender is gone.
 #[derive(Debug)]
@@ -90,7 +90,7 @@ impl Monitor {
 
     /// Copy the task's audio to `item_{id}.wav` (unless it was written there).
     async fn place_item_audio(&self, output: Option<&Path>, item_id: i64) -> ItemTtsStatus {
-        let target = self.audio_dir.join(format!("item_{item_id}.wav"));
+        let target = item_audio_path(&self.audio_dir, item_id);
         let Some(source) = output else {
             return ItemTtsStatus::Failed;
         };

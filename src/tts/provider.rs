@@ -88,3 +88,17 @@ pub trait TtsProvider: Send + Sync + Debug + 'static {
         Vec::new()
     }
 }
+
+/// Run CPU-bound synthesis off the async runtime; a crashed blocking task
+/// becomes an engine error named after `engine`.
+pub async fn synthesize_blocking<F>(
+    engine: &str,
+    work: F,
+) -> Result<SynthesizedAudio, ProviderError>
+where
+    F: FnOnce() -> Result<SynthesizedAudio, ProviderError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ProviderError::Engine(format!("{engine} worker failed: {e}")))?
+}

@@ -34,7 +34,7 @@ use async_trait::async_trait;
 
 use self::model::{InferenceParams, Model};
 use crate::tts::provider::{
-    ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
+    synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
 
 pub use self::config::{Device, LocalEngineConfig, ParseDeviceError};
@@ -271,9 +271,7 @@ impl TtsProvider for LocalMmsProvider {
         self.inner.check_request(request)?;
         let engine = Arc::clone(&self.inner);
         let request = request.clone();
-        tokio::task::spawn_blocking(move || engine.synthesize(&request))
-            .await
-            .map_err(|e| ProviderError::Engine(format!("local TTS worker failed: {e}")))?
+        synthesize_blocking("local TTS", move || engine.synthesize(&request)).await
     }
 
     fn device(&self) -> String {

@@ -33,7 +33,7 @@ use self::lru::Lru;
 use crate::tts::local::model::{InferenceParams, Model, ModelLayout};
 use crate::tts::local::{runtime, Device, LoadError};
 use crate::tts::provider::{
-    ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
+    synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
 
 /// Accepted range of [`SynthesisRequest::speed`].
@@ -368,9 +368,7 @@ impl TtsProvider for PiperProvider {
         self.inner.check_request(request)?;
         let inner = Arc::clone(&self.inner);
         let request = request.clone();
-        tokio::task::spawn_blocking(move || inner.synthesize(&request))
-            .await
-            .map_err(|e| ProviderError::Engine(format!("Piper worker failed: {e}")))?
+        synthesize_blocking("Piper", move || inner.synthesize(&request)).await
     }
 
     fn device(&self) -> String {
