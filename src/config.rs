@@ -38,6 +38,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_thread_count", "0"),
     ("tts_workers", "1"),
     ("tts_queue_capacity", "1024"),
+    ("tts_lease_seconds", "30"),
     ("tts_normalize", "true"),
     ("tasks_cleanup_interval_hours", "0"),
     ("tasks_cleanup_failed_older_than_days", "7"),
@@ -128,10 +129,29 @@ impl AllowList {
 /// Where and how to reach the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatabaseSettings {
-    /// SQLite database file.
-    pub sqlite_path: PathBuf,
-    /// Size of the read-only connection pool (writes use one connection).
+    pub backend: DatabaseBackend,
+    /// SQLite: size of the read-only pool (writes use one connection).
+    /// PostgreSQL: size of the one pool that reads and writes.
     pub read_connections: u32,
+}
+
+/// The embedded default or the scale-out server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseBackend {
+    /// A database file (created if missing).
+    Sqlite(PathBuf),
+    /// A `postgres://` URL; several instances may share the database.
+    Postgres(String),
+}
+
+impl DatabaseSettings {
+    /// A SQLite file with the default pool size (tests, tools).
+    pub fn sqlite(path: PathBuf) -> Self {
+        DatabaseSettings {
+            backend: DatabaseBackend::Sqlite(path),
+            read_connections: 4,
+        }
+    }
 }
 
 /// CORS configuration (contract §1.7).
@@ -262,6 +282,9 @@ pub struct TtsSettings {
     pub workers: usize,
     /// Capacity of the bounded task queue (`TTS_QUEUE_CAPACITY`).
     pub queue_capacity: usize,
+    /// How long a worker's claim on a task holds without renewal
+    /// (`TTS_LEASE_SECONDS`); after that another instance may take it over.
+    pub lease: Duration,
     /// Give local engines the Finnish spoken form of the text (`TTS_NORMALIZE`).
     pub normalize: bool,
 }
@@ -285,6 +308,7 @@ impl fmt::Debug for TtsSettings {
             .field("thread_count", &self.thread_count)
             .field("workers", &self.workers)
             .field("queue_capacity", &self.queue_capacity)
+            .field("lease", &self.lease)
             .field("normalize", &self.normalize)
             .finish()
     }
@@ -395,7 +419,7 @@ impl Settings {
             log_level: raw.get("log_level")?,
             log_format,
             database: DatabaseSettings {
-                sqlite_path: parse_sqlite_url(&raw.get("database_url")?)?,
+                backend: parse_database_url(&raw.get("database_url")?)?,
                 read_connections: parse_count(raw, "database_read_connections")? as u32,
             },
             audio_dir: PathBuf::from(raw.get("audio_dir")?),
@@ -644,6 +668,10 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
             Ok(n) if (1..=1_000_000).contains(&n) => n,
             _ => return Err(invalid("tts_queue_capacity", "expected 1 to 1000000")),
         },
+        lease: match raw.get("tts_lease_seconds")?.trim().parse::<u64>() {
+            Ok(n) if (3..=86_400).contains(&n) => Duration::from_secs(n),
+            _ => return Err(invalid("tts_lease_seconds", "expected 3 to 86400 seconds")),
+        },
     })
 }
 
@@ -714,6 +742,26 @@ fn parse_language_list(value: &str) -> Result<Vec<String>, SettingsError> {
     }
 }
 
+/// `postgres://…`/`postgresql://…` (also SQLAlchemy's `postgresql+asyncpg://…`)
+/// selects PostgreSQL; anything else must be a SQLite URL.
+pub fn parse_database_url(url: &str) -> Result<DatabaseBackend, SettingsError> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return Ok(DatabaseBackend::Postgres(url.to_string()));
+    }
+    if lower.starts_with("postgresql+") {
+        return match url.split_once("://") {
+            Some((_, tail)) => Ok(DatabaseBackend::Postgres(format!("postgresql://{tail}"))),
+            None => Err(invalid(
+                "database_url",
+                "expected postgresql://user@host/db",
+            )),
+        };
+    }
+    parse_sqlite_url(url).map(DatabaseBackend::Sqlite)
+}
+
 /// Accepts SQLAlchemy-style URLs (`sqlite:///relative.db`, `sqlite:////abs.db`,
 /// `sqlite+aiosqlite:///…`) and sqlx-style ones (`sqlite://relative.db`,
 /// `sqlite:relative.db`). Query strings are ignored.
@@ -728,7 +776,7 @@ pub fn parse_sqlite_url(url: &str) -> Result<PathBuf, SettingsError> {
         .ok_or_else(|| {
             invalid(
                 "database_url",
-                "only SQLite URLs are supported, e.g. sqlite:///data/dictation.db",
+                "expected a SQLite URL such as sqlite:///data/dictation.db or a postgres:// URL",
             )
         })?;
     let rest = rest.split('?').next().unwrap_or_default();
@@ -751,6 +799,24 @@ pub fn parse_sqlite_url(url: &str) -> Result<PathBuf, SettingsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_pick_the_backend() {
+        let pg = |u: &str| parse_database_url(u).unwrap();
+        assert_eq!(
+            pg("postgres://lw@db:5432/lw"),
+            DatabaseBackend::Postgres("postgres://lw@db:5432/lw".into())
+        );
+        assert_eq!(
+            pg("postgresql+asyncpg://lw:pw@db/lw"),
+            DatabaseBackend::Postgres("postgresql://lw:pw@db/lw".into())
+        );
+        assert_eq!(
+            pg("sqlite:///data/x.db"),
+            DatabaseBackend::Sqlite(PathBuf::from("data/x.db"))
+        );
+        assert!(parse_database_url("mysql://x/y").is_err());
+    }
 
     #[test]
     fn speech_settings() {
@@ -776,7 +842,10 @@ mod tests {
         let s = Settings::from_vars(Vec::<(String, String)>::new()).unwrap();
         assert_eq!(s.port, 8000);
         assert_eq!(s.app_name, "Last Whisper Backend (Development)");
-        assert_eq!(s.database.sqlite_path, PathBuf::from("data/dictation.db"));
+        assert_eq!(
+            s.database.backend,
+            DatabaseBackend::Sqlite(PathBuf::from("data/dictation.db"))
+        );
         assert_eq!(s.audio_dir, PathBuf::from("audio"));
         assert_eq!(s.tts.supported_languages, vec!["fi".to_string()]);
         assert_eq!(s.tts.submission_workers, 4);

@@ -12,7 +12,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::cache::{CacheLimits, SpeechCache};
 use crate::config::{Settings, TtsProviderKind};
-use crate::db::{ConnectError, Db};
+use crate::db::tts_tasks;
+use crate::db::{ConnectError, Db, Dialect};
+use crate::domain::timestamp::to_db;
 use crate::domain::timestamp::Clock;
 use crate::http;
 use crate::services::speech::SpeechService;
@@ -22,7 +24,8 @@ use crate::state::AppState;
 use crate::tts;
 use crate::tts::monitor::Monitor;
 use crate::tts::provider::TtsProvider;
-use crate::tts::worker::{spawn_workers, Worker};
+use crate::tts::queue::{Offer, TaskQueue};
+use crate::tts::worker::{spawn_workers, unix_now, Worker};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,12 @@ impl Application {
                 source,
             })?;
         let db = Db::connect(&settings.database).await?;
+        if db.dialect() == Dialect::Sqlite {
+            // One process owns a SQLite file: claims left by a crashed run are void.
+            if let Err(e) = tts_tasks::release_all_leases(&db.writer).await {
+                tracing::warn!(error = %e, "could not release stale task claims");
+            }
+        }
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
@@ -214,7 +223,8 @@ fn spawn_scheduled_cleanup(state: &AppState, tracker: &TaskTracker, shutdown: &C
     });
 }
 
-/// Spawn the monitor and the workers; return the handle submissions use.
+/// Spawn the monitor, the workers and the takeover sweep; return the handle
+/// submissions use.
 fn start_pipeline(
     settings: &Settings,
     db: &Db,
@@ -223,7 +233,7 @@ fn start_pipeline(
     tracker: &TaskTracker,
     shutdown: &CancellationToken,
 ) -> EngineHandle {
-    let (queue_tx, queue_rx) = mpsc::channel(settings.tts.queue_capacity);
+    let (queue, queue_rx) = tts::queue::channel(settings.tts.queue_capacity);
     let (events_tx, events_rx) = mpsc::channel(256);
     let monitor = Monitor {
         db: db.clone(),
@@ -231,10 +241,15 @@ fn start_pipeline(
         audio_dir: settings.audio_dir.clone(),
     };
     tracker.spawn(monitor.run(events_rx));
+    let owner: Arc<str> = Arc::from(instance_id());
+    tracing::info!(instance = %owner, "TTS workers claim tasks as this instance");
     let worker = Worker {
         db: db.clone(),
+        clock: clock.clone(),
         provider: provider.clone(),
         events: events_tx,
+        owner,
+        lease: settings.tts.lease,
     };
     spawn_workers(
         settings.tts.workers,
@@ -243,9 +258,64 @@ fn start_pipeline(
         tracker,
         shutdown.clone(),
     );
-    EngineHandle {
-        provider,
-        queue: queue_tx,
+    let sweep = Takeover {
+        db: db.clone(),
+        clock: clock.clone(),
+        queue: queue.clone(),
+        lease: settings.tts.lease,
+    };
+    tracker.spawn(sweep.run(shutdown.clone()));
+    EngineHandle { provider, queue }
+}
+
+/// A name for this process on the shared task table: host-independent but
+/// unique enough (pid plus random bits) to tell instances apart.
+fn instance_id() -> String {
+    format!("{}-{:08x}", std::process::id(), fastrand::u32(..))
+}
+
+/// Offers this instance's workers the tasks nobody is working on: queued
+/// longer than a lease (their instance died before starting them, or the
+/// local queue was full) or processing under an expired lease.
+struct Takeover {
+    db: Db,
+    clock: Arc<Clock>,
+    queue: TaskQueue,
+    lease: std::time::Duration,
+}
+
+impl Takeover {
+    async fn run(self, shutdown: CancellationToken) {
+        let mut ticker =
+            tokio::time::interval((self.lease / 3).max(std::time::Duration::from_secs(1)));
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = ticker.tick() => {}
+            }
+            if let Err(e) = self.sweep().await {
+                tracing::warn!(error = %e, "task takeover sweep failed");
+            }
+        }
+    }
+
+    async fn sweep(&self) -> Result<(), sqlx::Error> {
+        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(30));
+        let queued_before = to_db(self.clock.now() - lease);
+        let ids = tts_tasks::claimable(&self.db.reader, &queued_before, unix_now(), 256).await?;
+        let mut offered = 0;
+        for task_id in ids {
+            match self.queue.offer(task_id) {
+                Offer::Queued => offered += 1,
+                Offer::AlreadyWaiting => {}
+                Offer::Full | Offer::Closed => break,
+            }
+        }
+        if offered > 0 {
+            tracing::info!(offered, "took over tasks nobody was working on");
+        }
+        Ok(())
     }
 }
 

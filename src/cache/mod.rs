@@ -485,7 +485,7 @@ mod tests {
 
     async fn cache(dir: &Path, limits: CacheLimits) -> SpeechCache {
         let db = Db::connect(&DatabaseSettings {
-            sqlite_path: dir.join("db.sqlite"),
+            backend: crate::config::DatabaseBackend::Sqlite(dir.join("db.sqlite")),
             read_connections: 2,
         })
         .await

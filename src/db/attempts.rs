@@ -1,6 +1,7 @@
 //! Every statement touching `attempts`, including the statistics aggregates.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use super::sql::Sql;
+use super::{Conn, Pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
@@ -40,10 +41,10 @@ const SELECT: &str =
      percentage_spoken FROM attempts";
 
 #[tracing::instrument(skip_all, fields(item_id = row.item_id))]
-pub async fn insert(conn: &mut SqliteConnection, row: &NewAttemptRow<'_>) -> sqlx::Result<i64> {
+pub async fn insert(conn: &mut Conn, row: &NewAttemptRow<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO attempts (item_id, text, percentage, wer, words_ref, words_correct, \
-         percentage_spoken, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         percentage_spoken, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(row.item_id)
     .bind(row.text)
@@ -58,62 +59,62 @@ pub async fn insert(conn: &mut SqliteConnection, row: &NewAttemptRow<'_>) -> sql
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<AttemptRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE id = ?"))
+pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<AttemptRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn find(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<AttemptRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE id = ?"))
+pub async fn find(pool: &Pool, id: i64) -> sqlx::Result<Option<AttemptRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
-fn push_window(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, window: &Window) {
+fn push_window(sql: &mut Sql, column: &str, window: &Window) {
     if let Some(since) = &window.since {
-        qb.push(format!(" AND {column} >= "))
-            .push_bind(since.clone());
+        sql.push(&format!(" AND {column} >= ")).bind(since.clone());
     }
     if let Some(until) = &window.until {
-        qb.push(format!(" AND {column} <= "))
-            .push_bind(until.clone());
+        sql.push(&format!(" AND {column} <= ")).bind(until.clone());
     }
 }
 
-fn push_list_filter(qb: &mut QueryBuilder<'_, Sqlite>, item_id: Option<i64>, window: &Window) {
-    qb.push(" WHERE 1 = 1");
+fn push_list_filter(sql: &mut Sql, item_id: Option<i64>, window: &Window) {
+    sql.push(" WHERE 1 = 1");
     if let Some(item_id) = item_id {
-        qb.push(" AND item_id = ").push_bind(item_id);
+        sql.push(" AND item_id = ").bind(item_id);
     }
-    push_window(qb, "created_at", window);
+    push_window(sql, "created_at", window);
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Pool,
     item_id: Option<i64>,
     window: &Window,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<AttemptRow>> {
-    let mut qb = QueryBuilder::new(SELECT);
-    push_list_filter(&mut qb, item_id, window);
-    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .push_bind(limit)
+    let mut sql = Sql::new(SELECT);
+    push_list_filter(&mut sql, item_id, window);
+    sql.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .bind(limit)
         .push(" OFFSET ")
-        .push_bind(offset);
-    qb.build_query_as().fetch_all(pool).await
+        .bind(offset);
+    let (text, args) = sql.build();
+    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn count(pool: &SqlitePool, item_id: Option<i64>, window: &Window) -> sqlx::Result<i64> {
-    let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM attempts");
-    push_list_filter(&mut qb, item_id, window);
-    qb.build_query_scalar().fetch_one(pool).await
+pub async fn count(pool: &Pool, item_id: Option<i64>, window: &Window) -> sqlx::Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM attempts");
+    push_list_filter(&mut sql, item_id, window);
+    let (text, args) = sql.build();
+    sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }
 
 /// Aggregates over the attempts of a window.
@@ -127,14 +128,15 @@ pub struct SummaryRow {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn summary(pool: &SqlitePool, window: &Window) -> sqlx::Result<SummaryRow> {
-    let mut qb = QueryBuilder::new(
+pub async fn summary(pool: &Pool, window: &Window) -> sqlx::Result<SummaryRow> {
+    let mut sql = Sql::new(
         "SELECT COUNT(*) AS total_attempts, COUNT(DISTINCT item_id) AS unique_items, \
-         CAST(SUM(percentage) AS REAL) AS percentage_sum, MAX(percentage) AS best, \
+         CAST(SUM(percentage) AS DOUBLE PRECISION) AS percentage_sum, MAX(percentage) AS best, \
          MIN(percentage) AS worst FROM attempts WHERE 1 = 1",
     );
-    push_window(&mut qb, "created_at", window);
-    qb.build_query_as().fetch_one(pool).await
+    push_window(&mut sql, "created_at", window);
+    let (text, args) = sql.build();
+    sqlx::query_as_with(&text, args).fetch_one(pool).await
 }
 
 /// One item's aggregates over the attempts of a window.
@@ -156,31 +158,33 @@ pub struct PracticeLogRow {
 
 #[tracing::instrument(skip_all)]
 pub async fn practice_log(
-    pool: &SqlitePool,
+    pool: &Pool,
     window: &Window,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<PracticeLogRow>> {
-    let mut qb = QueryBuilder::new(
+    let mut sql = Sql::new(
         "SELECT i.id AS item_id, i.text, i.locale, i.difficulty, i.tags_json, \
          COUNT(a.id) AS attempt_count, MIN(a.created_at) AS first_attempt_at, \
-         MAX(a.created_at) AS last_practiced_at, CAST(SUM(a.percentage) AS REAL) AS percentage_sum, \
-         MAX(a.percentage) AS best_score, MIN(a.percentage) AS worst_score, AVG(a.wer) AS wer_avg \
+         MAX(a.created_at) AS last_practiced_at, CAST(SUM(a.percentage) AS DOUBLE PRECISION) AS percentage_sum, \
+         MAX(a.percentage) AS best_score, MIN(a.percentage) AS worst_score, CAST(AVG(a.wer) AS DOUBLE PRECISION) AS wer_avg \
          FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
     );
-    push_window(&mut qb, "a.created_at", window);
-    qb.push(" GROUP BY i.id ORDER BY last_practiced_at DESC, i.id DESC LIMIT ")
-        .push_bind(limit)
+    push_window(&mut sql, "a.created_at", window);
+    sql.push(" GROUP BY i.id ORDER BY last_practiced_at DESC, i.id DESC LIMIT ")
+        .bind(limit)
         .push(" OFFSET ")
-        .push_bind(offset);
-    qb.build_query_as().fetch_all(pool).await
+        .bind(offset);
+    let (text, args) = sql.build();
+    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn practiced_item_count(pool: &SqlitePool, window: &Window) -> sqlx::Result<i64> {
-    let mut qb = QueryBuilder::new("SELECT COUNT(DISTINCT item_id) FROM attempts WHERE 1 = 1");
-    push_window(&mut qb, "created_at", window);
-    qb.build_query_scalar().fetch_one(pool).await
+pub async fn practiced_item_count(pool: &Pool, window: &Window) -> sqlx::Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(DISTINCT item_id) FROM attempts WHERE 1 = 1");
+    push_window(&mut sql, "created_at", window);
+    let (text, args) = sql.build();
+    sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }
 
 /// All-time aggregates of one item's attempts.
@@ -198,13 +202,13 @@ pub struct ItemStatsRow {
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn item_stats(pool: &SqlitePool, item_id: i64) -> sqlx::Result<ItemStatsRow> {
+pub async fn item_stats(pool: &Pool, item_id: i64) -> sqlx::Result<ItemStatsRow> {
     sqlx::query_as(
         "SELECT COUNT(*) AS attempts_count, MIN(created_at) AS first_attempt_at, \
-         MAX(created_at) AS last_attempt_at, CAST(SUM(percentage) AS REAL) AS percentage_sum, \
+         MAX(created_at) AS last_attempt_at, CAST(SUM(percentage) AS DOUBLE PRECISION) AS percentage_sum, \
          MAX(percentage) AS best_percentage, MIN(percentage) AS worst_percentage, \
-         AVG(wer) AS wer_avg, MIN(wer) AS best_wer, MAX(wer) AS worst_wer \
-         FROM attempts WHERE item_id = ?",
+         CAST(AVG(wer) AS DOUBLE PRECISION) AS wer_avg, MIN(wer) AS best_wer, MAX(wer) AS worst_wer \
+         FROM attempts WHERE item_id = $1",
     )
     .bind(item_id)
     .fetch_one(pool)
@@ -222,37 +226,39 @@ pub struct DayRow {
 
 #[tracing::instrument(skip(pool))]
 pub async fn progress_by_day(
-    pool: &SqlitePool,
+    pool: &Pool,
     item_id: Option<i64>,
     since: &str,
 ) -> sqlx::Result<Vec<DayRow>> {
-    let mut qb = QueryBuilder::new(
+    let mut sql = Sql::new(
         "SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS attempts, \
-         CAST(SUM(percentage) AS REAL) AS percentage_sum, AVG(wer) AS wer_avg \
+         CAST(SUM(percentage) AS DOUBLE PRECISION) AS percentage_sum, CAST(AVG(wer) AS DOUBLE PRECISION) AS wer_avg \
          FROM attempts WHERE created_at >= ",
     );
-    qb.push_bind(since.to_string());
+    sql.bind(since.to_string());
     if let Some(item_id) = item_id {
-        qb.push(" AND item_id = ").push_bind(item_id);
+        sql.push(" AND item_id = ").bind(item_id);
     }
-    qb.push(" GROUP BY day ORDER BY day ASC");
-    qb.build_query_as().fetch_all(pool).await
+    sql.push(" GROUP BY day ORDER BY day ASC");
+    let (text, args) = sql.build();
+    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
 /// The newest attempts with their item's text, for word statistics.
 #[tracing::instrument(skip(pool))]
 pub async fn recent_with_reference(
-    pool: &SqlitePool,
+    pool: &Pool,
     item_id: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<(String, String)>> {
-    let mut qb = QueryBuilder::new(
+    let mut sql = Sql::new(
         "SELECT i.text, a.text FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
     );
     if let Some(item_id) = item_id {
-        qb.push(" AND a.item_id = ").push_bind(item_id);
+        sql.push(" AND a.item_id = ").bind(item_id);
     }
-    qb.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
-        .push_bind(limit);
-    qb.build_query_as().fetch_all(pool).await
+    sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+        .bind(limit);
+    let (text, args) = sql.build();
+    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }

@@ -1,6 +1,7 @@
 //! Every statement touching `items`.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use super::sql::Sql;
+use super::{Conn, Dialect, Pool};
 
 /// An `items` row plus the derived `practiced` flag.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -14,7 +15,8 @@ pub struct ItemRow {
     pub task_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    pub practiced: bool,
+    /// 1 when the item has attempts (an integer: SQLite has no booleans).
+    pub practiced: i64,
     /// What the engine speaks (a teacher's override or the normalised text).
     pub spoken_text: Option<String>,
     /// Voice chosen for this item; `None` = the engine's default.
@@ -71,13 +73,14 @@ pub struct ItemFilter {
 
 const SELECT: &str = "SELECT i.id, i.locale, i.text, i.difficulty, i.tags_json, i.tts_status, \
      i.task_id, i.created_at, i.updated_at, i.spoken_text, i.voice, \
-     EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id) AS practiced FROM items i";
+     CASE WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id) THEN 1 ELSE 0 END AS practiced \
+     FROM items i";
 
 #[tracing::instrument(skip_all)]
-pub async fn insert(conn: &mut SqliteConnection, row: &NewItemRow<'_>) -> sqlx::Result<i64> {
+pub async fn insert(conn: &mut Conn, row: &NewItemRow<'_>) -> sqlx::Result<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO items (locale, text, difficulty, tags_json, spoken_text, voice, tts_status, \
-         created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8) RETURNING id",
     )
     .bind(row.locale)
     .bind(row.text)
@@ -93,79 +96,89 @@ pub async fn insert(conn: &mut SqliteConnection, row: &NewItemRow<'_>) -> sqlx::
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<Option<ItemRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.id = ?"))
+pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn find(pool: &SqlitePool, id: i64) -> sqlx::Result<Option<ItemRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.id = ?"))
+pub async fn find(pool: &Pool, id: i64) -> sqlx::Result<Option<ItemRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, filter: &ItemFilter) {
-    qb.push(" WHERE 1 = 1");
+fn push_filter(sql: &mut Sql, dialect: Dialect, filter: &ItemFilter) {
+    sql.push(" WHERE 1 = 1");
     if let Some(locale) = &filter.locale {
-        qb.push(" AND i.locale = ").push_bind(locale.clone());
+        sql.push(" AND i.locale = ").bind(locale.clone());
     }
+    // Exact, case-sensitive element match of the JSON tag list (contract §9.1).
+    let tag_elements = match dialect {
+        Dialect::Sqlite => {
+            " AND EXISTS (SELECT 1 FROM json_each(COALESCE(i.tags_json, '[]')) j \
+             WHERE j.type = 'text' AND j.value = "
+        }
+        Dialect::Postgres => {
+            " AND EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(i.tags_json, '[]')::jsonb) j \
+             WHERE jsonb_typeof(j) = 'string' AND j #>> '{}' = "
+        }
+    };
     for tag in &filter.tags {
-        qb.push(" AND EXISTS (SELECT 1 FROM json_each(COALESCE(i.tags_json, '[]')) j WHERE j.type = 'text' AND j.value = ")
-            .push_bind(tag.clone())
-            .push(")");
+        sql.push(tag_elements).bind(tag.clone()).push(")");
     }
     if let Some((lo, hi)) = filter.difficulty {
-        qb.push(" AND i.difficulty >= ")
-            .push_bind(lo)
+        sql.push(" AND i.difficulty >= ")
+            .bind(lo)
             .push(" AND i.difficulty <= ")
-            .push_bind(hi);
+            .bind(hi);
     }
     match filter.practiced {
         Some(true) => {
-            qb.push(" AND EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id)");
+            sql.push(" AND EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id)");
         }
         Some(false) => {
-            qb.push(" AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id)");
+            sql.push(" AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.item_id = i.id)");
         }
         None => {}
     }
     if let Some(status) = &filter.tts_status {
-        qb.push(" AND i.tts_status = ").push_bind(status.clone());
+        sql.push(" AND i.tts_status = ").bind(status.clone());
     }
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
-    pool: &SqlitePool,
+    pool: &Pool,
     filter: &ItemFilter,
     sort: ItemSort,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ItemRow>> {
-    let mut qb = QueryBuilder::new(SELECT);
-    push_filter(&mut qb, filter);
-    qb.push(sort.order_by());
-    qb.push(" LIMIT ").push_bind(limit);
-    qb.push(" OFFSET ").push_bind(offset);
-    qb.build_query_as().fetch_all(pool).await
+    let mut sql = Sql::new(SELECT);
+    push_filter(&mut sql, Dialect::of_pool(pool), filter);
+    sql.push(sort.order_by());
+    sql.push(" LIMIT ").bind(limit);
+    sql.push(" OFFSET ").bind(offset);
+    let (text, args) = sql.build();
+    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn count(pool: &SqlitePool, filter: &ItemFilter) -> sqlx::Result<i64> {
-    let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM items i");
-    push_filter(&mut qb, filter);
-    let (n,): (i64,) = qb.build_query_as().fetch_one(pool).await?;
-    Ok(n)
+pub async fn count(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<i64> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM items i");
+    push_filter(&mut sql, Dialect::of_pool(pool), filter);
+    let (text, args) = sql.build();
+    sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }
 
 /// Delete one item (its attempts go by cascade). Returns whether it existed.
 #[tracing::instrument(skip(conn))]
-pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM items WHERE id = ?")
+pub async fn delete(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM items WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;
@@ -174,12 +187,12 @@ pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> 
 
 #[tracing::instrument(skip(conn, tags_json))]
 pub async fn update_tags(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     tags_json: &str,
     updated_at: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE items SET tags_json = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE items SET tags_json = $1, updated_at = $2 WHERE id = $3")
         .bind(tags_json)
         .bind(updated_at)
         .bind(id)
@@ -190,12 +203,12 @@ pub async fn update_tags(
 
 #[tracing::instrument(skip(conn))]
 pub async fn update_difficulty(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     difficulty: i64,
     updated_at: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE items SET difficulty = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE items SET difficulty = $1, updated_at = $2 WHERE id = $3")
         .bind(difficulty)
         .bind(updated_at)
         .bind(id)
@@ -208,13 +221,13 @@ pub async fn update_difficulty(
 /// `ready`/`failed`). Returns whether the row changed.
 #[tracing::instrument(skip(conn))]
 pub async fn set_tts_status_from_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     status: &str,
     updated_at: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE items SET tts_status = ?, updated_at = ? WHERE id = ? AND tts_status = 'pending'",
+        "UPDATE items SET tts_status = $1, updated_at = $2 WHERE id = $3 AND tts_status = 'pending'",
     )
     .bind(status)
     .bind(updated_at)
@@ -226,7 +239,7 @@ pub async fn set_tts_status_from_pending(
 
 /// Items still waiting for audio (re-submitted at start-up).
 #[tracing::instrument(skip_all)]
-pub async fn pending_ids(pool: &SqlitePool) -> sqlx::Result<Vec<i64>> {
+pub async fn pending_ids(pool: &Pool) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar("SELECT id FROM items WHERE tts_status = 'pending' ORDER BY id")
         .fetch_all(pool)
         .await
@@ -234,8 +247,8 @@ pub async fn pending_ids(pool: &SqlitePool) -> sqlx::Result<Vec<i64>> {
 
 /// Point an item at the task that makes (or made) its audio.
 #[tracing::instrument(skip(conn))]
-pub async fn link_task(conn: &mut SqliteConnection, id: i64, task_id: &str) -> sqlx::Result<()> {
-    sqlx::query("UPDATE items SET task_id = ? WHERE id = ?")
+pub async fn link_task(conn: &mut Conn, id: i64, task_id: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE items SET task_id = $1 WHERE id = $2")
         .bind(task_id)
         .bind(id)
         .execute(conn)
@@ -245,11 +258,8 @@ pub async fn link_task(conn: &mut SqliteConnection, id: i64, task_id: &str) -> s
 
 /// Items linked to a task, with their TTS state.
 #[tracing::instrument(skip(conn))]
-pub async fn linked_to_task(
-    conn: &mut SqliteConnection,
-    task_id: &str,
-) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT id, tts_status FROM items WHERE task_id = ? ORDER BY id")
+pub async fn linked_to_task(conn: &mut Conn, task_id: &str) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, tts_status FROM items WHERE task_id = $1 ORDER BY id")
         .bind(task_id)
         .fetch_all(conn)
         .await
@@ -257,20 +267,21 @@ pub async fn linked_to_task(
 
 /// Whether an item with this id exists.
 #[tracing::instrument(skip(pool))]
-pub async fn exists(pool: &SqlitePool, id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM items WHERE id = ?)")
+pub async fn exists(pool: &Pool, id: i64) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM items WHERE id = $1")
         .bind(id)
         .fetch_one(pool)
-        .await
+        .await?;
+    Ok(n > 0)
 }
 
 /// Put a `failed` item back to `pending` and drop its task link, so the
 /// next submission starts afresh. Returns whether the item was failed.
 #[tracing::instrument(skip(conn))]
-pub async fn reset_failed(conn: &mut SqliteConnection, id: i64, now: &str) -> sqlx::Result<bool> {
+pub async fn reset_failed(conn: &mut Conn, id: i64, now: &str) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE items SET tts_status = 'pending', task_id = NULL, updated_at = ? \
-         WHERE id = ? AND tts_status = 'failed'",
+        "UPDATE items SET tts_status = 'pending', task_id = NULL, updated_at = $1 \
+         WHERE id = $2 AND tts_status = 'failed'",
     )
     .bind(now)
     .bind(id)
@@ -281,25 +292,26 @@ pub async fn reset_failed(conn: &mut SqliteConnection, id: i64, now: &str) -> sq
 
 /// Ids of every item matching `filter`, oldest first.
 #[tracing::instrument(skip_all)]
-pub async fn ids(pool: &SqlitePool, filter: &ItemFilter) -> sqlx::Result<Vec<i64>> {
-    let mut qb = QueryBuilder::new("SELECT i.id FROM items i");
-    push_filter(&mut qb, filter);
-    qb.push(" ORDER BY i.id");
-    qb.build_query_scalar().fetch_all(pool).await
+pub async fn ids(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<Vec<i64>> {
+    let mut sql = Sql::new("SELECT i.id FROM items i");
+    push_filter(&mut sql, Dialect::of_pool(pool), filter);
+    sql.push(" ORDER BY i.id");
+    let (text, args) = sql.build();
+    sqlx::query_scalar_with(&text, args).fetch_all(pool).await
 }
 
 /// Change what the engine speaks for an item and send it back to
 /// `pending` (its audio is stale); returns whether the item exists.
 #[tracing::instrument(skip(conn, spoken_text))]
 pub async fn set_spoken_text(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     id: i64,
     spoken_text: &str,
     now: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE items SET spoken_text = ?, tts_status = 'pending', task_id = NULL, updated_at = ? \
-         WHERE id = ?",
+        "UPDATE items SET spoken_text = $1, tts_status = 'pending', task_id = NULL, updated_at = $2 \
+         WHERE id = $3",
     )
     .bind(spoken_text)
     .bind(now)

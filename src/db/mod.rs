@@ -1,31 +1,76 @@
-//! SQLite access: one writer connection (SQLite allows one writer at a time;
-//! serialising in the pool avoids `SQLITE_BUSY`) plus a read pool (WAL lets
-//! readers run beside the writer). One module per table holds its SQL.
+//! Database access for both backends through sqlx's `Any` driver, so each
+//! table's SQL is written once (portable SQL with `$N` placeholders, which
+//! SQLite and PostgreSQL both accept). The few statements that need a
+//! backend's own functions ask [`Dialect`].
+//!
+//! SQLite (embedded default): one writer connection (SQLite allows one
+//! writer at a time; serialising in the pool avoids `SQLITE_BUSY`) plus a
+//! read pool (WAL lets readers run beside the writer).
+//! PostgreSQL (scale-out): one pool serves both roles; several instances may
+//! share the database (task claims in [`tts_tasks::claim`]).
 
 pub mod attempts;
 pub mod audio_cache;
 pub mod items;
+pub mod sql;
 pub mod tags;
 pub mod tts_tasks;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions};
 
-use crate::config::DatabaseSettings;
+use crate::config::{DatabaseBackend, DatabaseSettings};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// A connection of either backend (transactions deref to it).
+pub type Conn = AnyConnection;
+/// A pool of either backend.
+pub type Pool = AnyPool;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which SQL dialect a pool or connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The dialect of a pool, from the scheme of its URL.
+    pub fn of_pool(pool: &Pool) -> Self {
+        Self::from_scheme(pool.connect_options().database_url.scheme())
+    }
+
+    /// The dialect of an open connection.
+    pub fn of_conn(conn: &Conn) -> Self {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        }
+    }
+
+    fn from_scheme(scheme: &str) -> Self {
+        if scheme.starts_with("postgres") {
+            Dialect::Postgres
+        } else {
+            Dialect::Sqlite
+        }
+    }
+}
 
 /// Handles to the database.
 #[derive(Debug, Clone)]
 pub struct Db {
-    /// The only connection that writes.
-    pub writer: SqlitePool,
-    /// Read-only connections.
-    pub reader: SqlitePool,
+    /// Connections that write (SQLite: exactly one).
+    pub writer: Pool,
+    /// Connections for reads (PostgreSQL: the same pool as `writer`).
+    pub reader: Pool,
 }
 
 /// Why the database could not be opened.
@@ -46,49 +91,15 @@ pub enum ConnectError {
 }
 
 impl Db {
-    /// Open (creating if missing) and migrate the database.
+    /// Open (creating a SQLite file if missing) and migrate the database.
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, ConnectError> {
-        let path = &settings.sqlite_path;
-        let shown = path.display().to_string();
-        create_parent_dir(path).map_err(|source| ConnectError::Directory {
-            path: shown.clone(),
-            source,
-        })?;
-        let base = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|source| ConnectError::Open {
-                path: shown.clone(),
-                source,
-            })?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(base.clone())
-            .await
-            .map_err(|source| ConnectError::Open {
-                path: shown.clone(),
-                source,
-            })?;
-        MIGRATOR
-            .run(&writer)
-            .await
-            .map_err(|source| ConnectError::Migrate {
-                path: shown.clone(),
-                source,
-            })?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(settings.read_connections)
-            .connect_with(base.read_only(true))
-            .await
-            .map_err(|source| ConnectError::Open {
-                path: shown,
-                source,
-            })?;
-        Ok(Db { writer, reader })
+        sqlx::any::install_default_drivers();
+        match &settings.backend {
+            DatabaseBackend::Sqlite(path) => connect_sqlite(path, settings.read_connections).await,
+            DatabaseBackend::Postgres(url) => {
+                connect_postgres(url, settings.read_connections).await
+            }
+        }
     }
 
     /// `SELECT 1` on both pools, for `/health`.
@@ -98,10 +109,114 @@ impl Db {
         Ok(())
     }
 
-    /// Close all connections (checkpoints the WAL).
+    /// The dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        Dialect::of_pool(&self.writer)
+    }
+
+    /// Close all connections (checkpoints a SQLite WAL).
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+async fn connect_sqlite(path: &Path, read_connections: u32) -> Result<Db, ConnectError> {
+    let shown = path.display().to_string();
+    let open_error = |source| ConnectError::Open {
+        path: shown.clone(),
+        source,
+    };
+    create_parent_dir(path).map_err(|source| ConnectError::Directory {
+        path: shown.clone(),
+        source,
+    })?;
+    // The Any driver rebuilds SQLite options from a URL, so the file name
+    // travels percent-encoded and the pragmas are set after connecting.
+    let file = SqliteConnectOptions::new().filename(path);
+    let rw = AnyConnectOptions::from_url(&file.clone().create_if_missing(true).to_url_lossy())
+        .map_err(open_error)?;
+    let ro =
+        AnyConnectOptions::from_url(&file.read_only(true).to_url_lossy()).map_err(open_error)?;
+    let writer = AnyPoolOptions::new()
+        .max_connections(1)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                for pragma in [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA busy_timeout = 10000",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(rw)
+        .await
+        .map_err(open_error)?;
+    SQLITE_MIGRATOR
+        .run(&writer)
+        .await
+        .map_err(|source| ConnectError::Migrate {
+            path: shown.clone(),
+            source,
+        })?;
+    let reader = AnyPoolOptions::new()
+        .max_connections(read_connections)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query("PRAGMA busy_timeout = 10000")
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(ro)
+        .await
+        .map_err(open_error)?;
+    Ok(Db { writer, reader })
+}
+
+async fn connect_postgres(url: &str, connections: u32) -> Result<Db, ConnectError> {
+    let shown = redact_password(url);
+    let open_error = |source| ConnectError::Open {
+        path: shown.clone(),
+        source,
+    };
+    let options: AnyConnectOptions = url.parse().map_err(open_error)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(connections.max(2))
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(open_error)?;
+    // Instances starting together: the migrator takes an advisory lock, so
+    // one applies the migrations and the others wait, then see them applied.
+    POSTGRES_MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|source| ConnectError::Migrate {
+            path: shown.clone(),
+            source,
+        })?;
+    Ok(Db {
+        writer: pool.clone(),
+        reader: pool,
+    })
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`, so a
+/// connection error never prints a password.
+pub fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparseable database URL>".to_string(),
     }
 }
 
@@ -109,5 +224,23 @@ fn create_parent_dir(path: &Path) -> std::io::Result<()> {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => std::fs::create_dir_all(parent),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_password("postgres://lw:hunter2@db:5432/lw"),
+            "postgres://lw:***@db:5432/lw"
+        );
+        assert_eq!(
+            redact_password("postgres://lw@db/lw"),
+            "postgres://lw@db/lw"
+        );
+        assert!(!redact_password("::not a url hunter2").contains("hunter2"));
     }
 }

@@ -1,6 +1,6 @@
 //! Every statement touching `tags` (the preset tag list).
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Conn, Pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TagRow {
@@ -12,13 +12,9 @@ pub struct TagRow {
 
 /// Insert a tag; `Ok(None)` when the name already exists.
 #[tracing::instrument(skip(conn, name), fields(name_len = name.len()))]
-pub async fn insert(
-    conn: &mut SqliteConnection,
-    name: &str,
-    now: &str,
-) -> sqlx::Result<Option<TagRow>> {
+pub async fn insert(conn: &mut Conn, name: &str, now: &str) -> sqlx::Result<Option<TagRow>> {
     sqlx::query_as(
-        "INSERT INTO tags (name, created_at, updated_at) VALUES (?, ?, ?) \
+        "INSERT INTO tags (name, created_at, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO NOTHING RETURNING id, name, created_at, updated_at",
     )
     .bind(name)
@@ -28,11 +24,12 @@ pub async fn insert(
     .await
 }
 
-/// Tags ordered by name in code-point order (SQLite BINARY collation).
+/// Tags ordered by name in code-point order (SQLite BINARY collation;
+/// the PostgreSQL column is declared `COLLATE "C"`).
 #[tracing::instrument(skip(pool))]
-pub async fn list(pool: &SqlitePool, limit: i64, offset: i64) -> sqlx::Result<Vec<TagRow>> {
+pub async fn list(pool: &Pool, limit: i64, offset: i64) -> sqlx::Result<Vec<TagRow>> {
     sqlx::query_as(
-        "SELECT id, name, created_at, updated_at FROM tags ORDER BY name ASC LIMIT ? OFFSET ?",
+        "SELECT id, name, created_at, updated_at FROM tags ORDER BY name ASC LIMIT $1 OFFSET $2",
     )
     .bind(limit)
     .bind(offset)
@@ -41,15 +38,15 @@ pub async fn list(pool: &SqlitePool, limit: i64, offset: i64) -> sqlx::Result<Ve
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn count(pool: &SqlitePool) -> sqlx::Result<i64> {
+pub async fn count(pool: &Pool) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT COUNT(*) FROM tags")
         .fetch_one(pool)
         .await
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn delete(conn: &mut SqliteConnection, id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM tags WHERE id = ?")
+pub async fn delete(conn: &mut Conn, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM tags WHERE id = $1")
         .bind(id)
         .execute(conn)
         .await?;

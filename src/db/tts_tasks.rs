@@ -1,6 +1,6 @@
 //! Every statement touching `tts_tasks` (the synthesis job records).
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Conn, Dialect, Pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TaskRow {
@@ -25,6 +25,9 @@ pub struct TaskRow {
     pub spoken_text: Option<String>,
     /// Voice requested for this task; `None` = the engine's default.
     pub voice: Option<String>,
+    /// How often a worker claimed the task (more than 1 only after a
+    /// takeover from an instance that died).
+    pub claims: i64,
 }
 
 impl TaskRow {
@@ -48,16 +51,16 @@ pub struct NewTask<'a> {
     pub now: &'a str,
 }
 
-const SELECT: &str = "SELECT task_id, original_text, text_hash, status, output_file_path, \
+const COLUMNS: &str = "task_id, original_text, text_hash, status, output_file_path, \
      custom_filename, language, created_at, submitted_at, started_at, completed_at, failed_at, \
-     error_message, file_size, sampling_rate, device, metadata, spoken_text, voice FROM tts_tasks";
+     error_message, file_size, sampling_rate, device, metadata, spoken_text, voice, claims";
 
 #[tracing::instrument(skip_all, fields(task_id = task.task_id))]
-pub async fn insert(conn: &mut SqliteConnection, task: &NewTask<'_>) -> sqlx::Result<()> {
+pub async fn insert(conn: &mut Conn, task: &NewTask<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO tts_tasks (task_id, original_text, text_hash, status, output_file_path, \
          custom_filename, language, spoken_text, voice, created_at, submitted_at) \
-         VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(task.task_id)
     .bind(task.text)
@@ -75,37 +78,39 @@ pub async fn insert(conn: &mut SqliteConnection, task: &NewTask<'_>) -> sqlx::Re
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn exists(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tts_tasks WHERE task_id = ?)")
+pub async fn exists(conn: &mut Conn, task_id: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tts_tasks WHERE task_id = $1")
         .bind(task_id)
         .fetch_one(conn)
-        .await
+        .await?;
+    Ok(n > 0)
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn get(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<Option<TaskRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE task_id = ?"))
-        .bind(task_id)
-        .fetch_optional(conn)
-        .await
+pub async fn get(conn: &mut Conn, task_id: &str) -> sqlx::Result<Option<TaskRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tts_tasks WHERE task_id = $1"
+    ))
+    .bind(task_id)
+    .fetch_optional(conn)
+    .await
 }
 
 #[tracing::instrument(skip(pool))]
-pub async fn find(pool: &SqlitePool, task_id: &str) -> sqlx::Result<Option<TaskRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE task_id = ?"))
-        .bind(task_id)
-        .fetch_optional(pool)
-        .await
+pub async fn find(pool: &Pool, task_id: &str) -> sqlx::Result<Option<TaskRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM tts_tasks WHERE task_id = $1"
+    ))
+    .bind(task_id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The newest task with this text that has not failed (dedupe, §7.4).
 #[tracing::instrument(skip(conn))]
-pub async fn find_reusable(
-    conn: &mut SqliteConnection,
-    text_hash: &str,
-) -> sqlx::Result<Option<TaskRow>> {
+pub async fn find_reusable(conn: &mut Conn, text_hash: &str) -> sqlx::Result<Option<TaskRow>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE text_hash = ? AND status != 'failed' ORDER BY id DESC LIMIT 1"
+        "SELECT {COLUMNS} FROM tts_tasks WHERE text_hash = $1 AND status != 'failed' ORDER BY id DESC LIMIT 1"
     ))
     .bind(text_hash)
     .fetch_optional(conn)
@@ -114,14 +119,10 @@ pub async fn find_reusable(
 
 /// Newest first, optionally one status only.
 #[tracing::instrument(skip(pool))]
-pub async fn list(
-    pool: &SqlitePool,
-    status: Option<&str>,
-    limit: i64,
-) -> sqlx::Result<Vec<TaskRow>> {
+pub async fn list(pool: &Pool, status: Option<&str>, limit: i64) -> sqlx::Result<Vec<TaskRow>> {
     let sql = match status {
-        Some(_) => format!("{SELECT} WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?"),
-        None => format!("{SELECT} ORDER BY created_at DESC, id DESC LIMIT ?"),
+        Some(_) => format!("SELECT {COLUMNS} FROM tts_tasks WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2"),
+        None => format!("SELECT {COLUMNS} FROM tts_tasks ORDER BY created_at DESC, id DESC LIMIT $1"),
     };
     let mut query = sqlx::query_as(&sql);
     if let Some(status) = status {
@@ -132,7 +133,7 @@ pub async fn list(
 
 /// Tasks a previous run left unfinished, oldest first.
 #[tracing::instrument(skip_all)]
-pub async fn unfinished(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
+pub async fn unfinished(pool: &Pool) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "SELECT task_id FROM tts_tasks WHERE status IN ('queued', 'processing') ORDER BY id",
     )
@@ -140,23 +141,100 @@ pub async fn unfinished(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
     .await
 }
 
-#[tracing::instrument(skip(conn))]
-pub async fn mark_processing(
-    conn: &mut SqliteConnection,
+/// Who claims a task, until when, and what it reports.
+#[derive(Debug, Clone)]
+pub struct Claim<'a> {
+    /// This instance's id.
+    pub owner: &'a str,
+    /// The engine label shown in `device`.
+    pub device: &'a str,
+    /// Local wall-clock time for `started_at`.
+    pub now: &'a str,
+    /// Unix seconds now; leases ending before this have expired.
+    pub now_secs: i64,
+    /// Unix seconds until which the claim holds unless renewed.
+    pub lease_until: i64,
+}
+
+/// Atomically take a task for synthesis: only a `queued` task or one whose
+/// owner's lease expired. Exactly one of several concurrent callers (in
+/// this process or another instance on the same database) gets the row;
+/// PostgreSQL re-checks the condition after waiting on the row lock.
+#[tracing::instrument(skip(conn, claim), fields(owner = claim.owner))]
+pub async fn claim(
+    conn: &mut Conn,
     task_id: &str,
-    device: &str,
-    now: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE tts_tasks SET status = 'processing', started_at = ?, device = ? \
-         WHERE task_id = ? AND status IN ('queued', 'processing')",
-    )
-    .bind(now)
-    .bind(device)
+    claim: &Claim<'_>,
+) -> sqlx::Result<Option<TaskRow>> {
+    sqlx::query_as(&format!(
+        "UPDATE tts_tasks SET status = 'processing', started_at = $1, device = $2, \
+         claimed_by = $3, lease_until = $4, claims = claims + 1 \
+         WHERE task_id = $5 AND (status = 'queued' OR (status = 'processing' \
+         AND (lease_until IS NULL OR lease_until < $6))) RETURNING {COLUMNS}"
+    ))
+    .bind(claim.now)
+    .bind(claim.device)
+    .bind(claim.owner)
+    .bind(claim.lease_until)
     .bind(task_id)
-    .execute(conn)
+    .bind(claim.now_secs)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Extend a lease this owner still holds; false when it was lost.
+#[tracing::instrument(skip(pool))]
+pub async fn renew_lease(
+    pool: &Pool,
+    task_id: &str,
+    owner: &str,
+    lease_until: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tts_tasks SET lease_until = $1 \
+         WHERE task_id = $2 AND claimed_by = $3 AND status = 'processing'",
+    )
+    .bind(lease_until)
+    .bind(task_id)
+    .bind(owner)
+    .execute(pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
+}
+
+/// Tasks another worker may take over: queued since before `queued_before`
+/// (their instance should have started them by then) or processing under an
+/// expired lease. Oldest first, at most `limit`.
+#[tracing::instrument(skip(pool))]
+pub async fn claimable(
+    pool: &Pool,
+    queued_before: &str,
+    now_secs: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT task_id FROM tts_tasks WHERE (status = 'queued' AND submitted_at < $1) \
+         OR (status = 'processing' AND (lease_until IS NULL OR lease_until < $2)) \
+         ORDER BY id LIMIT $3",
+    )
+    .bind(queued_before)
+    .bind(now_secs)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Forget every lease (SQLite at start-up: no other instance can hold one,
+/// so work a crashed run left `processing` is taken again at once).
+#[tracing::instrument(skip_all)]
+pub async fn release_all_leases(pool: &Pool) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE tts_tasks SET lease_until = NULL WHERE status = 'processing' \
+         AND lease_until IS NOT NULL",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Outcome of a successful synthesis.
@@ -171,14 +249,10 @@ pub struct Completion<'a> {
 
 /// `completed` then the terminal `done` (the original sent both).
 #[tracing::instrument(skip(conn, done))]
-pub async fn mark_done(
-    conn: &mut SqliteConnection,
-    task_id: &str,
-    done: &Completion<'_>,
-) -> sqlx::Result<()> {
+pub async fn mark_done(conn: &mut Conn, task_id: &str, done: &Completion<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE tts_tasks SET status = 'done', completed_at = ?, file_size = ?, \
-         sampling_rate = ?, device = ?, metadata = ?, error_message = NULL WHERE task_id = ?",
+        "UPDATE tts_tasks SET status = 'done', completed_at = $1, file_size = $2, \
+         sampling_rate = $3, device = $4, metadata = $5, error_message = NULL WHERE task_id = $6",
     )
     .bind(done.now)
     .bind(done.file_size)
@@ -193,13 +267,13 @@ pub async fn mark_done(
 
 #[tracing::instrument(skip(conn, error))]
 pub async fn mark_failed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: &str,
     error: &str,
     now: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE tts_tasks SET status = 'failed', failed_at = ?, error_message = ? WHERE task_id = ?",
+        "UPDATE tts_tasks SET status = 'failed', failed_at = $1, error_message = $2 WHERE task_id = $3",
     )
     .bind(now)
     .bind(error)
@@ -211,7 +285,7 @@ pub async fn mark_failed(
 
 /// Count of tasks per status.
 #[tracing::instrument(skip_all)]
-pub async fn count_by_status(pool: &SqlitePool) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn count_by_status(pool: &Pool) -> sqlx::Result<Vec<(String, i64)>> {
     sqlx::query_as("SELECT status, COUNT(*) FROM tts_tasks GROUP BY status ORDER BY status")
         .fetch_all(pool)
         .await
@@ -231,17 +305,29 @@ pub struct DeviceStatsRow {
     pub avg_file_size: Option<f64>,
 }
 
-const SYNTH_SECONDS: &str = "(julianday(completed_at) - julianday(started_at)) * 86400.0";
-
 #[tracing::instrument(skip_all)]
-pub async fn stats_by_device(pool: &SqlitePool) -> sqlx::Result<Vec<DeviceStatsRow>> {
+pub async fn stats_by_device(pool: &Pool) -> sqlx::Result<Vec<DeviceStatsRow>> {
+    // Timestamps are stored as text; each backend has its own date arithmetic
+    // and JSON accessor.
+    let (seconds, duration) = match Dialect::of_pool(pool) {
+        Dialect::Sqlite => (
+            "(julianday(completed_at) - julianday(started_at)) * 86400.0",
+            "json_extract(metadata, '$.duration')",
+        ),
+        Dialect::Postgres => (
+            "EXTRACT(EPOCH FROM (CAST(completed_at AS TIMESTAMP) - CAST(started_at AS TIMESTAMP)))::float8",
+            "(metadata::jsonb ->> 'duration')::float8",
+        ),
+    };
+    let finished = "status IN ('completed', 'done')";
     sqlx::query_as(&format!(
         "SELECT device, COUNT(*) AS tasks, \
-         SUM(status IN ('completed', 'done')) AS finished, SUM(status = 'failed') AS failed, \
-         AVG(CASE WHEN status IN ('completed', 'done') THEN {SYNTH_SECONDS} END) AS avg_synthesis_seconds, \
-         AVG(CASE WHEN status IN ('completed', 'done') AND json_extract(metadata, '$.duration') > 0 \
-             THEN {SYNTH_SECONDS} / json_extract(metadata, '$.duration') END) AS avg_real_time_factor, \
-         AVG(CASE WHEN status IN ('completed', 'done') THEN file_size END) AS avg_file_size \
+         SUM(CASE WHEN {finished} THEN 1 ELSE 0 END) AS finished, \
+         SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, \
+         CAST(AVG(CASE WHEN {finished} THEN {seconds} END) AS DOUBLE PRECISION) AS avg_synthesis_seconds, \
+         CAST(AVG(CASE WHEN {finished} AND {duration} > 0 THEN {seconds} / {duration} END) \
+             AS DOUBLE PRECISION) AS avg_real_time_factor, \
+         CAST(AVG(CASE WHEN {finished} THEN file_size END) AS DOUBLE PRECISION) AS avg_file_size \
          FROM tts_tasks GROUP BY device ORDER BY device"
     ))
     .fetch_all(pool)
@@ -251,10 +337,11 @@ pub async fn stats_by_device(pool: &SqlitePool) -> sqlx::Result<Vec<DeviceStatsR
 /// Dedupe savings: tasks whose audio serves more than one item, and how
 /// many items they serve.
 #[tracing::instrument(skip_all)]
-pub async fn shared_task_counts(pool: &SqlitePool) -> sqlx::Result<(i64, i64)> {
+pub async fn shared_task_counts(pool: &Pool) -> sqlx::Result<(i64, i64)> {
     sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM \
-         (SELECT COUNT(*) AS n FROM items WHERE task_id IS NOT NULL GROUP BY task_id HAVING n > 1)",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM \
+         (SELECT COUNT(*) AS n FROM items WHERE task_id IS NOT NULL GROUP BY task_id \
+          HAVING COUNT(*) > 1) AS shared",
     )
     .fetch_one(pool)
     .await
@@ -270,10 +357,10 @@ pub struct CleanupCandidate {
 
 /// Failed tasks that failed before `cutoff`.
 #[tracing::instrument(skip(pool))]
-pub async fn failed_before(pool: &SqlitePool, cutoff: &str) -> sqlx::Result<Vec<CleanupCandidate>> {
+pub async fn failed_before(pool: &Pool, cutoff: &str) -> sqlx::Result<Vec<CleanupCandidate>> {
     sqlx::query_as(
         "SELECT task_id, status, output_file_path FROM tts_tasks \
-         WHERE status = 'failed' AND COALESCE(failed_at, created_at) < ? ORDER BY id",
+         WHERE status = 'failed' AND COALESCE(failed_at, created_at) < $1 ORDER BY id",
     )
     .bind(cutoff)
     .fetch_all(pool)
@@ -282,7 +369,7 @@ pub async fn failed_before(pool: &SqlitePool, cutoff: &str) -> sqlx::Result<Vec<
 
 /// Finished tasks that no item references.
 #[tracing::instrument(skip_all)]
-pub async fn unreferenced_finished(pool: &SqlitePool) -> sqlx::Result<Vec<CleanupCandidate>> {
+pub async fn unreferenced_finished(pool: &Pool) -> sqlx::Result<Vec<CleanupCandidate>> {
     sqlx::query_as(
         "SELECT t.task_id, t.status, t.output_file_path FROM tts_tasks t \
          WHERE t.status IN ('completed', 'done') \
@@ -293,8 +380,8 @@ pub async fn unreferenced_finished(pool: &SqlitePool) -> sqlx::Result<Vec<Cleanu
 }
 
 #[tracing::instrument(skip(conn))]
-pub async fn delete(conn: &mut SqliteConnection, task_id: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM tts_tasks WHERE task_id = ?")
+pub async fn delete(conn: &mut Conn, task_id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM tts_tasks WHERE task_id = $1")
         .bind(task_id)
         .execute(conn)
         .await?;

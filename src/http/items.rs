@@ -58,7 +58,7 @@ impl From<ItemRow> for ItemResponse {
             tts_status: row.tts_status,
             created_at: db_to_api(&row.created_at),
             updated_at: db_to_api(&row.updated_at),
-            practiced: row.practiced,
+            practiced: row.practiced != 0,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
 use crate::db::items::{self as items_db, ItemRow};
@@ -18,6 +18,7 @@ use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
 use crate::tts::provider::TtsProvider;
+use crate::tts::queue::{Offer, TaskQueue};
 use crate::tts::storage::{copy_atomic, file_exists, item_audio_path};
 
 /// What an item needs to be spoken.
@@ -100,7 +101,7 @@ pub enum Submitted {
 #[derive(Debug, Clone)]
 pub struct EngineHandle {
     pub provider: Arc<dyn TtsProvider>,
-    pub queue: mpsc::Sender<String>,
+    pub queue: TaskQueue,
 }
 
 /// Cheap-to-clone handle to the TTS submission machinery.
@@ -409,7 +410,7 @@ impl TtsService {
     /// or (for items) a copy another item of the same text still has (§9.2).
     async fn surviving_audio(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut crate::db::Conn,
         task: &TaskRow,
         target: &Target<'_>,
     ) -> Result<Option<PathBuf>, ServiceError> {
@@ -434,7 +435,7 @@ impl TtsService {
     /// when that id is taken (§9.11).
     async fn unique_task_id(
         &self,
-        tx: &mut sqlx::SqliteConnection,
+        tx: &mut crate::db::Conn,
         now: chrono::NaiveDateTime,
         hash: &str,
     ) -> Result<String, ServiceError> {
@@ -453,18 +454,18 @@ impl TtsService {
         let Some(engine) = &self.inner.engine else {
             return;
         };
-        match engine.queue.try_send(task_id) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(task_id)) => {
+        match engine.queue.offer(task_id.clone()) {
+            Offer::Queued | Offer::AlreadyWaiting => {}
+            Offer::Full => {
                 let queue = engine.queue.clone();
                 self.inner.tracker.spawn(async move {
-                    if queue.send(task_id).await.is_err() {
-                        tracing::warn!("TTS queue closed; task stays queued until restart");
+                    if queue.send(task_id).await == Offer::Closed {
+                        tracing::warn!("TTS queue closed; task stays queued for a later run");
                     }
                 });
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                tracing::warn!("TTS queue closed; task stays queued until restart");
+            Offer::Closed => {
+                tracing::warn!("TTS queue closed; task stays queued for a later run");
             }
         }
     }

@@ -1,10 +1,10 @@
-//! Lifecycle events sent by workers to the single monitor task.
+//! Lifecycle events sent by workers to the single monitor task. The step
+//! to `processing` is not an event: a worker claims the task in the
+//! database itself, because the claim must be atomic across instances.
 
-/// One step of a task's life (contract §7.3).
+/// The end of a task's life (contract §7.3).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskEvent {
-    /// The engine started.
-    Processing { task_id: String, device: String },
     /// Audio was written to the task's output file.
     Completed {
         task_id: String,

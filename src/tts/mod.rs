@@ -10,6 +10,7 @@ pub mod local;
 pub mod monitor;
 pub mod piper;
 pub mod provider;
+pub mod queue;
 pub mod resilience;
 pub mod storage;
 pub mod wav;

@@ -38,9 +38,6 @@ impl Monitor {
         let now = to_db(self.clock.now());
         let mut tx = self.db.writer.begin().await?;
         match event {
-            TaskEvent::Processing { task_id, device } => {
-                tts_tasks::mark_processing(&mut tx, task_id, device, &now).await?;
-            }
             TaskEvent::Completed {
                 task_id,
                 file_size,

@@ -1,19 +1,23 @@
-//! Synthesis workers: take a task id from the bounded queue, run the engine
-//! (which keeps CPU work off the async runtime), write the WAV atomically,
-//! and report each step to the monitor. A worker finishes its current job
-//! before honouring shutdown.
+//! Synthesis workers: take a task id from the bounded queue, claim the task
+//! in the database (so no other worker or instance synthesises it), run the
+//! engine (which keeps CPU work off the async runtime) while renewing the
+//! claim's lease, write the WAV atomically, and report the outcome to the
+//! monitor. A worker finishes its current job before honouring shutdown.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::db::tts_tasks;
+use crate::db::tts_tasks::{self, Claim, TaskRow};
 use crate::db::Db;
+use crate::domain::timestamp::{to_db, Clock};
 use crate::tts::events::TaskEvent;
 use crate::tts::provider::{SynthesisRequest, TtsProvider};
+use crate::tts::queue::TaskReceiver;
 use crate::tts::storage::write_atomic;
 use crate::tts::wav::encode_wav_pcm16;
 
@@ -21,36 +25,44 @@ use crate::tts::wav::encode_wav_pcm16;
 #[derive(Debug, Clone)]
 pub struct Worker {
     pub db: Db,
+    pub clock: Arc<Clock>,
     pub provider: Arc<dyn TtsProvider>,
     pub events: mpsc::Sender<TaskEvent>,
+    /// This instance's id, recorded on the tasks it claims.
+    pub owner: Arc<str>,
+    /// How long a claim holds without renewal; renewed every third of it.
+    pub lease: Duration,
+}
+
+/// Unix seconds now.
+pub fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 impl Worker {
     /// Run one task to its end and return the final event it sent
-    /// (`None` when the task was unknown or already finished).
+    /// (`None` when the task was unknown, finished, or claimed elsewhere).
     pub async fn process_one(&self, task_id: &str) -> Option<TaskEvent> {
-        let task = match tts_tasks::find(&self.db.reader, task_id).await {
+        let device = self.provider.device();
+        let task = match self.claim(task_id, &device).await {
             Ok(Some(task)) => task,
             Ok(None) => {
-                tracing::warn!(task_id, "queued task not found");
+                tracing::debug!(
+                    task_id,
+                    "task not claimable (finished or claimed elsewhere)"
+                );
                 return None;
             }
             Err(e) => {
-                tracing::error!(task_id, error = %e, "cannot read queued task");
+                tracing::error!(task_id, error = %e, "cannot claim task");
                 return None;
             }
         };
-        if task.status != "queued" && task.status != "processing" {
-            return None;
-        }
-        let device = self.provider.device();
-        self.send(TaskEvent::Processing {
-            task_id: task_id.to_string(),
-            device: device.clone(),
-        })
-        .await;
         let started = std::time::Instant::now();
-        let outcome = self.synthesize_to_file(&task).await;
+        let outcome = {
+            let _renewal = self.keep_lease(task_id);
+            self.synthesize_to_file(&task).await
+        };
         let event = match outcome {
             Ok((file_size, sampling_rate, duration, spoken_by)) => {
                 tracing::info!(
@@ -81,9 +93,44 @@ impl Worker {
         Some(event)
     }
 
+    async fn claim(&self, task_id: &str, device: &str) -> sqlx::Result<Option<TaskRow>> {
+        let now_secs = unix_now();
+        let claim = Claim {
+            owner: &self.owner,
+            device,
+            now: &to_db(self.clock.now()),
+            now_secs,
+            lease_until: now_secs + self.lease.as_secs() as i64,
+        };
+        let mut conn = self.db.writer.acquire().await?;
+        tts_tasks::claim(&mut conn, task_id, &claim).await
+    }
+
+    /// Renew the claim every third of the lease until the guard drops.
+    fn keep_lease(&self, task_id: &str) -> AbortOnDrop {
+        let (pool, owner, lease) = (self.db.writer.clone(), self.owner.clone(), self.lease);
+        let task_id = task_id.to_string();
+        AbortOnDrop(tokio::spawn(async move {
+            let mut ticker = tokio::time::interval((lease / 3).max(Duration::from_millis(100)));
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                let until = unix_now() + lease.as_secs() as i64;
+                match tts_tasks::renew_lease(&pool, &task_id, &owner, until).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(task_id, "lease lost to another worker");
+                        break;
+                    }
+                    Err(e) => tracing::warn!(task_id, error = %e, "cannot renew lease"),
+                }
+            }
+        }))
+    }
+
     async fn synthesize_to_file(
         &self,
-        task: &tts_tasks::TaskRow,
+        task: &TaskRow,
     ) -> Result<(i64, i64, f64, Option<String>), String> {
         let output = task
             .output_file_path
@@ -125,10 +172,19 @@ impl Worker {
     }
 }
 
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Start `count` workers sharing one queue receiver.
 pub fn spawn_workers(
     count: usize,
-    queue: mpsc::Receiver<String>,
+    queue: TaskReceiver,
     worker: Worker,
     tracker: &TaskTracker,
     shutdown: CancellationToken,
