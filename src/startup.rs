@@ -14,7 +14,6 @@ use crate::cache::{CacheLimits, SpeechCache};
 use crate::config::{Settings, TtsProviderKind};
 use crate::db::tts_tasks;
 use crate::db::{ConnectError, Db, Dialect};
-use crate::domain::timestamp::to_db;
 use crate::domain::timestamp::Clock;
 use crate::http;
 use crate::services::speech::SpeechService;
@@ -24,8 +23,7 @@ use crate::state::AppState;
 use crate::tts;
 use crate::tts::monitor::Monitor;
 use crate::tts::provider::TtsProvider;
-use crate::tts::queue::{Offer, TaskQueue};
-use crate::tts::worker::{spawn_workers, unix_now, Worker};
+use crate::tts::worker::{spawn_workers, Worker};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -80,9 +78,12 @@ impl Application {
         let clock = Arc::new(Clock::new());
         let tracker = TaskTracker::new();
         let shutdown = CancellationToken::new();
-        let engine = tts::build_provider(&settings)
-            .await
-            .map(|provider| start_pipeline(&settings, &db, &clock, provider, &tracker, &shutdown));
+        let provider = tts::build_provider(&settings).await;
+        // One cache serves speech on demand and task audio alike.
+        let speech = speech_service(&settings, &db, provider.clone(), &tracker);
+        let engine = provider.map(|provider| {
+            start_pipeline(&settings, &db, &clock, provider, &speech, &tracker, &shutdown)
+        });
         let options = SubmissionOptions {
             audio_dir: settings.audio_dir.clone(),
             supported_languages: settings.tts.supported_languages.clone(),
@@ -94,7 +95,6 @@ impl Application {
                 ),
         };
         let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
-        let speech = speech_service(&settings, &db, &tts, &tracker);
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -115,6 +115,9 @@ impl Application {
                 )
             }
             Err(e) => tracing::error!(error = %e, "could not resume unfinished TTS work"),
+        }
+        if state.tts.provider().is_some() {
+            spawn_takeover(&state.tts, state.settings.tts.lease, &tracker, &shutdown);
         }
         Ok(Application {
             listener,
@@ -174,7 +177,7 @@ impl Application {
 fn speech_service(
     settings: &Settings,
     db: &Db,
-    tts: &TtsService,
+    provider: Option<Arc<dyn TtsProvider>>,
     tracker: &TaskTracker,
 ) -> SpeechService {
     let limits = CacheLimits {
@@ -186,9 +189,9 @@ fn speech_service(
         "{:?}|{}|{}",
         settings.tts.provider,
         settings.tts.model_dir.display(),
-        tts.device().unwrap_or_default()
+        provider.as_ref().map(|p| p.device()).unwrap_or_default()
     );
-    SpeechService::new(cache, tts.provider(), label, tracker.clone())
+    SpeechService::new(cache, provider, label, tracker.clone())
 }
 
 /// Run the task cleanup every `TASKS_CLEANUP_INTERVAL_HOURS` (off by default).
@@ -223,13 +226,13 @@ fn spawn_scheduled_cleanup(state: &AppState, tracker: &TaskTracker, shutdown: &C
     });
 }
 
-/// Spawn the monitor, the workers and the takeover sweep; return the handle
-/// submissions use.
+/// Spawn the monitor and the workers; return the handle submissions use.
 fn start_pipeline(
     settings: &Settings,
     db: &Db,
     clock: &Arc<Clock>,
     provider: Arc<dyn TtsProvider>,
+    speech: &SpeechService,
     tracker: &TaskTracker,
     shutdown: &CancellationToken,
 ) -> EngineHandle {
@@ -247,6 +250,7 @@ fn start_pipeline(
         db: db.clone(),
         clock: clock.clone(),
         provider: provider.clone(),
+        speech: speech.clone(),
         events: events_tx,
         owner,
         lease: settings.tts.lease,
@@ -258,13 +262,6 @@ fn start_pipeline(
         tracker,
         shutdown.clone(),
     );
-    let sweep = Takeover {
-        db: db.clone(),
-        clock: clock.clone(),
-        queue: queue.clone(),
-        lease: settings.tts.lease,
-    };
-    tracker.spawn(sweep.run(shutdown.clone()));
     EngineHandle { provider, queue }
 }
 
@@ -274,49 +271,32 @@ fn instance_id() -> String {
     format!("{}-{:08x}", std::process::id(), fastrand::u32(..))
 }
 
-/// Offers this instance's workers the tasks nobody is working on: queued
-/// longer than a lease (their instance died before starting them, or the
-/// local queue was full) or processing under an expired lease.
-struct Takeover {
-    db: Db,
-    clock: Arc<Clock>,
-    queue: TaskQueue,
+/// Every third of a lease, hand this instance's workers the work nobody is
+/// doing (see [`TtsService::take_over`]): what a dead instance left behind.
+fn spawn_takeover(
+    tts: &TtsService,
     lease: std::time::Duration,
-}
-
-impl Takeover {
-    async fn run(self, shutdown: CancellationToken) {
-        let mut ticker =
-            tokio::time::interval((self.lease / 3).max(std::time::Duration::from_secs(1)));
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) {
+    let (tts, shutdown) = (tts.clone(), shutdown.clone());
+    tracker.spawn(async move {
+        let mut ticker = tokio::time::interval((lease / 3).max(std::time::Duration::from_secs(1)));
         ticker.tick().await;
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 _ = ticker.tick() => {}
             }
-            if let Err(e) = self.sweep().await {
-                tracing::warn!(error = %e, "task takeover sweep failed");
+            match tts.take_over(lease).await {
+                Ok((0, 0)) => {}
+                Ok((tasks, items)) => {
+                    tracing::info!(tasks, items, "took over work nobody was doing")
+                }
+                Err(e) => tracing::warn!(error = %e, "takeover sweep failed"),
             }
         }
-    }
-
-    async fn sweep(&self) -> Result<(), sqlx::Error> {
-        let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::seconds(30));
-        let queued_before = to_db(self.clock.now() - lease);
-        let ids = tts_tasks::claimable(&self.db.reader, &queued_before, unix_now(), 256).await?;
-        let mut offered = 0;
-        for task_id in ids {
-            match self.queue.offer(task_id) {
-                Offer::Queued => offered += 1,
-                Offer::AlreadyWaiting => {}
-                Offer::Full | Offer::Closed => break,
-            }
-        }
-        if offered > 0 {
-            tracing::info!(offered, "took over tasks nobody was working on");
-        }
-        Ok(())
-    }
+    });
 }
 
 async fn os_signal() {

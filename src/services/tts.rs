@@ -20,6 +20,7 @@ use crate::error::ServiceError;
 use crate::tts::provider::TtsProvider;
 use crate::tts::queue::{Offer, TaskQueue};
 use crate::tts::storage::{copy_atomic, file_exists, item_audio_path};
+use crate::tts::worker::unix_now;
 
 /// What an item needs to be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +232,11 @@ impl TtsService {
             .unwrap_or_default()
     }
 
+    /// Task ids waiting in this instance's queue, when an engine is loaded.
+    pub fn queue_depth(&self) -> Option<usize> {
+        self.inner.engine.as_ref().map(|e| e.queue.depth())
+    }
+
     /// Engine/device label, when an engine is loaded.
     pub fn device(&self) -> Option<String> {
         self.inner.engine.as_ref().map(|e| e.provider.device())
@@ -298,7 +304,8 @@ impl TtsService {
                 language,
                 Target::Standalone { custom_filename },
             )
-            .await?;
+            .await?
+            .ok_or_else(|| ServiceError::Other("standalone task was not created".into()))?;
         Ok(Submitted::Task(Box::new(task)))
     }
 
@@ -324,15 +331,23 @@ impl TtsService {
 
     /// Reuse a task with the same text or create one; link the item and
     /// check the task's state in the same transaction (no lost completion).
+    /// `None`: the item already has a task (a concurrent or earlier
+    /// submission linked it), so there is nothing to do.
     async fn attach(
         &self,
         text: &str,
         speech: &Speech<'_>,
         language: &str,
         target: Target<'_>,
-    ) -> Result<TaskRow, ServiceError> {
+    ) -> Result<Option<TaskRow>, ServiceError> {
         let hash = speech.key();
         let mut tx = self.inner.db.writer.begin().await?;
+        if let Target::Item(item_id) = target {
+            if !items_db::lock_unlinked_pending(&mut tx, item_id).await? {
+                tracing::debug!(item_id, "item already has a task; submission skipped");
+                return Ok(None);
+            }
+        }
         if let Some(task) = tts_tasks::find_reusable(&mut tx, &hash).await? {
             if !task.is_finished() {
                 if let Target::Item(item_id) = target {
@@ -340,7 +355,7 @@ impl TtsService {
                 }
                 tx.commit().await?;
                 tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
-                return Ok(task);
+                return Ok(Some(task));
             }
             if let Some(source) = self.surviving_audio(&mut tx, &task, &target).await? {
                 if let Target::Item(item_id) = target {
@@ -357,7 +372,7 @@ impl TtsService {
                 }
                 tx.commit().await?;
                 tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
-                return Ok(task);
+                return Ok(Some(task));
             }
             tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
         }
@@ -403,7 +418,7 @@ impl TtsService {
             .ok_or_else(|| ServiceError::Other(format!("task {task_id} vanished")))?;
         tx.commit().await?;
         self.enqueue(task_id);
-        Ok(task)
+        Ok(Some(task))
     }
 
     /// Audio of a finished task that still exists on disk: its own output,
@@ -468,6 +483,40 @@ impl TtsService {
                 tracing::warn!("TTS queue closed; task stays queued for a later run");
             }
         }
+    }
+
+    /// Hand this instance the work nobody is doing: tasks queued for longer
+    /// than a lease or processing under an expired lease (their instance
+    /// died), and pending items whose submission was lost with it. Safe to
+    /// run on every instance at once: claims and item locks make each piece
+    /// of work happen once. Returns (tasks offered, items resubmitted).
+    pub async fn take_over(
+        &self,
+        lease: std::time::Duration,
+    ) -> Result<(usize, usize), ServiceError> {
+        let Some(engine) = &self.inner.engine else {
+            return Ok((0, 0));
+        };
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
+        let before = to_db(self.inner.clock.now() - lease);
+        let db = &self.inner.db;
+        let mut offered = 0;
+        for task_id in tts_tasks::claimable(&db.reader, &before, unix_now(), 256).await? {
+            match engine.queue.offer(task_id) {
+                Offer::Queued => offered += 1,
+                Offer::AlreadyWaiting => {}
+                Offer::Full | Offer::Closed => break,
+            }
+        }
+        let mut items = Vec::new();
+        for id in items_db::orphaned_pending(&db.reader, &before, 256).await? {
+            if let Some(row) = items_db::find(&db.reader, id).await? {
+                items.push(ItemToSpeak::from(&row));
+            }
+        }
+        let resubmitted = items.len();
+        self.submit_items(items);
+        Ok((offered, resubmitted))
     }
 
     /// After a restart: re-enqueue unfinished tasks, then re-submit items

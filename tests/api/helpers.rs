@@ -1,5 +1,7 @@
 //! Starts the real application on a random port with a fresh temporary
-//! directory (SQLite file + audio) per test, and talks HTTP to it.
+//! directory (SQLite file + audio) per test, and talks HTTP to it. With
+//! `TEST_POSTGRES_URL` set (scripts/test.sh does), every app gets a fresh
+//! PostgreSQL database on that server instead of the SQLite file.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,6 +19,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: TempDir,
     pub audio_dir: PathBuf,
+    /// The app's `DATABASE_URL` (a SQLite file or a PostgreSQL database).
+    pub database_url: String,
     extra: Vec<(String, String)>,
     shutdown: CancellationToken,
     server: Option<JoinHandle<std::io::Result<()>>>,
@@ -76,16 +80,54 @@ pub async fn spawn_app_with_engine(extra: &[(&str, &str)]) -> TestApp {
     start_in(dir, vars).await
 }
 
-async fn start_in(dir: TempDir, extra: Vec<(String, String)>) -> TestApp {
+/// A fresh, empty database for one app: a SQLite file in `dir`, or a new
+/// database on the `TEST_POSTGRES_URL` server.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(admin) if !admin.is_empty() => create_postgres_database(&admin).await,
+        _ => format!("sqlite:///{}", dir.join("db/dictation.db").display()),
+    }
+}
+
+async fn create_postgres_database(admin: &str) -> String {
+    use sqlx::Connection;
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        "lw_test_{}_{n}_{:06x}",
+        std::process::id(),
+        fastrand::u32(..0x100_0000)
+    );
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect to TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let _ = conn.close().await;
+    let mut url = url::Url::parse(admin).expect("TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+async fn start_in(dir: TempDir, mut extra: Vec<(String, String)>) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         last_whisper::telemetry::init("debug", false);
     }
     let audio_dir = dir.path().join("audio");
-    let db_url = format!("sqlite:///{}", dir.path().join("db/dictation.db").display());
+    // Chosen once per app, then kept in `extra` so a restart reopens it.
+    let database_url = match extra.iter().find(|(k, _)| k == "DATABASE_URL") {
+        Some((_, url)) => url.clone(),
+        None => {
+            let url = fresh_database_url(dir.path()).await;
+            extra.push(("DATABASE_URL".into(), url.clone()));
+            url
+        }
+    };
     let mut vars: Vec<(String, String)> = vec![
         ("HOST".into(), "127.0.0.1".into()),
         ("PORT".into(), "0".into()),
-        ("DATABASE_URL".into(), db_url),
         ("AUDIO_DIR".into(), audio_dir.display().to_string()),
         // No engine unless a test asks for one (a developer's models/ must not leak in).
         (
@@ -107,6 +149,7 @@ async fn start_in(dir: TempDir, extra: Vec<(String, String)>) -> TestApp {
             .expect("client"),
         dir,
         audio_dir,
+        database_url,
         extra,
         shutdown,
         server: Some(server),
@@ -141,18 +184,24 @@ impl TestApp {
     /// The settings a CLI run needs to work on this app's data.
     pub fn cli_env(&self) -> Vec<(String, String)> {
         vec![
-            (
-                "DATABASE_URL".into(),
-                format!("sqlite:///{}", self.db_path().display()),
-            ),
+            ("DATABASE_URL".into(), self.database_url.clone()),
             ("AUDIO_DIR".into(), self.audio_dir.display().to_string()),
             ("LOG_LEVEL".into(), "warn".into()),
         ]
     }
 
-    /// The SQLite file of this app (for tests that stage a crashed state).
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("db/dictation.db")
+    /// A connection pool on this app's database, for tests that stage a
+    /// state the API cannot create (SQL with `$N` placeholders runs on both
+    /// backends).
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        let url = match self.database_url.strip_prefix("sqlite:///") {
+            Some(path) => format!("sqlite://{path}"),
+            None => self.database_url.clone(),
+        };
+        sqlx::AnyPool::connect(&url)
+            .await
+            .expect("connect to the app's database")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -93,11 +93,8 @@ async fn assert_window_error(app: &TestApp, path: &str) {
 /// API cannot create past attempts. Storage format per §10: local-time text
 /// `YYYY-MM-DD HH:MM:SS.ffffff` in table `attempts`.
 async fn backdate(app: &TestApp, attempt: &Value, at: NaiveDateTime) {
-    let path = app.dir.path().join("db/dictation.db");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
-        .await
-        .unwrap();
-    let done = sqlx::query("UPDATE attempts SET created_at = ? WHERE id = ?")
+    let pool = app.db().await;
+    let done = sqlx::query("UPDATE attempts SET created_at = $1 WHERE id = $2")
         .bind(at.format("%Y-%m-%d %H:%M:%S%.6f").to_string())
         .bind(id(attempt))
         .execute(&pool)

@@ -243,10 +243,8 @@ async fn cleanup_dry_run_lists_exactly_what_a_real_run_deletes_and_keeps_item_au
             .unwrap()
     };
     let old_fail_task = id_of("!!!");
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", app.db_path().display()))
-        .await
-        .unwrap();
-    sqlx::query("UPDATE tts_tasks SET failed_at = '2020-01-01 00:00:00.000000' WHERE task_id = ?")
+    let pool = app.db().await;
+    sqlx::query("UPDATE tts_tasks SET failed_at = '2020-01-01 00:00:00.000000' WHERE task_id = $1")
         .bind(&old_fail_task)
         .execute(&pool)
         .await

@@ -181,8 +181,7 @@ async fn unfinished_work_is_finished_after_a_restart() {
     app.stop().await;
 
     // Stage what a kill -9 during synthesis leaves behind.
-    let db = format!("sqlite://{}", app.db_path().display());
-    let pool = sqlx::SqlitePool::connect(&db).await.unwrap();
+    let pool = app.db().await;
     let now = "2026-01-01 10:00:00.000000";
     for (id, text, task) in [
         (100, "Kiitos paljon.", Some("20260101_100000_aaaaaaaa")),
@@ -190,7 +189,7 @@ async fn unfinished_work_is_finished_after_a_restart() {
     ] {
         sqlx::query(
             "INSERT INTO items (id, locale, text, difficulty, tags_json, tts_status, created_at, updated_at) \
-             VALUES (?, 'fi', ?, 1, '[]', 'pending', ?, ?)",
+             VALUES ($1, 'fi', $2, 1, '[]', 'pending', $3, $4)",
         )
         .bind(id)
         .bind(text)
@@ -204,7 +203,7 @@ async fn unfinished_work_is_finished_after_a_restart() {
             sqlx::query(
                 "INSERT INTO tts_tasks (task_id, original_text, text_hash, status, output_file_path, \
                  custom_filename, language, created_at, submitted_at, started_at) \
-                 VALUES (?, ?, 'x', 'processing', ?, ?, 'fi', ?, ?, ?)",
+                 VALUES ($1, $2, 'x', 'processing', $3, $4, 'fi', $5, $6, $7)",
             )
             .bind(task_id)
             .bind(text)
@@ -216,7 +215,7 @@ async fn unfinished_work_is_finished_after_a_restart() {
             .execute(&pool)
             .await
             .unwrap();
-            sqlx::query("UPDATE items SET task_id = ? WHERE id = ?")
+            sqlx::query("UPDATE items SET task_id = $1 WHERE id = $2")
                 .bind(task_id)
                 .bind(id)
                 .execute(&pool)
