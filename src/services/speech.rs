@@ -135,6 +135,52 @@ impl SpeechService {
         .key())
     }
 
+    /// Item and task audio: the whole clip of `req` (WAV at the engine's own
+    /// rate when `sample_rate` is 0) through the same cache, single flight
+    /// and sentence-by-sentence production as speech on demand, so a text
+    /// spoken once — by a task, an item or `/v1/audio/speech` — is not
+    /// synthesised again while its clip is cached.
+    pub async fn clip(&self, req: SpeechRequest) -> Result<Clip, SpeechError> {
+        let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
+        let sentences = split_sentences(&normalise_text(&req.text));
+        if sentences.is_empty() {
+            return Err(SpeechError::BadRequest("input has nothing to speak".into()));
+        }
+        let parts = KeyParts {
+            provider: &self.engine_label,
+            voice: req.voice.as_deref().unwrap_or(""),
+            language: &req.language,
+            speed: req.speed,
+            format: req.format,
+            sample_rate: req.sample_rate,
+            text: &req.text,
+        };
+        let mut spoken_by = None;
+        let mut produced = false;
+        let job = Production {
+            provider,
+            req: req.clone(),
+            sentences,
+            tx: None,
+            engine_calls: self.engine_calls.clone(),
+        };
+        let (produced_here, by) = (&mut produced, &mut spoken_by);
+        let (audio, hit) = self
+            .cache
+            .get_or_insert_with(&parts, || async move {
+                *produced_here = true;
+                let (bytes, _, engine) = job.produce().await.map_err(|e| e.to_string())?;
+                *by = engine;
+                Ok(bytes)
+            })
+            .await?;
+        Ok(Clip {
+            audio,
+            reused: hit || !produced,
+            spoken_by,
+        })
+    }
+
     /// The cached audio of `req`, or a stream of it being produced.
     pub async fn speak(&self, req: SpeechRequest) -> Result<Speech, SpeechError> {
         let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
@@ -157,7 +203,7 @@ impl SpeechService {
                         provider,
                         req,
                         sentences,
-                        tx,
+                        tx: Some(tx),
                         engine_calls: self.engine_calls.clone(),
                     };
                     self.tracker.spawn(job.run(flight));
@@ -172,30 +218,46 @@ struct Production {
     provider: Arc<dyn TtsProvider>,
     req: SpeechRequest,
     sentences: Vec<String>,
-    tx: mpsc::Sender<Result<Bytes, SpeechError>>,
+    /// The reader of a streamed response; `None` for whole clips.
+    tx: Option<mpsc::Sender<Result<Bytes, SpeechError>>>,
     engine_calls: Arc<AtomicU64>,
+}
+
+/// A whole clip for item or task audio.
+#[derive(Debug, Clone)]
+pub struct Clip {
+    pub audio: CachedAudio,
+    /// Served from the cache (or from a concurrent identical production)
+    /// without calling the engine here.
+    pub reused: bool,
+    /// The engine that spoke, when a fallback chain reports it (fresh clips only).
+    pub spoken_by: Option<String>,
 }
 
 impl Production {
     async fn run(self, flight: Flight) {
         match self.produce().await {
-            Ok((bytes, rate)) => {
+            Ok((bytes, rate, _)) => {
                 if let Err(e) = flight.complete(&bytes, rate).await {
                     tracing::error!(error = %e, "cannot store synthesised speech");
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "speech synthesis failed");
-                let _ = self.tx.send(Err(e.clone())).await;
+                if let Some(tx) = &self.tx {
+                    let _ = tx.send(Err(e.clone())).await;
+                }
                 flight.fail(e.to_string());
             }
         }
     }
 
-    /// Synthesise and encode sentence by sentence; returns the whole file and its rate.
-    async fn produce(&self) -> Result<(Vec<u8>, u32), SpeechError> {
+    /// Synthesise and encode sentence by sentence; returns the whole file, its rate, and the
+    /// engine that spoke when a fallback chain says. A requested rate of 0 keeps the engine's.
+    async fn produce(&self) -> Result<(Vec<u8>, u32, Option<String>), SpeechError> {
         let mut encoder: Option<StreamEncoder> = None;
         let mut all = Vec::new();
+        let mut spoken_by = None;
         for sentence in &self.sentences {
             let request = SynthesisRequest {
                 text: sentence.clone(),
@@ -205,10 +267,17 @@ impl Production {
             };
             self.engine_calls.fetch_add(1, Ordering::Relaxed);
             let audio = self.provider.synthesize(&request).await?;
+            if audio.device.is_some() {
+                spoken_by.clone_from(&audio.device);
+            }
             let enc = match encoder.take() {
                 Some(enc) => enc,
                 None => {
-                    StreamEncoder::new(self.req.format, audio.sample_rate, self.req.sample_rate)
+                    let rate = match self.req.sample_rate {
+                        0 => audio.sample_rate,
+                        rate => rate,
+                    };
+                    StreamEncoder::new(self.req.format, audio.sample_rate, rate)
                         .map_err(|e| SpeechError::BadRequest(e.to_string()))?
                 }
             };
@@ -224,7 +293,7 @@ impl Production {
             .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
         self.emit(&mut all, bytes).await;
-        Ok((all, rate))
+        Ok((all, rate, spoken_by))
     }
 
     /// Keep the bytes for the cache and offer them to the reader (who may be gone).
@@ -233,7 +302,9 @@ impl Production {
             return;
         }
         all.extend_from_slice(&bytes);
-        let _ = self.tx.send(Ok(Bytes::from(bytes))).await;
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Ok(Bytes::from(bytes))).await;
+        }
     }
 }
 

@@ -52,6 +52,21 @@ pub async fn copy_atomic(source: &Path, target: &Path) -> std::io::Result<()> {
     publish(copied, &tmp, target).await
 }
 
+/// Put `source`'s content at `target` atomically, sharing the file (a hard
+/// link) where the filesystem allows, else as a copy. Cached clips are
+/// never rewritten in place (a new clip is a new file renamed over the
+/// old), so a link never changes under its reader.
+pub async fn link_or_copy_atomic(source: &Path, target: &Path) -> std::io::Result<()> {
+    if source == target {
+        return Ok(());
+    }
+    let tmp = temp_path(target);
+    match tokio::fs::hard_link(source, &tmp).await {
+        Ok(()) => publish(Ok(()), &tmp, target).await,
+        Err(_) => copy_atomic(source, target).await,
+    }
+}
+
 /// Whether a regular file exists at `path`.
 pub async fn file_exists(path: &Path) -> bool {
     tokio::fs::metadata(path)
@@ -72,6 +87,8 @@ mod tests {
         write_atomic(&a, b"RIFF").await.unwrap();
         copy_atomic(&a, &b).await.unwrap();
         copy_atomic(&a, &a).await.unwrap();
+        assert_eq!(std::fs::read(&b).unwrap(), b"RIFF");
+        link_or_copy_atomic(&a, &b).await.unwrap();
         assert_eq!(std::fs::read(&b).unwrap(), b"RIFF");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()

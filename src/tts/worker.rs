@@ -16,10 +16,11 @@ use crate::db::tts_tasks::{self, Claim, TaskRow};
 use crate::db::Db;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::tts::events::TaskEvent;
-use crate::tts::provider::{SynthesisRequest, TtsProvider};
+use crate::audio::AudioFormat;
+use crate::services::speech::{SpeechRequest, SpeechService};
+use crate::tts::provider::TtsProvider;
 use crate::tts::queue::TaskReceiver;
-use crate::tts::storage::write_atomic;
-use crate::tts::wav::encode_wav_pcm16;
+use crate::tts::storage::link_or_copy_atomic;
 
 /// What one worker needs.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Worker {
     pub db: Db,
     pub clock: Arc<Clock>,
     pub provider: Arc<dyn TtsProvider>,
+    /// Task audio comes through the speech cache (one dedupe mechanism).
+    pub speech: SpeechService,
     pub events: mpsc::Sender<TaskEvent>,
     /// This instance's id, recorded on the tasks it claims.
     pub owner: Arc<str>,
@@ -128,6 +131,9 @@ impl Worker {
         }))
     }
 
+    /// The task's clip from the speech cache (synthesised there on a miss),
+    /// placed at the task's output path. Returns (file size, sample rate,
+    /// seconds, engine that spoke).
     async fn synthesize_to_file(
         &self,
         task: &TaskRow,
@@ -137,7 +143,7 @@ impl Worker {
             .as_deref()
             .map(PathBuf::from)
             .ok_or_else(|| "task has no output file".to_string())?;
-        let request = SynthesisRequest {
+        let request = SpeechRequest {
             text: task
                 .spoken_text
                 .clone()
@@ -145,24 +151,26 @@ impl Worker {
             language: task.language.clone(),
             voice: task.voice.clone(),
             speed: 1.0,
+            format: AudioFormat::Wav,
+            // The engine's own rate.
+            sample_rate: 0,
         };
-        let audio = self
-            .provider
-            .synthesize(&request)
+        let clip = self.speech.clip(request).await.map_err(|e| e.to_string())?;
+        if clip.reused {
+            tracing::info!(task_id = %task.task_id, key = %clip.audio.key, "task audio served from the speech cache");
+        }
+        link_or_copy_atomic(&clip.audio.path, &output)
             .await
-            .map_err(|e| e.to_string())?;
-        let wav = encode_wav_pcm16(&audio.samples, audio.sample_rate).map_err(|e| e.to_string())?;
-        write_atomic(&output, &wav).await.map_err(|e| {
-            tracing::error!(path = %output.display(), error = %e, "cannot write audio");
-            "could not write the audio file".to_string()
+            .map_err(|e| {
+                tracing::error!(path = %output.display(), error = %e, "cannot write audio");
+                "could not write the audio file".to_string()
+            })?;
+        let wav = tokio::fs::read(&output).await.map_err(|e| {
+            tracing::error!(path = %output.display(), error = %e, "cannot read audio back");
+            "could not read the audio file".to_string()
         })?;
-        let duration = audio.samples.len() as f64 / f64::from(audio.sample_rate);
-        Ok((
-            wav.len() as i64,
-            i64::from(audio.sample_rate),
-            duration,
-            audio.device,
-        ))
+        let (sample_rate, duration) = wav_rate_and_seconds(&wav)?;
+        Ok((wav.len() as i64, i64::from(sample_rate), duration, clip.spoken_by))
     }
 
     async fn send(&self, event: TaskEvent) {
@@ -170,6 +178,15 @@ impl Worker {
             tracing::error!("task monitor is gone; event dropped");
         }
     }
+}
+
+/// Sample rate and duration of a WAV file's bytes.
+fn wav_rate_and_seconds(wav: &[u8]) -> Result<(u32, f64), String> {
+    let reader = hound::WavReader::new(std::io::Cursor::new(wav))
+        .map_err(|e| format!("synthesised audio is not a valid WAV file: {e}"))?;
+    let spec = reader.spec();
+    let frames = reader.duration();
+    Ok((spec.sample_rate, f64::from(frames) / f64::from(spec.sample_rate.max(1))))
 }
 
 /// Aborts a background task when dropped.
