@@ -107,10 +107,19 @@ pub async fn find(pool: &Pool, task_id: &str) -> sqlx::Result<Option<TaskRow>> {
 }
 
 /// The newest task with this text that has not failed (dedupe, §7.4).
+/// On PostgreSQL the row stays locked until the caller's transaction ends,
+/// so a monitor finishing that task waits for (and then sees) an item the
+/// caller links to it, or the caller waits and sees the task finished.
+/// SQLite's single writer serialises these transactions anyway.
 #[tracing::instrument(skip(conn))]
 pub async fn find_reusable(conn: &mut Conn, text_hash: &str) -> sqlx::Result<Option<TaskRow>> {
+    let lock = match Dialect::of_conn(conn) {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM tts_tasks WHERE text_hash = $1 AND status != 'failed' ORDER BY id DESC LIMIT 1"
+        "SELECT {COLUMNS} FROM tts_tasks WHERE text_hash = $1 AND status != 'failed' \
+         ORDER BY id DESC LIMIT 1{lock}"
     ))
     .bind(text_hash)
     .fetch_optional(conn)
