@@ -106,6 +106,22 @@ pub async fn find(pool: &Pool, task_id: &str) -> sqlx::Result<Option<TaskRow>> {
     .await
 }
 
+/// Serialise, until the transaction ends, every submission of one text:
+/// without it two transactions (two instances, or two submission workers)
+/// could both find no task for the text and both create one. PostgreSQL
+/// takes a transaction-scoped advisory lock on the hash; SQLite's single
+/// writer already runs these transactions one after another.
+#[tracing::instrument(skip(conn))]
+pub async fn lock_text(conn: &mut Conn, text_hash: &str) -> sqlx::Result<()> {
+    if Dialect::of_conn(conn) == Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(text_hash)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The newest task with this text that has not failed (dedupe, §7.4).
 /// On PostgreSQL the row stays locked until the caller's transaction ends,
 /// so a monitor finishing that task waits for (and then sees) an item the

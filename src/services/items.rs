@@ -105,10 +105,10 @@ pub async fn delete(state: &AppState, id: i64) -> Result<(), ServiceError> {
     if !items_db::delete(&mut conn, id).await? {
         return Err(not_found());
     }
-    let path = item_audio_path(state, id);
-    match tokio::fs::remove_file(&path).await {
-        Ok(()) => tracing::info!(item_id = id, "item audio removed"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    let store = state.tts.store();
+    match store.remove(&store.item_path(id)).await {
+        Ok(true) => tracing::info!(item_id = id, "item audio removed"),
+        Ok(false) => {}
         Err(e) => tracing::warn!(item_id = id, error = %e, "could not remove item audio"),
     }
     Ok(())
@@ -185,7 +185,7 @@ pub async fn set_spoken_text(
 
 /// Where an item's audio lives (contract §6.2).
 pub fn item_audio_path(state: &AppState, id: i64) -> PathBuf {
-    crate::tts::storage::item_audio_path(&state.settings.audio_dir, id)
+    state.tts.store().item_path(id)
 }
 
 /// The audio file of a ready item, checked in the contract's order.
@@ -197,7 +197,7 @@ pub async fn audio(state: &AppState, id: i64) -> Result<Vec<u8>, ServiceError> {
             item.tts_status
         )));
     }
-    match tokio::fs::read(item_audio_path(state, id)).await {
+    match state.tts.store().read(&item_audio_path(state, id)).await {
         Ok(bytes) => Ok(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(ServiceError::NotFound("Audio file not found".to_string()))

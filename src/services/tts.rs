@@ -19,7 +19,7 @@ use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
 use crate::tts::provider::TtsProvider;
 use crate::tts::queue::{Offer, TaskQueue};
-use crate::tts::storage::{copy_atomic, file_exists, item_audio_path};
+use crate::tts::store::AudioStore;
 use crate::tts::worker::unix_now;
 
 /// What an item needs to be spoken.
@@ -115,7 +115,7 @@ pub struct TtsService {
 struct Inner {
     db: Db,
     clock: Arc<Clock>,
-    audio_dir: PathBuf,
+    store: Arc<dyn AudioStore>,
     supported_languages: Vec<String>,
     /// Bounds concurrent item submissions (`TTS_SUBMISSION_WORKERS`).
     permits: Arc<Semaphore>,
@@ -129,7 +129,8 @@ struct Inner {
 /// How submissions behave, from settings.
 #[derive(Debug, Clone)]
 pub struct SubmissionOptions {
-    pub audio_dir: PathBuf,
+    /// Where item and task audio is written.
+    pub store: Arc<dyn AudioStore>,
     pub supported_languages: Vec<String>,
     /// Concurrent submissions (`TTS_SUBMISSION_WORKERS`).
     pub workers: usize,
@@ -174,7 +175,7 @@ impl TtsService {
             inner: Arc::new(Inner {
                 db,
                 clock,
-                audio_dir: options.audio_dir,
+                store: options.store,
                 supported_languages: options.supported_languages,
                 permits: Arc::new(Semaphore::new(options.workers.max(1))),
                 tracker,
@@ -326,7 +327,12 @@ impl TtsService {
     }
 
     fn item_path(&self, item_id: i64) -> PathBuf {
-        item_audio_path(&self.inner.audio_dir, item_id)
+        self.inner.store.item_path(item_id)
+    }
+
+    /// Where item and task audio lives.
+    pub fn store(&self) -> &Arc<dyn AudioStore> {
+        &self.inner.store
     }
 
     /// Reuse a task with the same text or create one; link the item and
@@ -342,6 +348,7 @@ impl TtsService {
     ) -> Result<Option<TaskRow>, ServiceError> {
         let hash = speech.key();
         let mut tx = self.inner.db.writer.begin().await?;
+        tts_tasks::lock_text(&mut tx, &hash).await?;
         if let Target::Item(item_id) = target {
             if !items_db::lock_unlinked_pending(&mut tx, item_id).await? {
                 tracing::debug!(item_id, "item already has a task; submission skipped");
@@ -359,7 +366,10 @@ impl TtsService {
             }
             if let Some(source) = self.surviving_audio(&mut tx, &task, &target).await? {
                 if let Target::Item(item_id) = target {
-                    copy_atomic(&source, &self.item_path(item_id)).await?;
+                    self.inner
+                        .store
+                        .put_file(&source, &self.item_path(item_id))
+                        .await?;
                     items_db::link_task(&mut tx, item_id, &task.task_id).await?;
                     let now = to_db(self.inner.clock.now());
                     items_db::set_tts_status_from_pending(
@@ -383,16 +393,10 @@ impl TtsService {
             Target::Item(item_id) => (self.item_path(*item_id), Some(format!("item_{item_id}"))),
             Target::Standalone {
                 custom_filename: Some(name),
-            } => (
-                self.inner.audio_dir.join(format!("{name}.wav")),
-                Some((*name).to_string()),
-            ),
+            } => (self.inner.store.named_path(name), Some((*name).to_string())),
             Target::Standalone {
                 custom_filename: None,
-            } => (
-                self.inner.audio_dir.join(format!("tts_{task_id}.wav")),
-                None,
-            ),
+            } => (self.inner.store.named_path(&format!("tts_{task_id}")), None),
         };
         let output_str = output.display().to_string();
         tts_tasks::insert(
@@ -430,7 +434,7 @@ impl TtsService {
         target: &Target<'_>,
     ) -> Result<Option<PathBuf>, ServiceError> {
         if let Some(path) = task.output_file_path.as_deref().map(Path::new) {
-            if file_exists(path).await {
+            if self.inner.store.exists(path).await {
                 return Ok(Some(path.to_path_buf()));
             }
         }
@@ -439,7 +443,7 @@ impl TtsService {
         }
         for (item_id, status) in items_db::linked_to_task(tx, &task.task_id).await? {
             let path = self.item_path(item_id);
-            if status == ItemTtsStatus::Ready.as_str() && file_exists(&path).await {
+            if status == ItemTtsStatus::Ready.as_str() && self.inner.store.exists(&path).await {
                 return Ok(Some(path));
             }
         }

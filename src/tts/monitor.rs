@@ -13,14 +13,14 @@ use crate::db::{items, Db};
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::tts::events::TaskEvent;
-use crate::tts::storage::{copy_atomic, item_audio_path};
+use crate::tts::store::AudioStore;
 
 /// Applies events until every sender is gone.
 #[derive(Debug)]
 pub struct Monitor {
     pub db: Db,
     pub clock: Arc<Clock>,
-    pub audio_dir: PathBuf,
+    pub store: Arc<dyn AudioStore>,
 }
 
 impl Monitor {
@@ -87,11 +87,11 @@ impl Monitor {
 
     /// Copy the task's audio to `item_{id}.wav` (unless it was written there).
     async fn place_item_audio(&self, output: Option<&Path>, item_id: i64) -> ItemTtsStatus {
-        let target = item_audio_path(&self.audio_dir, item_id);
+        let target = self.store.item_path(item_id);
         let Some(source) = output else {
             return ItemTtsStatus::Failed;
         };
-        match copy_atomic(source, &target).await {
+        match self.store.put_file(source, &target).await {
             Ok(()) => ItemTtsStatus::Ready,
             Err(e) => {
                 tracing::error!(item_id, error = %e, "could not copy task audio to item");

@@ -12,15 +12,15 @@ use tokio::sync::{mpsc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::audio::AudioFormat;
 use crate::db::tts_tasks::{self, Claim, TaskRow};
 use crate::db::Db;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::tts::events::TaskEvent;
-use crate::audio::AudioFormat;
 use crate::services::speech::{SpeechRequest, SpeechService};
+use crate::tts::events::TaskEvent;
 use crate::tts::provider::TtsProvider;
 use crate::tts::queue::TaskReceiver;
-use crate::tts::storage::link_or_copy_atomic;
+use crate::tts::store::AudioStore;
 
 /// What one worker needs.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub struct Worker {
     pub provider: Arc<dyn TtsProvider>,
     /// Task audio comes through the speech cache (one dedupe mechanism).
     pub speech: SpeechService,
+    /// Where the task's output file goes.
+    pub store: Arc<dyn AudioStore>,
     pub events: mpsc::Sender<TaskEvent>,
     /// This instance's id, recorded on the tasks it claims.
     pub owner: Arc<str>,
@@ -159,18 +161,24 @@ impl Worker {
         if clip.reused {
             tracing::info!(task_id = %task.task_id, key = %clip.audio.key, "task audio served from the speech cache");
         }
-        link_or_copy_atomic(&clip.audio.path, &output)
+        self.store
+            .put_file(&clip.audio.path, &output)
             .await
             .map_err(|e| {
                 tracing::error!(path = %output.display(), error = %e, "cannot write audio");
                 "could not write the audio file".to_string()
             })?;
-        let wav = tokio::fs::read(&output).await.map_err(|e| {
+        let wav = self.store.read(&output).await.map_err(|e| {
             tracing::error!(path = %output.display(), error = %e, "cannot read audio back");
             "could not read the audio file".to_string()
         })?;
         let (sample_rate, duration) = wav_rate_and_seconds(&wav)?;
-        Ok((wav.len() as i64, i64::from(sample_rate), duration, clip.spoken_by))
+        Ok((
+            wav.len() as i64,
+            i64::from(sample_rate),
+            duration,
+            clip.spoken_by,
+        ))
     }
 
     async fn send(&self, event: TaskEvent) {
@@ -186,7 +194,10 @@ fn wav_rate_and_seconds(wav: &[u8]) -> Result<(u32, f64), String> {
         .map_err(|e| format!("synthesised audio is not a valid WAV file: {e}"))?;
     let spec = reader.spec();
     let frames = reader.duration();
-    Ok((spec.sample_rate, f64::from(frames) / f64::from(spec.sample_rate.max(1))))
+    Ok((
+        spec.sample_rate,
+        f64::from(frames) / f64::from(spec.sample_rate.max(1)),
+    ))
 }
 
 /// Aborts a background task when dropped.

@@ -14,6 +14,9 @@ use tempfile::TempDir;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+#[path = "../support/postgres.rs"]
+mod postgres;
+
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -84,31 +87,9 @@ pub async fn spawn_app_with_engine(extra: &[(&str, &str)]) -> TestApp {
 /// database on the `TEST_POSTGRES_URL` server.
 pub async fn fresh_database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_POSTGRES_URL") {
-        Ok(admin) if !admin.is_empty() => create_postgres_database(&admin).await,
+        Ok(admin) if !admin.is_empty() => postgres::create_database(&admin, "lw_test").await,
         _ => format!("sqlite:///{}", dir.join("db/dictation.db").display()),
     }
-}
-
-async fn create_postgres_database(admin: &str) -> String {
-    use sqlx::Connection;
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!(
-        "lw_test_{}_{n}_{:06x}",
-        std::process::id(),
-        fastrand::u32(..0x100_0000)
-    );
-    let mut conn = sqlx::PgConnection::connect(admin)
-        .await
-        .expect("connect to TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create test database");
-    let _ = conn.close().await;
-    let mut url = url::Url::parse(admin).expect("TEST_POSTGRES_URL is a URL");
-    url.set_path(&name);
-    url.to_string()
 }
 
 async fn start_in(dir: TempDir, mut extra: Vec<(String, String)>) -> TestApp {
