@@ -62,15 +62,28 @@ fn overall(rows: &[DeviceStats], pick: impl Fn(&DeviceStats) -> Option<f64>) -> 
     (n > 0).then(|| py_round(sum / n as f64, 4))
 }
 
-pub async fn stats(db: &Db) -> Result<TaskStats, ServiceError> {
-    let by_status_rows = tts_tasks::count_by_status(&db.reader).await?;
-    let mut by_status = serde_json::Map::new();
-    for status in ["queued", "processing", "completed", "done", "failed"] {
-        by_status.insert(status.to_string(), 0.into());
+/// Statuses always reported, with 0 when no task has them.
+const KNOWN_STATUSES: [&str; 5] = ["queued", "processing", "completed", "done", "failed"];
+
+/// Tasks per status: the known statuses first (0 when none), then any other
+/// status found in the table. Used by [`stats`] and `/metrics`.
+pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, ServiceError> {
+    let mut counts: Vec<(String, i64)> =
+        KNOWN_STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
+    for (status, n) in tts_tasks::count_by_status(&db.reader).await? {
+        match counts.iter_mut().find(|(known, _)| *known == status) {
+            Some(entry) => entry.1 = n,
+            None => counts.push((status, n)),
+        }
     }
+    Ok(counts)
+}
+
+pub async fn stats(db: &Db) -> Result<TaskStats, ServiceError> {
+    let mut by_status = serde_json::Map::new();
     let mut total = 0;
     let mut queue_depth = 0;
-    for (status, n) in by_status_rows {
+    for (status, n) in count_by_status(db).await? {
         total += n;
         if status == "queued" {
             queue_depth = n;

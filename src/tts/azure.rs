@@ -14,7 +14,7 @@ use crate::tts::cloud::{check_text, http_client, locale_of_voice, pcm16le_to_sam
 use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
 use crate::tts::resilience::{
     classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitBreaker, FailureKind, RetryPolicy,
+    CircuitBreaker, CircuitState, FailureKind, RetryPolicy,
 };
 
 /// The `device` label of tasks this engine speaks (the original's).
@@ -204,6 +204,10 @@ impl TtsProvider for AzureProvider {
         self.breaker
             .status()
             .map_err(|why| ProviderError::Unavailable(format!("{NAME}: {why}")))
+    }
+
+    fn circuit_states(&self) -> Vec<(&'static str, CircuitState)> {
+        vec![("azure", self.breaker.state())]
     }
 }
 

@@ -94,6 +94,10 @@ impl TtsProvider for FallbackProvider {
     fn voices(&self) -> Vec<crate::tts::provider::VoiceInfo> {
         self.chain.iter().flat_map(|p| p.voices()).collect()
     }
+
+    fn circuit_states(&self) -> Vec<(&'static str, crate::tts::resilience::CircuitState)> {
+        self.chain.iter().flat_map(|p| p.circuit_states()).collect()
+    }
 }
 
 /// One error for the task: every engine's reason, kind from the most

@@ -7,12 +7,14 @@ pub mod events;
 pub mod fallback;
 pub mod gcp;
 pub mod local;
+pub mod metered;
 pub mod monitor;
 pub mod piper;
 pub mod provider;
 pub mod queue;
 pub mod resilience;
 pub mod storage;
+pub mod store;
 pub mod wav;
 pub mod worker;
 
@@ -24,6 +26,7 @@ use azure::AzureProvider;
 use fallback::FallbackProvider;
 use gcp::GoogleProvider;
 use local::{LocalEngineConfig, LocalMmsProvider};
+use metered::Metered;
 use piper::{PiperConfig, PiperProvider};
 use provider::TtsProvider;
 
@@ -33,13 +36,14 @@ const BUNDLED_ORT: &str = ".cache/onnxruntime/libonnxruntime.so";
 /// Build the configured engine once at start-up, followed by the
 /// `TTS_FALLBACK` engines when any are configured. `None` (with one log line
 /// per engine saying how to fix it) when none can be used; the service still
-/// starts and reports `tts_service: "not_initialized"`.
+/// starts and reports `tts_service: "not_initialized"`. Each engine is
+/// wrapped in the metering layer ([`metered`]) for `/metrics`.
 pub async fn build_provider(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
     let mut chain: Vec<Arc<dyn TtsProvider>> = Vec::new();
     let kinds = std::iter::once(settings.tts.provider).chain(settings.tts.fallback.iter().copied());
     for kind in kinds {
         if let Some(provider) = build_one(kind, settings).await {
-            chain.push(provider);
+            chain.push(Metered::wrap(provider_label(kind), provider));
         }
     }
     if chain.len() <= 1 {
@@ -48,6 +52,16 @@ pub async fn build_provider(settings: &Settings) -> Option<Arc<dyn TtsProvider>>
     let chain = FallbackProvider::new(chain)?;
     tracing::info!(engines = ?chain.labels(), "TTS fallback chain ready");
     Some(Arc::new(chain))
+}
+
+/// The `TTS_PROVIDER` name of an engine kind, as metrics label it.
+pub fn provider_label(kind: TtsProviderKind) -> &'static str {
+    match kind {
+        TtsProviderKind::Local => "local",
+        TtsProviderKind::Piper => "piper",
+        TtsProviderKind::Azure => "azure",
+        TtsProviderKind::Gcp => "gcp",
+    }
 }
 
 async fn build_one(kind: TtsProviderKind, settings: &Settings) -> Option<Arc<dyn TtsProvider>> {

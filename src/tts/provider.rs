@@ -5,6 +5,8 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
+use crate::tts::resilience::CircuitState;
+
 /// What to say and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SynthesisRequest {
@@ -85,6 +87,12 @@ pub trait TtsProvider: Send + Sync + Debug + 'static {
     /// Voices this engine can speak with (`GET /v1/voices`); empty when the engine
     /// does not enumerate its voices.
     fn voices(&self) -> Vec<VoiceInfo> {
+        Vec::new()
+    }
+    /// Circuit-breaker state of each remote engine inside, labelled with its
+    /// `TTS_PROVIDER` name (`azure`, `gcp`), for `/metrics`; empty for engines
+    /// without a breaker.
+    fn circuit_states(&self) -> Vec<(&'static str, CircuitState)> {
         Vec::new()
     }
 }

@@ -235,6 +235,28 @@ enum State {
     },
 }
 
+/// Where a breaker stands, as `/metrics` reports it (`code`: 0 closed,
+/// 1 open, 2 half-open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CircuitState {
+    /// Calls go through.
+    Closed,
+    /// Calls fail fast until the cool-down passes.
+    Open,
+    /// The cool-down has passed or a trial is in flight: the next call decides.
+    HalfOpen,
+}
+
+impl CircuitState {
+    pub fn code(self) -> u8 {
+        match self {
+            CircuitState::Closed => 0,
+            CircuitState::Open => 1,
+            CircuitState::HalfOpen => 2,
+        }
+    }
+}
+
 /// A per-provider circuit breaker. Each synthesis takes a [`Permit`] and
 /// reports how it went; a run of `threshold` failures opens the circuit.
 #[derive(Debug)]
@@ -324,6 +346,16 @@ impl CircuitBreaker {
                 }
             }
             State::HalfOpen { .. } => Err("circuit half-open: probing the provider".into()),
+        }
+    }
+
+    /// The state now. An open circuit whose cool-down has passed counts as
+    /// half-open: its next call is the trial.
+    pub fn state(&self) -> CircuitState {
+        match &*self.lock() {
+            State::Closed { .. } => CircuitState::Closed,
+            State::Open { until, .. } if Instant::now() < *until => CircuitState::Open,
+            State::Open { .. } | State::HalfOpen { .. } => CircuitState::HalfOpen,
         }
     }
 
@@ -490,16 +522,20 @@ mod tests {
         let refused = b.acquire().unwrap_err();
         assert!(refused.contains("circuit open after 2 consecutive failures"));
         assert!(b.status().is_err());
+        assert_eq!(b.state(), CircuitState::Open);
 
         std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(b.state(), CircuitState::HalfOpen);
         let trial = b.acquire().unwrap();
         assert!(b.acquire().unwrap_err().contains("half-open"));
+        assert_eq!(b.state().code(), 2);
         trial.record(&fail);
         assert!(b.acquire().is_err(), "a failed trial re-opens");
 
         std::thread::sleep(Duration::from_millis(40));
         b.acquire().unwrap().record(&Ok::<(), AttemptError>(()));
         assert!(b.status().is_ok());
+        assert_eq!(b.state(), CircuitState::Closed);
         assert!(b.acquire().is_ok());
     }
 

@@ -23,7 +23,7 @@ use crate::tts::cloud::{
 use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
 use crate::tts::resilience::{
     classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitBreaker, FailureKind, RetryPolicy,
+    CircuitBreaker, CircuitState, FailureKind, RetryPolicy,
 };
 use auth::{GoogleAuth, ServiceAccount};
 
@@ -276,5 +276,9 @@ impl TtsProvider for GoogleProvider {
         self.breaker
             .status()
             .map_err(|why| ProviderError::Unavailable(format!("{NAME}: {why}")))
+    }
+
+    fn circuit_states(&self) -> Vec<(&'static str, CircuitState)> {
+        vec![("gcp", self.breaker.state())]
     }
 }

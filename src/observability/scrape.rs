@@ -1,0 +1,153 @@
+//! Values read from one application's state when `/metrics` is scraped.
+
+use crate::db::Pool;
+use crate::services::tasks;
+use crate::state::AppState;
+
+use super::exposition::{Exposition, Kind};
+
+pub const TTS_TASKS: &str = "tts_tasks";
+pub const TTS_QUEUE_DEPTH: &str = "tts_queue_depth";
+pub const TTS_LOCAL_QUEUE_DEPTH: &str = "tts_local_queue_depth";
+pub const TTS_CIRCUIT_STATE: &str = "tts_circuit_breaker_state";
+pub const CACHE_HITS: &str = "speech_cache_hits_total";
+pub const CACHE_MISSES: &str = "speech_cache_misses_total";
+pub const CACHE_COALESCED: &str = "speech_cache_coalesced_total";
+pub const CACHE_EVICTIONS: &str = "speech_cache_evictions_total";
+pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
+pub const DB_POOL_MAX: &str = "db_pool_max_connections";
+
+/// This application's values in the Prometheus text format.
+pub async fn render(state: &AppState) -> String {
+    let mut out = Exposition::default();
+    tts_tasks(state, &mut out).await;
+    if let Some(depth) = local_queue_depth(state) {
+        out.family(
+            TTS_LOCAL_QUEUE_DEPTH,
+            Kind::Gauge,
+            "Task ids waiting in this instance's in-memory queue",
+        )
+        .sample(TTS_LOCAL_QUEUE_DEPTH, &[], depth as f64);
+    }
+    circuit_breakers(state, &mut out);
+    speech_cache(state, &mut out);
+    db_pools(state, &mut out);
+    out.finish()
+}
+
+/// Tasks by status, and the backlog (`queued`) as the queue depth: the
+/// database is the source of truth for jobs (the same number as
+/// `/v1/tts/stats` `queue_depth`). A failed query leaves both out.
+async fn tts_tasks(state: &AppState, out: &mut Exposition) {
+    let counts = match tasks::count_by_status(&state.db).await {
+        Ok(counts) => counts,
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot count TTS tasks");
+            return;
+        }
+    };
+    out.family(TTS_TASKS, Kind::Gauge, "TTS tasks by status");
+    for (status, n) in &counts {
+        out.sample(TTS_TASKS, &[("status", status)], *n as f64);
+    }
+    let queued = counts
+        .iter()
+        .find(|(status, _)| status == "queued")
+        .map_or(0, |(_, n)| *n);
+    out.family(
+        TTS_QUEUE_DEPTH,
+        Kind::Gauge,
+        "TTS tasks waiting for a worker (status queued)",
+    )
+    .sample(TTS_QUEUE_DEPTH, &[], queued as f64);
+}
+
+/// Ids waiting in this instance's in-memory queue (`crate::tts::queue`).
+/// Task ids waiting in this instance's queue (`None` without an engine).
+fn local_queue_depth(state: &AppState) -> Option<usize> {
+    state.tts.queue_depth()
+}
+
+/// 0 closed, 1 open (failing fast), 2 half-open, per remote engine.
+fn circuit_breakers(state: &AppState, out: &mut Exposition) {
+    let states = state
+        .tts
+        .provider()
+        .map(|p| p.circuit_states())
+        .unwrap_or_default();
+    if states.is_empty() {
+        return;
+    }
+    out.family(
+        TTS_CIRCUIT_STATE,
+        Kind::Gauge,
+        "Circuit breaker per TTS provider: 0 closed, 1 open, 2 half-open",
+    );
+    for (provider, circuit) in states {
+        out.sample(
+            TTS_CIRCUIT_STATE,
+            &[("provider", provider)],
+            f64::from(circuit.code()),
+        );
+    }
+}
+
+/// The speech-on-demand cache's counters since start-up.
+fn speech_cache(state: &AppState, out: &mut Exposition) {
+    let c = state.speech.cache().counters();
+    let families = [
+        (CACHE_HITS, "Speech requests served from the cache", c.hits),
+        (
+            CACHE_MISSES,
+            "Speech requests that started a synthesis",
+            c.misses,
+        ),
+        (
+            CACHE_COALESCED,
+            "Speech requests that waited for an identical request's synthesis",
+            c.coalesced,
+        ),
+        (CACHE_EVICTIONS, "Speech cache entries evicted", c.evictions),
+    ];
+    for (name, help, value) in families {
+        out.family(name, Kind::Counter, help)
+            .sample(name, &[], value as f64);
+    }
+}
+
+/// Open connections (idle / in use) and the maximum, per pool. With
+/// PostgreSQL both names report the same pool.
+fn db_pools(state: &AppState, out: &mut Exposition) {
+    let pools: [(&str, &Pool); 2] = [("writer", &state.db.writer), ("reader", &state.db.reader)];
+    out.family(
+        DB_POOL_CONNECTIONS,
+        Kind::Gauge,
+        "Open database connections by pool and state",
+    );
+    for (name, pool) in pools {
+        let size = pool.size() as usize;
+        let idle = pool.num_idle().min(size);
+        out.sample(
+            DB_POOL_CONNECTIONS,
+            &[("pool", name), ("state", "idle")],
+            idle as f64,
+        )
+        .sample(
+            DB_POOL_CONNECTIONS,
+            &[("pool", name), ("state", "in_use")],
+            (size - idle) as f64,
+        );
+    }
+    out.family(
+        DB_POOL_MAX,
+        Kind::Gauge,
+        "Maximum connections per database pool",
+    );
+    for (name, pool) in pools {
+        out.sample(
+            DB_POOL_MAX,
+            &[("pool", name)],
+            f64::from(pool.options().get_max_connections()),
+        );
+    }
+}
