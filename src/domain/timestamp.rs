@@ -127,7 +127,8 @@ fn strip_offset(s: &str) -> Option<String> {
         return Some(rest.to_string());
     }
     if s.len() > 16 {
-        let time_part = &s[11..];
+        // Not a char boundary: non-ASCII where the date must be, so no datetime.
+        let time_part = s.get(11..)?;
         if let Some(pos) = time_part.rfind(['+', '-']) {
             let offset = &time_part[pos + 1..];
             let digits: String = offset.chars().filter(|c| *c != ':').collect();
@@ -182,6 +183,20 @@ mod tests {
             to_api(dt("2025-11-20 14:46:45.000100")),
             "2025-11-20T14:46:45.000100"
         );
+    }
+
+    #[test]
+    fn non_ascii_query_datetimes_are_rejected_not_panics() {
+        // Byte 11 falls inside a multi-byte character (found by fuzzing).
+        assert_eq!(
+            parse_query_datetime("\u{f6ac7}\u{8d}\u{fb4e5}\u{eeaf3}©_"),
+            Err(DateTimeParseError)
+        );
+        assert_eq!(
+            parse_query_datetime("2025-11-20Tää:00:00+02:00"),
+            Err(DateTimeParseError)
+        );
+        assert!(parse_query_datetime("2025-11-20T10:00:00+02:00").is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::domain::alignment::Pair;
 use crate::domain::timestamp::{db_to_api, to_db};
 use crate::error::{during, ApiError};
 use crate::http::extract::{object_fields, path_id, JsonBody, Page, QueryFields, RawQuery};
+use crate::http::openapi::schemas as api;
 use crate::services::attempts::{self, AlignedAttempt};
 use crate::state::AppState;
 
@@ -22,21 +23,26 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `AttemptResponse` (contract §2.2).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptResponse {
     id: i64,
     item_id: i64,
     text: String,
+    #[schema(minimum = 0, maximum = 100)]
     percentage: i64,
+    #[schema(minimum = 0.0, maximum = 1.0)]
     wer: f64,
     words_ref: i64,
     words_correct: i64,
+    #[schema(value_type = api::Timestamp)]
     created_at: String,
     /// Lenient score: written or spoken forms count (`null` on attempts
     /// stored before it existed).
+    #[schema(required = true, minimum = 0, maximum = 100)]
     percentage_spoken: Option<i64>,
     /// Word-by-word feedback (additive; only on create and single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<api::AlignmentPair>>)]
     alignment: Option<Vec<Pair>>,
 }
 
@@ -65,6 +71,19 @@ impl From<AttemptRow> for AttemptResponse {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/attempts",
+    operation_id = "create_attempt",
+    summary = "Score an attempt",
+    tag = "attempts",
+    request_body = api::AttemptCreate,
+    responses(
+        (status = 201, description = "Scored (contract §5) and stored, with the word alignment", body = AttemptResponse),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -85,6 +104,18 @@ async fn create(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/attempts",
+    operation_id = "list_attempts",
+    summary = "List attempts",
+    tag = "attempts",
+    params(crate::http::openapi::params::AttemptListQuery),
+    responses(
+        (status = 200, description = "One page of attempts, newest first (without `alignment`)", body = api::AttemptPage),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
@@ -110,6 +141,19 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/attempts/{attempt_id}",
+    operation_id = "get_attempt",
+    summary = "Get an attempt",
+    tag = "attempts",
+    params(("attempt_id" = i64, Path, description = "Attempt id")),
+    responses(
+        (status = 200, description = "The attempt with its word alignment", body = AttemptResponse),
+        (status = 404, description = "`Attempt not found`", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn get_one(
     State(state): State<AppState>,
     Path(raw): Path<String>,

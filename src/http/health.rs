@@ -14,6 +14,15 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/health", get(health))
 }
 
+/// Per-component checks; always 200 (contract §3.1).
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    summary = "Health check",
+    tag = "health",
+    responses((status = 200, description = "Health, also when unhealthy", body = crate::http::openapi::schemas::Health))
+)]
 async fn health(State(state): State<AppState>) -> Json<Value> {
     let database = match state.db.ping().await {
         Ok(()) => "healthy".to_string(),

@@ -12,6 +12,7 @@ use crate::db::items::{ItemFilter, ItemRow, ItemSort};
 use crate::domain::timestamp::{db_to_api, to_api};
 use crate::error::{during, ApiError, FieldError};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
+use crate::http::openapi::schemas as api;
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
 use crate::state::AppState;
 
@@ -28,20 +29,26 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `ItemResponse` (contract §2.1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemResponse {
     id: i64,
     locale: String,
     text: String,
+    /// 1..10 (inferred when not given).
+    #[schema(required = true)]
     difficulty: Option<i64>,
     tags: Vec<String>,
+    #[schema(value_type = api::ItemTtsStatus)]
     tts_status: String,
+    #[schema(value_type = api::Timestamp)]
     created_at: String,
+    #[schema(value_type = api::Timestamp)]
     updated_at: String,
     practiced: bool,
     /// What the engine speaks (additive; see the README).
     spoken_text: String,
     /// The item's voice, `null` = the engine's default (additive).
+    #[schema(required = true)]
     voice: Option<String>,
 }
 
@@ -118,6 +125,18 @@ fn validation_result<T>(value: Option<T>, errors: Vec<FieldError>) -> Result<T, 
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/items",
+    operation_id = "create_item",
+    summary = "Create an item",
+    tag = "items",
+    request_body = api::ItemCreate,
+    responses(
+        (status = 202, description = "Created; speech is synthesised in the background (`tts_status` `pending`)", body = ItemResponse),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -136,6 +155,18 @@ async fn create(
     Ok((StatusCode::ACCEPTED, Json(row.into())))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/items/bulk",
+    operation_id = "create_items_bulk",
+    summary = "Create several items",
+    tag = "items",
+    request_body = api::BulkItemCreate,
+    responses(
+        (status = 202, description = "All created (one invalid entry rejects the whole request with 422)", body = api::BulkCreated),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn create_bulk(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -183,6 +214,19 @@ fn parse_difficulty_filter(raw: &str) -> Option<(i64, i64)> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/items",
+    operation_id = "list_items",
+    summary = "List items",
+    tag = "items",
+    params(crate::http::openapi::params::ItemListQuery),
+    responses(
+        (status = 200, description = "One page of items; filters combine with AND", body = api::ItemPage),
+        (status = 400, description = "Invalid `sort`", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
     let mut q = QueryFields::new(&query);
     let page = Page::read(&mut q);
@@ -224,6 +268,18 @@ fn item_id(raw: &str) -> Result<i64, ApiError> {
     path_id(raw, "item_id", ITEM_NOT_FOUND)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/items/{item_id}",
+    operation_id = "get_item",
+    summary = "Get an item",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    responses(
+        (status = 200, description = "The item", body = ItemResponse),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn get_one(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -235,6 +291,18 @@ async fn get_one(
     Ok(Json(row.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/items/{item_id}/tts-status",
+    operation_id = "get_item_tts_status",
+    summary = "Get an item's speech status",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    responses(
+        (status = 200, description = "The item's speech status", body = api::ItemTtsStatusResponse),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn tts_status(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -259,6 +327,18 @@ async fn tts_status(
     })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/items/{item_id}",
+    operation_id = "delete_item",
+    summary = "Delete an item",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    responses(
+        (status = 204, description = "Deleted with its attempts and audio; empty body"),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn delete(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -270,6 +350,19 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/items/{item_id}/tags",
+    operation_id = "replace_item_tags",
+    summary = "Replace an item's tags",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    request_body = api::TagsUpdate,
+    responses(
+        (status = 200, description = "Tags replaced", body = api::TagsChanged),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn update_tags(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -322,6 +415,19 @@ fn merge_path_and_body(
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/items/{item_id}/difficulty",
+    operation_id = "set_item_difficulty",
+    summary = "Set an item's difficulty",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    request_body = api::DifficultyUpdate,
+    responses(
+        (status = 200, description = "Difficulty changed", body = api::DifficultyChanged),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn update_difficulty(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -352,6 +458,19 @@ async fn update_difficulty(
 /// `PATCH /v1/items/{id}/spoken-text` `{"spoken_text": "…" | null}`: a
 /// teacher's reading (null = derive it from the text again). The audio is
 /// re-synthesised, so the item goes back to `pending`.
+#[utoipa::path(
+    patch,
+    path = "/v1/items/{item_id}/spoken-text",
+    operation_id = "set_item_spoken_text",
+    summary = "Set what the engine speaks for an item",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    request_body = api::SpokenTextUpdate,
+    responses(
+        (status = 200, description = "Changed; the audio is made again (`tts_status` `pending`)", body = ItemResponse),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn update_spoken_text(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -377,6 +496,22 @@ async fn update_spoken_text(
     Ok(Json(row.into()))
 }
 
+/// The item's audio: the whole WAV file (`Content-Disposition: inline;
+/// filename=item_{id}.wav`, `Cache-Control: public, max-age=3600`).
+#[utoipa::path(
+    get,
+    path = "/v1/items/{item_id}/audio",
+    operation_id = "get_item_audio",
+    summary = "Get an item's audio",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
+    responses(
+        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = api::Binary),
+        (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = api::ErrorDetail),
+        (status = 404, description = "`Item not found` or `Audio file not found`", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn audio(
     State(state): State<AppState>,
     Path(raw): Path<String>,

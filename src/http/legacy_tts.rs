@@ -15,6 +15,7 @@ use crate::db::tts_tasks::TaskRow;
 use crate::domain::timestamp::db_to_api;
 use crate::error::{during, ApiError};
 use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
+use crate::http::openapi::schemas as api;
 use crate::services::tts::Submitted;
 use crate::state::AppState;
 use crate::tts::storage::file_exists;
@@ -32,21 +33,35 @@ pub fn router() -> Router<AppState> {
 const STATUSES: [&str; 5] = ["queued", "processing", "completed", "failed", "done"];
 
 /// `TTSTaskResponse` (contract §2.4).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TTSTaskResponse)]
 struct TaskResponse {
     conversion_id: String,
     text: String,
+    #[schema(value_type = api::TaskStatus)]
     status: String,
+    #[schema(required = true)]
     output_file_path: Option<String>,
+    #[schema(required = true)]
     custom_filename: Option<String>,
+    #[schema(required = true, value_type = Option<api::Timestamp>)]
     submitted_at: Option<String>,
+    #[schema(required = true, value_type = Option<api::Timestamp>)]
     started_at: Option<String>,
+    #[schema(required = true, value_type = Option<api::Timestamp>)]
     completed_at: Option<String>,
+    #[schema(required = true, value_type = Option<api::Timestamp>)]
     failed_at: Option<String>,
+    #[schema(required = true)]
     file_size: Option<i64>,
+    #[schema(required = true)]
     sampling_rate: Option<i64>,
+    /// Seconds; only for finished tasks whose file exists.
+    #[schema(required = true)]
     duration: Option<f64>,
+    #[schema(required = true)]
     device: Option<String>,
+    #[schema(required = true)]
     error_message: Option<String>,
 }
 
@@ -117,6 +132,19 @@ fn language(fields: &mut Fields<'_, '_>) -> String {
         .unwrap_or_else(|| "fi".to_string())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tts/convert",
+    operation_id = "legacy_convert",
+    summary = "Queue a text for synthesis",
+    tag = "legacy-tts",
+    request_body = api::ConvertRequest,
+    responses(
+        (status = 201, description = "Queued, or the existing task for the same text", body = api::Converted),
+        (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = api::ErrorDetail),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn convert(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -155,6 +183,19 @@ async fn convert(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tts/convert-multiple",
+    operation_id = "legacy_convert_multiple",
+    summary = "Queue several texts",
+    tag = "legacy-tts",
+    request_body = api::ConvertMultipleRequest,
+    responses(
+        (status = 201, description = "Queued; refused texts are skipped", body = api::ConvertedMultiple),
+        (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = api::ErrorDetail),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn convert_multiple(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -218,6 +259,16 @@ fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<String>
     Some(texts)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tts/supported-languages",
+    operation_id = "legacy_supported_languages",
+    summary = "Supported languages",
+    tag = "legacy-tts",
+    responses(
+        (status = 200, description = "`TTS_SUPPORTED_LANGUAGES`", body = Vec<String>, example = json!(["fi"])),
+    )
+)]
 async fn supported_languages(State(state): State<AppState>) -> Json<Vec<String>> {
     Json(state.tts.supported_languages().to_vec())
 }
@@ -226,6 +277,18 @@ fn task_not_found(id: &str) -> ApiError {
     ApiError::NotFound(format!("Task with ID '{id}' not found"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tts/{conversion_id}",
+    operation_id = "legacy_get_task",
+    summary = "Get a task",
+    tag = "legacy-tts",
+    params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
+    responses(
+        (status = 200, description = "The task", body = TaskResponse),
+        (status = 404, description = "`Task with ID '<id>' not found`", body = api::ErrorDetail), (status = 500, response = api::InternalError),
+    )
+)]
 async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -239,6 +302,19 @@ async fn get_one(
     Ok(Json(task_response(task).await))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tts",
+    operation_id = "legacy_list_tasks",
+    summary = "List tasks",
+    tag = "legacy-tts",
+    params(crate::http::openapi::params::LegacyListQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Vec<TaskResponse>),
+        (status = 422, description = "Shape A for an unknown `status` or `limit` out of 1..1000; shape B for a non-integer `limit`", body = api::LegacyListError),
+        (status = 500, response = api::InternalError),
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     query: RawQuery,
@@ -273,6 +349,40 @@ async fn list(
     Ok(Json(out))
 }
 
+/// `attachment; filename=<name>` as the original sends it. A name with
+/// characters a header cannot carry as they are (controls, non-ASCII) is
+/// sent as RFC 6266's `filename*=UTF-8''<percent-encoded>` instead; building
+/// the header from it unescaped failed with a 500 (found by fuzzing).
+fn content_disposition(name: &str) -> String {
+    if name.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+        return format!("attachment; filename={name}");
+    }
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename*=UTF-8''{encoded}")
+}
+
+/// The task's WAV file (`Content-Disposition: attachment; filename=<name>.wav`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/tts/{conversion_id}/download",
+    operation_id = "legacy_download",
+    summary = "Download a task's audio",
+    tag = "legacy-tts",
+    params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
+    responses(
+        (status = 200, description = "The WAV file", content_type = "audio/wav", body = api::Binary),
+        (status = 400, description = "`Task is not completed. Current status: <status>`", body = api::ErrorDetail),
+        (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = api::ErrorDetail),
+        (status = 500, response = api::InternalError),
+    )
+)]
 async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -313,10 +423,7 @@ async fn download(
     Ok((
         [
             (header::CONTENT_TYPE, "audio/wav".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename={name}"),
-            ),
+            (header::CONTENT_DISPOSITION, content_disposition(&name)),
             (header::ACCEPT_RANGES, "bytes".to_string()),
         ],
         bytes,

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use crate::audio::AudioFormat;
 use crate::error::ApiError;
 use crate::http::extract::{object_fields, JsonBody, QueryFields, RawQuery};
+use crate::http::openapi::schemas as api;
 use crate::services::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -41,6 +42,20 @@ fn provider_name(state: &AppState) -> String {
     format!("{:?}", state.settings.tts.provider).to_lowercase()
 }
 
+/// Store what to say; then open `stream_url` as a WebSocket. Sessions are
+/// kept in memory for an hour.
+#[utoipa::path(
+    post,
+    path = "/v1/tts/sessions",
+    operation_id = "create_session",
+    summary = "Create a streaming session",
+    tag = "sessions",
+    request_body = api::SessionCreate,
+    responses(
+        (status = 201, description = "Created", body = api::SessionCreated),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -131,6 +146,18 @@ async fn create(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tts/sessions/{session_id}",
+    operation_id = "get_session",
+    summary = "Get a session",
+    tag = "sessions",
+    params(("session_id" = String, Path, description = "Session id from `POST /v1/tts/sessions`")),
+    responses(
+        (status = 200, description = "The session's state and totals", body = crate::services::sessions::SessionInfo),
+        (status = 404, description = "`Session not found` (unknown or expired)", body = api::ErrorDetail), (status = 500, response = api::InternalError),
+    )
+)]
 async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -143,6 +170,26 @@ async fn get_one(
     Ok(Json(info).into_response())
 }
 
+/// WebSocket upgrade (`Connection: Upgrade`, `Upgrade: websocket`). The
+/// server sends text messages `{"type":"audio","seq":N,"data":"<base64>"}`
+/// (`seq` from 0, gap-free, 8,192 encoded bytes each), then
+/// `{"type":"eos","session_id","chunks","bytes","format","sample_rate_hz","cache"}`
+/// and a normal close (1000). On failure: `{"type":"error","code","message"}`
+/// and close code 4400 (bad input), 1013 (engine unavailable) or 1011
+/// (internal). `?from_seq=N` resumes after a dropped connection.
+#[utoipa::path(
+    get,
+    path = "/v1/tts/sessions/{session_id}/stream",
+    operation_id = "stream_session",
+    summary = "Stream a session (WebSocket)",
+    tag = "sessions",
+    params(("session_id" = String, Path, description = "Session id from `POST /v1/tts/sessions`"), crate::http::openapi::params::StreamQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket upgrade request (`WebSocket upgrade required: …`)", body = api::ErrorDetail),
+        (status = 404, description = "`Session not found` (unknown or expired)", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn stream(
     State(state): State<AppState>,
     Path(id): Path<String>,

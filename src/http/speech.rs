@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::audio::AudioFormat;
 use crate::error::ApiError;
 use crate::http::audio_response::speech_response;
+use crate::http::openapi::schemas as api;
 use crate::services::speech::{SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -258,6 +259,36 @@ fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<String, Str
     }
 }
 
+/// OpenAI's text-to-speech endpoint: same request, answer and error shapes,
+/// so OpenAI clients work unchanged. PCM is 16-bit little-endian mono at 24 kHz.
+#[utoipa::path(
+    post,
+    path = "/v1/audio/speech",
+    operation_id = "openai_speech",
+    summary = "Speak (OpenAI-compatible)",
+    tag = "speech",
+    params(("if-none-match" = Option<String>, Header, description = "An ETag from an earlier answer → 304"),
+        ("range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n` (cached audio only)")),
+    request_body = api::OpenAiSpeechRequest,
+    responses(
+        (status = 200, description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
+            headers(("etag" = String, description = "Cache key of the audio")),
+            content(
+                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
+                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
+            )),
+        (status = 206, description = "The requested byte range of cached audio (single `Range`)",
+            content(
+                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
+                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
+            )),
+        (status = 304, description = "`If-None-Match` names this audio's ETag"),
+        (status = 416, description = "No byte of the audio satisfies `Range`"),
+        (status = 400, description = "Invalid request (OpenAI's error shape)", body = api::OpenAiErrorBody),
+        (status = 500, description = "Synthesis failed (OpenAI's error shape)", body = api::OpenAiErrorBody),
+        (status = 503, description = "No engine, or it is unavailable (OpenAI's error shape, code `engine_unavailable`)", body = api::OpenAiErrorBody),
+    )
+)]
 async fn openai_speech(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let req = match openai_request(&state, &body) {
         Ok(r) => r,
@@ -357,6 +388,41 @@ fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Res
     })
 }
 
+/// The batch speech API. When `SYNTHESIZE_USER_TOKEN` is set, the
+/// `user-token` header must carry it.
+#[utoipa::path(
+    post,
+    path = "/synthesizeSpeech",
+    operation_id = "synthesize_speech",
+    summary = "Speak (batch API)",
+    tag = "speech",
+    params(
+        ("user-token" = Option<String>, Header, description = "Required when the server sets `SYNTHESIZE_USER_TOKEN`"),
+        ("if-none-match" = Option<String>, Header, description = "An ETag from an earlier answer → 304"),
+        ("range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n` (cached audio only)")
+    ),
+    request_body = api::BatchSpeechRequest,
+    responses(
+        (status = 200, description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
+            headers(("etag" = String, description = "Cache key of the audio")),
+            content(
+                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
+                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
+            )),
+        (status = 206, description = "The requested byte range of cached audio (single `Range`)",
+            content(
+                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
+                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
+            )),
+        (status = 304, description = "`If-None-Match` names this audio's ETag"),
+        (status = 416, description = "No byte of the audio satisfies `Range`"),
+        (status = 400, description = "The engine refused the input", body = api::ErrorDetail),
+        (status = 403, description = "`Invalid or missing user-token`", body = api::ErrorDetail),
+        (status = 422, description = "Invalid body (shape A: one message)", body = api::ErrorDetail),
+        (status = 500, response = api::InternalError),
+        (status = 503, description = "No engine, or it is unavailable", body = api::ErrorDetail),
+    )
+)]
 async fn synthesize_speech(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -387,6 +453,17 @@ async fn synthesize_speech(
 
 // ------------------------------------------------------------------ stats
 
+#[utoipa::path(
+    get,
+    path = "/v1/tts/cache",
+    operation_id = "speech_cache_stats",
+    summary = "Speech-cache statistics",
+    tag = "speech",
+    responses(
+        (status = 200, description = "Speech-cache counters since start, its size and limits", body = api::CacheStats),
+        (status = 500, response = api::InternalError),
+    )
+)]
 async fn cache_stats(State(state): State<AppState>) -> Response {
     let counters = state.speech.cache().counters();
     let (entries, bytes) = match state.speech.cache().totals().await {

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::error::{during, ApiError};
 use crate::http::extract::{path_id, Page, QueryFields, RawQuery};
+use crate::http::openapi::schemas as api;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::stats::{self, ItemStats, Summary};
 use crate::state::AppState;
@@ -20,6 +21,18 @@ pub fn router() -> Router<AppState> {
         .route("/v1/stats/words", get(words))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/stats/summary",
+    operation_id = "stats_summary",
+    summary = "Summary statistics",
+    tag = "stats",
+    params(crate::http::openapi::params::StatsWindow),
+    responses(
+        (status = 200, description = "Totals over the attempts in the window", body = Summary),
+        (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn summary(
     State(state): State<AppState>,
     query: RawQuery,
@@ -35,6 +48,18 @@ async fn summary(
     Ok(Json(summary))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/stats/practice-log",
+    operation_id = "stats_practice_log",
+    summary = "Practice log",
+    tag = "stats",
+    params(crate::http::openapi::params::PracticeLogQuery),
+    responses(
+        (status = 200, description = "Practised items, latest attempt first", body = api::PracticeLogPage),
+        (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn practice_log(
     State(state): State<AppState>,
     query: RawQuery,
@@ -57,6 +82,19 @@ async fn practice_log(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/stats/items/{item_id}",
+    operation_id = "stats_item",
+    summary = "One item's statistics",
+    tag = "stats",
+    params(("item_id" = i64, Path, description = "Item id")),
+    responses(
+        (status = 200, description = "All-time stats of the item", body = ItemStats),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn item_stats(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -68,6 +106,18 @@ async fn item_stats(
     Ok(Json(stats))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/stats/progress",
+    operation_id = "stats_progress",
+    summary = "Daily progress",
+    tag = "stats",
+    params(crate::http::openapi::params::ProgressQuery),
+    responses(
+        (status = 200, description = "One row per local day with attempts, oldest first", body = api::ProgressResponse),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
@@ -81,6 +131,18 @@ async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json
 
 /// `GET /v1/stats/words?item_id=&limit=20`: the most-missed words over the
 /// newest 2,000 attempts.
+#[utoipa::path(
+    get,
+    path = "/v1/stats/words",
+    operation_id = "stats_missed_words",
+    summary = "Most-missed words",
+    tag = "stats",
+    params(crate::http::openapi::params::WordsQuery),
+    responses(
+        (status = 200, description = "Most-missed words first", body = api::MissedWords),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn words(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);

@@ -11,6 +11,7 @@ use crate::db::tags::TagRow;
 use crate::domain::timestamp::db_to_api;
 use crate::error::{during, ApiError};
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
+use crate::http::openapi::schemas as api;
 use crate::services::tags;
 use crate::state::AppState;
 
@@ -21,11 +22,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `TagResponse` (contract §2.3).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TagResponse {
     id: i64,
     name: String,
+    #[schema(value_type = api::Timestamp)]
     created_at: String,
+    #[schema(value_type = api::Timestamp)]
     updated_at: String,
 }
 
@@ -40,6 +43,19 @@ impl From<TagRow> for TagResponse {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tags",
+    operation_id = "create_tag",
+    summary = "Create a preset tag",
+    tag = "tags",
+    request_body = api::TagCreate,
+    responses(
+        (status = 201, description = "Created (the name is stored trimmed)", body = TagResponse),
+        (status = 400, description = "`Tag with name '<name>' already exists`", body = api::ErrorDetail),
+        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
@@ -64,6 +80,18 @@ async fn create(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tags",
+    operation_id = "list_tags",
+    summary = "List preset tags",
+    tag = "tags",
+    params(crate::http::openapi::params::TagListQuery),
+    responses(
+        (status = 200, description = "Preset tags by name", body = api::TagList),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
     let mut q = QueryFields::new(&query);
     let limit = q.int_or("limit", 100, 1, 1000);
@@ -76,6 +104,19 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
     Ok(Json(json!({ "tags": tags, "total": total })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/tags/{tag_id}",
+    operation_id = "delete_tag",
+    summary = "Delete a preset tag",
+    tag = "tags",
+    params(("tag_id" = i64, Path, description = "Tag id")),
+    responses(
+        (status = 204, description = "Deleted (items keep their tags); empty body"),
+        (status = 404, description = "`Tag with ID <id> not found`", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn remove(
     State(state): State<AppState>,
     Path(raw): Path<String>,

@@ -10,6 +10,7 @@ use crate::db::items::ItemFilter;
 use crate::error::{during, ApiError};
 use crate::http::extract::{path_id, QueryFields, RawQuery};
 use crate::http::items::ItemResponse;
+use crate::http::openapi::schemas as api;
 use crate::services::items::{self, ITEM_NOT_FOUND};
 use crate::services::tasks::{self, TaskStats};
 use crate::state::AppState;
@@ -21,6 +22,17 @@ pub fn router() -> Router<AppState> {
         .route("/v1/items/{item_id}/tts/retry", post(retry_one))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tts/stats",
+    operation_id = "tts_stats",
+    summary = "Task statistics",
+    tag = "tts",
+    responses(
+        (status = 200, description = "Task counts by status and device, timings, dedupe savings, queue depth", body = api::TaskStats),
+        (status = 500, response = api::InternalError),
+    )
+)]
 async fn stats(State(state): State<AppState>) -> Result<Json<TaskStats>, ApiError> {
     let stats = tasks::stats(&state.db)
         .await
@@ -28,6 +40,20 @@ async fn stats(State(state): State<AppState>) -> Result<Json<TaskStats>, ApiErro
     Ok(Json(stats))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/items/{item_id}/tts/retry",
+    operation_id = "retry_item_tts",
+    summary = "Retry an item's failed speech",
+    tag = "tts",
+    params(("item_id" = i64, Path, description = "Item id")),
+    responses(
+        (status = 202, description = "Queued again; the item is `pending`", body = crate::http::items::ItemResponse),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
+        (status = 409, description = "The item's speech has not failed", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+    )
+)]
 async fn retry_one(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -42,6 +68,18 @@ async fn retry_one(
 
 /// Retry every failed item, optionally only those of a locale and carrying
 /// every given `tag` (the same filters as `GET /v1/items`).
+#[utoipa::path(
+    post,
+    path = "/v1/items/tts/retry",
+    operation_id = "retry_failed_tts",
+    summary = "Retry all failed items",
+    tag = "tts",
+    params(crate::http::openapi::params::RetryFilter),
+    responses(
+        (status = 202, description = "How many failed items were queued again", body = api::RetryQueued),
+        (status = 500, response = api::InternalError),
+    )
+)]
 async fn retry_failed(
     State(state): State<AppState>,
     query: RawQuery,

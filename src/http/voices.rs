@@ -16,6 +16,14 @@ pub fn router() -> Router<AppState> {
 
 /// `{"voices": [{name, language, sample_rate, quality, licence, provider}, ...]}`; empty when no
 /// engine is loaded or the engine does not enumerate voices.
+#[utoipa::path(
+    get,
+    path = "/v1/voices",
+    operation_id = "list_voices",
+    summary = "List voices",
+    tag = "speech",
+    responses((status = 200, description = "The voices", body = crate::http::openapi::schemas::VoiceList))
+)]
 async fn list(State(state): State<AppState>) -> Json<Value> {
     Json(json!({ "voices": state.tts.voices() }))
 }

@@ -16,19 +16,23 @@ const MAX_SESSIONS: usize = 10_000;
 const SESSION_TTL: Duration = Duration::from_secs(3600);
 
 /// What a client sees of a session (never the text itself).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     pub session_id: String,
     /// `created`, `streaming`, `completed` or `failed`.
+    #[schema(value_type = crate::http::openapi::schemas::SessionStatus)]
     pub status: String,
     pub provider: String,
+    #[schema(required = true)]
     pub voice: Option<String>,
     pub language: String,
+    /// Canonical format name (`wav`, `pcm16`, `mulaw`, `opus`, `mp3`).
     pub target_format: String,
     pub sample_rate_hz: u32,
     pub text_length: usize,
     pub chunks_sent: u64,
     pub bytes_sent: u64,
+    #[schema(required = true)]
     pub error: Option<String>,
 }
 

@@ -31,7 +31,8 @@ pub fn window(
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `GET /v1/stats/summary` (contract §3.4); all zeros without attempts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub total_attempts: i64,
     pub unique_items_practiced: i64,
@@ -56,15 +57,19 @@ pub async fn summary(state: &AppState, window: &Window) -> Result<Summary, Servi
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One practised item of `GET /v1/stats/practice-log`, over the window's attempts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PracticeLogEntry {
     pub item_id: i64,
     pub text: String,
     pub locale: String,
+    #[schema(required = true)]
     pub difficulty: Option<i64>,
     pub tags: Vec<String>,
     pub attempt_count: i64,
+    #[schema(value_type = crate::http::openapi::schemas::Timestamp)]
     pub first_attempt_at: String,
+    #[schema(value_type = crate::http::openapi::schemas::Timestamp)]
     pub last_practiced_at: String,
     pub average_score: f64,
     pub best_score: i64,
@@ -100,12 +105,15 @@ pub async fn practice_log(
     Ok((entries, total))
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `GET /v1/stats/items/{item_id}`: all-time stats of one item.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemStats {
     pub item_id: i64,
     pub text: String,
     pub attempts_count: i64,
+    #[schema(required = true, value_type = Option<crate::http::openapi::schemas::Timestamp>)]
     pub first_attempt_at: Option<String>,
+    #[schema(required = true, value_type = Option<crate::http::openapi::schemas::Timestamp>)]
     pub last_attempt_at: Option<String>,
     pub avg_percentage: f64,
     pub best_percentage: i64,
@@ -138,8 +146,10 @@ pub async fn item_stats(state: &AppState, item_id: i64) -> Result<ItemStats, Ser
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Attempts of one server-local day.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProgressDay {
+    #[schema(format = Date, example = "2025-11-20")]
     pub date: String,
     pub attempts: i64,
     pub avg_percentage: f64,
@@ -168,7 +178,7 @@ pub async fn progress(
 }
 
 /// A reference word and how often learners missed it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MissedWord {
     /// The word as most recently written in an item (punctuation trimmed).
     pub word: String,

@@ -1,0 +1,708 @@
+//! Schema-only types for the OpenAPI document.
+//!
+//! Why they exist: most handlers read their body as a `serde_json::Value`
+//! through [`crate::http::extract::Fields`] (to report every problem with the
+//! original's `loc`), and many responses are built with `json!`. These types
+//! describe those wire shapes; they are never (de)serialised. Their bounds
+//! repeat the ones the handlers check, so a schema-driven fuzzer generates
+//! input the server accepts; `tests/api/openapi.rs` checks the handlers and
+//! these schemas against each other by calling the running server.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use utoipa::{ToResponse, ToSchema};
+
+// ------------------------------------------------------------ scalars
+
+/// A naive local timestamp (contract §1.2): `YYYY-MM-DDTHH:MM:SS`, plus
+/// `.ffffff` when the microseconds are not zero. No offset.
+#[derive(ToSchema)]
+#[schema(
+    value_type = String,
+    pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$",
+    example = "2025-11-20T14:46:45.309071"
+)]
+pub struct Timestamp(String);
+
+/// An item's speech status (contract §6.1).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ItemTtsStatus {
+    Pending,
+    Ready,
+    Failed,
+}
+
+/// A legacy TTS task's status (contract §7.3).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Queued,
+    Processing,
+    Completed,
+    Done,
+    Failed,
+}
+
+/// A streaming session's state.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Created,
+    Streaming,
+    Completed,
+    Failed,
+}
+
+/// What happened to one word in an attempt's alignment.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum AlignmentOp {
+    Equal,
+    Substitute,
+    Insert,
+    Delete,
+}
+
+/// One aligned word pair (`domain::alignment::Pair`); words as written.
+#[derive(ToSchema)]
+pub struct AlignmentPair {
+    op: AlignmentOp,
+    /// The item's word; `null` for an inserted word.
+    #[schema(required = true)]
+    reference: Option<String>,
+    /// The learner's word; `null` for a left-out word.
+    #[schema(required = true)]
+    attempt: Option<String>,
+}
+
+// ------------------------------------------------------------ errors
+
+/// Error shape A: `{"detail": "<message>"}` — deliberate 4xx answers,
+/// router 404/405, and handled 500s (`Failed to <action>`; the cause is
+/// appended in development only).
+#[derive(ToSchema)]
+#[schema(example = json!({"detail": "Item not found"}))]
+pub struct ErrorDetail {
+    detail: String,
+}
+
+/// Where a validation problem is: `["body", "<field>"]`,
+/// `["body", "items", <index>, "<field>"]`, `["body", <char offset>]`,
+/// `["query", "<name>"]` or `["path", "<name>"]`.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum LocPart {
+    Name(String),
+    Index(i64),
+}
+
+/// One entry of a 422 validation list (contract §1.5.1).
+#[derive(ToSchema)]
+pub struct ValidationIssue {
+    /// pydantic's error type, e.g. `missing`, `string_too_short`,
+    /// `int_parsing`, `value_error`, `json_invalid`.
+    #[schema(rename = "type")]
+    kind: String,
+    #[schema(min_items = 1)]
+    loc: Vec<LocPart>,
+    msg: String,
+    /// The offending input.
+    #[schema(value_type = Value)]
+    input: serde_json::Value,
+    /// Bounds or reasons, e.g. `{"min_length": 2}`; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    ctx: Option<serde_json::Value>,
+}
+
+/// Error shape B: status 422 with every problem of the request.
+#[derive(ToSchema)]
+#[schema(example = json!({"detail": [{"type": "missing", "loc": ["body", "text"], "msg": "Field required", "input": {}}]}))]
+pub struct ValidationErrorBody {
+    #[schema(min_items = 1)]
+    detail: Vec<ValidationIssue>,
+}
+
+/// Error shape C: an uncaught failure (a panic). `detail` is the panic text
+/// in development and `null` in production.
+#[derive(ToSchema)]
+pub struct UncaughtError {
+    #[schema(example = "Internal server error")]
+    error: String,
+    #[schema(required = true)]
+    detail: Option<String>,
+}
+
+/// A 500: shape A for handled internal errors, shape C for uncaught ones.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum InternalErrorBody {
+    Handled(ErrorDetail),
+    Uncaught(UncaughtError),
+}
+
+/// OpenAI's error object (used by `POST /v1/audio/speech` only).
+#[derive(ToSchema)]
+pub struct OpenAiError {
+    message: String,
+    /// `invalid_request_error` (400) or `server_error` (5xx).
+    #[schema(rename = "type")]
+    kind: String,
+    /// The request field at fault, e.g. `input`.
+    #[schema(required = true)]
+    param: Option<String>,
+    /// e.g. `missing_required_parameter`, `invalid_value`, `engine_unavailable`.
+    #[schema(required = true)]
+    code: Option<String>,
+}
+
+/// OpenAI's error body: `{"error": {message, type, param, code}}`.
+#[derive(ToSchema)]
+#[schema(example = json!({"error": {"message": "you must provide an input parameter", "type": "invalid_request_error", "param": "input", "code": "missing_required_parameter"}}))]
+pub struct OpenAiErrorBody {
+    error: OpenAiError,
+}
+
+/// The request did not validate (error shape B).
+#[derive(ToResponse)]
+#[response(description = "Validation failed: error shape B, one entry per problem")]
+pub struct ValidationFailed(#[to_schema] ValidationErrorBody);
+
+/// An internal failure (shape A, or shape C when uncaught).
+#[derive(ToResponse)]
+#[response(
+    description = "Internal error: shape A `Failed to <action>` (cause appended in development), or shape C for an uncaught failure"
+)]
+pub struct InternalError(#[to_schema] InternalErrorBody);
+
+/// The body exceeds the 8 MiB request limit (shape A).
+#[derive(ToResponse)]
+#[response(description = "Request body larger than 8 MiB (shape A)")]
+pub struct PayloadTooLarge(#[to_schema] ErrorDetail);
+
+// ------------------------------------------------------------ item bodies
+
+/// `ItemCreate`: one item to create (contract §3.2). Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct ItemCreate {
+    /// Language tag; it must be one of `TTS_SUPPORTED_LANGUAGES` for the
+    /// item to get audio (otherwise it is created and turns `failed`).
+    #[schema(min_length = 2, max_length = 10, example = "fi")]
+    locale: String,
+    /// Stored verbatim; whitespace-only is accepted.
+    #[schema(min_length = 1, max_length = 10000, example = "Minä asun Helsingissä.")]
+    text: String,
+    /// 1..10; inferred from the text (1..5) when absent or null.
+    #[schema(minimum = 1, maximum = 10)]
+    difficulty: Option<i64>,
+    /// At most 20 tags; each must contain a non-blank character and have at
+    /// most 50 characters. Stored as given.
+    #[schema(max_items = 20)]
+    tags: Option<Vec<ItemTag>>,
+    /// What the engine speaks instead of `text` (default: derived from it).
+    #[schema(min_length = 1, max_length = 10000)]
+    spoken_text: Option<String>,
+    /// Voice name (see `GET /v1/voices`); null = the engine's default.
+    #[schema(min_length = 1, max_length = 200)]
+    voice: Option<String>,
+}
+
+/// A tag given when creating an item.
+#[derive(ToSchema)]
+#[schema(value_type = String, max_length = 50, pattern = r"\S", example = "arki")]
+pub struct ItemTag(String);
+
+/// `POST /v1/items/bulk`: 1..100 items, each validated like `POST /v1/items`;
+/// one invalid entry rejects the whole request.
+#[derive(ToSchema)]
+pub struct BulkItemCreate {
+    #[schema(min_items = 1, max_items = 100)]
+    items: Vec<ItemCreate>,
+}
+
+/// `PATCH /v1/items/{item_id}/tags`: the new tag list (replaces the old one;
+/// absent or null clears it). Not validated per tag (contract §9.8).
+#[derive(ToSchema)]
+pub struct TagsUpdate {
+    tags: Option<Vec<String>>,
+}
+
+/// `PATCH /v1/items/{item_id}/difficulty`: 1..5 (narrower than creation).
+#[derive(ToSchema)]
+pub struct DifficultyUpdate {
+    #[schema(minimum = 1, maximum = 5)]
+    difficulty: i64,
+}
+
+/// `PATCH /v1/items/{item_id}/spoken-text`: the key is required; `null`
+/// derives the spoken form from the text again.
+#[derive(ToSchema)]
+pub struct SpokenTextUpdate {
+    #[schema(required = true, min_length = 1, max_length = 10000)]
+    spoken_text: Option<String>,
+}
+
+// ------------------------------------------------------------ item answers
+
+/// `GET /v1/items`.
+#[derive(ToSchema)]
+pub struct ItemPage {
+    items: Vec<crate::http::items::ItemResponse>,
+    /// All matching items.
+    total: i64,
+    page: i64,
+    per_page: i64,
+    /// `ceil(total / per_page)`; 0 when there are none.
+    total_pages: i64,
+}
+
+/// A bulk entry that could not be stored (empty in practice).
+#[derive(ToSchema)]
+pub struct FailedItem {
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
+    error: String,
+}
+
+/// `POST /v1/items/bulk` → 202.
+#[derive(ToSchema)]
+pub struct BulkCreated {
+    /// In request order, ids increasing.
+    created_items: Vec<crate::http::items::ItemResponse>,
+    total_created: i64,
+    failed_items: Vec<FailedItem>,
+    total_failed: i64,
+    submitted_at: Timestamp,
+}
+
+/// `GET /v1/items/{item_id}/tts-status`.
+#[derive(ToSchema)]
+pub struct ItemTtsStatusResponse {
+    item_id: i64,
+    /// The text, cut to 100 characters plus `...` when longer.
+    text: String,
+    spoken_text: String,
+    tts_status: ItemTtsStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+/// `PATCH /v1/items/{item_id}/tags` → 200.
+#[derive(ToSchema)]
+pub struct TagsChanged {
+    item_id: i64,
+    /// Always `replace`.
+    #[schema(example = "replace")]
+    operation: String,
+    previous_tags: Vec<String>,
+    current_tags: Vec<String>,
+    updated_at: Timestamp,
+    #[schema(example = "Replaced all tags with: arki")]
+    message: String,
+}
+
+/// `PATCH /v1/items/{item_id}/difficulty` → 200.
+#[derive(ToSchema)]
+pub struct DifficultyChanged {
+    item_id: i64,
+    #[schema(required = true)]
+    previous_difficulty: Option<i64>,
+    current_difficulty: i64,
+    updated_at: Timestamp,
+    #[schema(example = "Updated difficulty from 1 to 2")]
+    message: String,
+}
+
+/// `POST /v1/items/tts/retry` → 202.
+#[derive(ToSchema)]
+pub struct RetryQueued {
+    requeued: i64,
+    item_ids: Vec<i64>,
+}
+
+// ------------------------------------------------------------ attempts, stats, tags
+
+/// `POST /v1/attempts`: scored against the item's current text.
+#[derive(ToSchema)]
+pub struct AttemptCreate {
+    /// An existing item's id (404 otherwise).
+    #[schema(example = 1)]
+    item_id: i64,
+    /// What the learner typed; may be empty.
+    #[schema(min_length = 0, max_length = 10000, example = "minä asun helsingissä")]
+    text: String,
+}
+
+/// `GET /v1/attempts`.
+#[derive(ToSchema)]
+pub struct AttemptPage {
+    attempts: Vec<crate::http::attempts::AttemptResponse>,
+    total: i64,
+    page: i64,
+    per_page: i64,
+    total_pages: i64,
+}
+
+/// `GET /v1/stats/practice-log`.
+#[derive(ToSchema)]
+pub struct PracticeLogPage {
+    practice_log: Vec<crate::services::stats::PracticeLogEntry>,
+    /// Items with attempts in the window.
+    total: i64,
+    page: i64,
+    per_page: i64,
+    total_pages: i64,
+}
+
+/// `GET /v1/stats/progress`.
+#[derive(ToSchema)]
+pub struct ProgressResponse {
+    progress: Vec<crate::services::stats::ProgressDay>,
+}
+
+/// `GET /v1/stats/words`.
+#[derive(ToSchema)]
+pub struct MissedWords {
+    words: Vec<crate::services::stats::MissedWord>,
+    /// Attempts looked at (the newest 2,000 at most).
+    attempts_considered: i64,
+}
+
+/// `POST /v1/tags`: the name is trimmed and must not be blank.
+#[derive(ToSchema)]
+pub struct TagCreate {
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "matkailu")]
+    name: String,
+}
+
+/// `GET /v1/tags`: ordered by name (code-point order).
+#[derive(ToSchema)]
+pub struct TagList {
+    tags: Vec<crate::http::tags::TagResponse>,
+    /// All preset tags.
+    total: i64,
+}
+
+// ------------------------------------------------------------ legacy TTS
+
+/// `POST /api/v1/tts/convert`.
+#[derive(ToSchema)]
+pub struct ConvertRequest {
+    #[schema(min_length = 1, max_length = 10000, example = "Hyvää huomenta!")]
+    text: String,
+    /// A plain file name (no `/`, `\`, `..` or NUL); `.wav` is dropped.
+    #[schema(
+        max_length = 255,
+        pattern = r"^(?!.*\.\.)[^/\\\u0000]*$",
+        example = "tervehdys"
+    )]
+    custom_filename: Option<String>,
+    /// Must be one of `TTS_SUPPORTED_LANGUAGES`, else 503.
+    #[schema(min_length = 2, max_length = 10, default = "fi")]
+    language: Option<String>,
+}
+
+/// `POST /api/v1/tts/convert` → 201: the (possibly pre-existing) task.
+#[derive(ToSchema)]
+pub struct Converted {
+    conversion_id: String,
+    text: String,
+    status: TaskStatus,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
+}
+
+/// A non-blank text to synthesise.
+#[derive(ToSchema)]
+#[schema(value_type = String, pattern = r"\S")]
+pub struct NonBlankText(String);
+
+/// `POST /api/v1/tts/convert-multiple`.
+#[derive(ToSchema)]
+pub struct ConvertMultipleRequest {
+    /// 1..100 texts, none blank.
+    #[schema(min_items = 1, max_items = 100)]
+    texts: Vec<NonBlankText>,
+    #[schema(min_length = 2, max_length = 10, default = "fi")]
+    language: Option<String>,
+}
+
+/// `POST /api/v1/tts/convert-multiple` → 201. Refused texts are skipped.
+#[derive(ToSchema)]
+pub struct ConvertedMultiple {
+    conversion_ids: Vec<String>,
+    /// The request's texts, echoed.
+    texts: Vec<String>,
+    /// Always `queued`.
+    #[schema(example = "queued")]
+    status: String,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
+}
+
+// ------------------------------------------------------------ TTS operations
+
+/// Task counts and timings of one engine/device (`services::tasks::DeviceStats`).
+#[derive(ToSchema)]
+pub struct DeviceStats {
+    #[schema(required = true)]
+    device: Option<String>,
+    tasks: i64,
+    finished: i64,
+    failed: i64,
+    #[schema(required = true)]
+    avg_synthesis_seconds: Option<f64>,
+    #[schema(required = true)]
+    avg_real_time_factor: Option<f64>,
+    #[schema(required = true)]
+    avg_file_size: Option<f64>,
+}
+
+/// `GET /v1/tts/stats` (`services::tasks::TaskStats`).
+#[derive(ToSchema)]
+pub struct TaskStats {
+    total: i64,
+    /// Tasks per status: every known status (0 when none), then any other.
+    by_status: BTreeMap<String, i64>,
+    by_device: Vec<DeviceStats>,
+    #[schema(required = true)]
+    avg_synthesis_seconds: Option<f64>,
+    #[schema(required = true)]
+    avg_real_time_factor: Option<f64>,
+    #[schema(required = true)]
+    avg_file_size: Option<f64>,
+    /// Texts synthesised once but used by several items.
+    shared_texts: i64,
+    /// Items served by those shared texts.
+    items_sharing_audio: i64,
+    /// Syntheses the dedupe saved.
+    syntheses_saved: i64,
+    /// Tasks waiting for a worker now.
+    queue_depth: i64,
+}
+
+/// One voice (`tts::provider::VoiceInfo`).
+#[derive(ToSchema)]
+pub struct Voice {
+    /// Pass it as `voice` in requests.
+    name: String,
+    language: String,
+    sample_rate: i64,
+    #[schema(required = true)]
+    quality: Option<String>,
+    #[schema(required = true)]
+    licence: Option<String>,
+    provider: String,
+}
+
+/// `GET /v1/voices`: empty when no engine is loaded or it lists none.
+#[derive(ToSchema)]
+pub struct VoiceList {
+    voices: Vec<Voice>,
+}
+
+/// `GET /v1/tts/cache`: speech-cache counters since start and its size.
+#[derive(ToSchema)]
+pub struct CacheStats {
+    hits: i64,
+    misses: i64,
+    coalesced: i64,
+    evictions: i64,
+    engine_calls: i64,
+    entries: i64,
+    bytes: i64,
+    max_bytes: i64,
+    max_age_days: i64,
+}
+
+// ------------------------------------------------------------ speech
+
+/// Every spelling of an output format the batch and session APIs accept
+/// (case-insensitive): `wav`; `pcm16` (aliases `pcm`, `pcm_s16le`; raw
+/// 16-bit little-endian); `mulaw` (`ulaw`, `mu-law`, `pcm_mulaw`); `opus`
+/// (`ogg`; Ogg/Opus at 48 kHz); `mp3`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AudioFormatName {
+    Wav,
+    Pcm16,
+    Pcm,
+    PcmS16le,
+    Mulaw,
+    Ulaw,
+    #[schema(rename = "mu-law")]
+    MuLaw,
+    PcmMulaw,
+    Opus,
+    Ogg,
+    Mp3,
+}
+
+/// OpenAI's `response_format` values this server encodes (`aac` and
+/// `flac` are refused with 400 `unsupported_value`).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum OpenAiFormat {
+    Mp3,
+    Opus,
+    Wav,
+    Pcm,
+}
+
+/// A voice given as an object (`{"id": "..."}`), as newer OpenAI SDKs send.
+#[derive(ToSchema)]
+pub struct VoiceRef {
+    id: String,
+}
+
+/// `voice`: a name, or `{"id": name}`. OpenAI's names (`alloy`, `nova`, …)
+/// select the engine's default voice.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum OpenAiVoice {
+    Name(NonBlankText),
+    Object(VoiceRef),
+}
+
+/// `POST /v1/audio/speech` (OpenAI's request). Errors are 400 in OpenAI's shape.
+#[derive(ToSchema)]
+pub struct OpenAiSpeechRequest {
+    /// Any non-empty name (`tts-1`, `gpt-4o-mini-tts`, …); the server's
+    /// engine speaks regardless.
+    #[schema(min_length = 1, pattern = r"\S", example = "tts-1")]
+    model: String,
+    /// Text to speak, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 4096,
+        pattern = r"\S",
+        example = "Hyvää huomenta!"
+    )]
+    input: String,
+    voice: OpenAiVoice,
+    /// Default `mp3`.
+    response_format: Option<OpenAiFormat>,
+    /// 0.25..4.0, default 1.0.
+    #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
+    speed: Option<f64>,
+    /// Extension: one of `TTS_SUPPORTED_LANGUAGES` (default: the first).
+    language: Option<String>,
+}
+
+/// `POST /synthesizeSpeech` (the batch API).
+#[derive(ToSchema)]
+pub struct BatchSpeechRequest {
+    /// 1..10,000 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"\S",
+        example = "Hyvää huomenta!"
+    )]
+    text: String,
+    /// Voice name; empty or `default` = the engine's default.
+    voice: Option<String>,
+    /// Default `wav`.
+    format: Option<AudioFormatName>,
+    /// Output rate in Hz, default 22050 (1..192000; mp3 allows only its
+    /// standard rates, opus is always 48000).
+    #[schema(minimum = 1, maximum = 192000, default = 22050)]
+    sample_rate: Option<i64>,
+    /// 0.25..4.0, default 1.0.
+    #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
+    speed: Option<f64>,
+    /// One of `TTS_SUPPORTED_LANGUAGES` (default: the first).
+    language: Option<String>,
+}
+
+// ------------------------------------------------------------ sessions
+
+/// `POST /v1/tts/sessions`.
+#[derive(ToSchema)]
+pub struct SessionCreate {
+    /// 1..10,000 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"\S",
+        example = "Hyvää huomenta!"
+    )]
+    text: String,
+    target_format: AudioFormatName,
+    /// 1..192000 Hz; mp3 allows only its standard rates (8000, 11025,
+    /// 12000, 16000, 22050, 24000, 32000, 44100, 48000), opus sends 48000.
+    #[schema(minimum = 1, maximum = 192000, example = 24000)]
+    sample_rate_hz: i64,
+    /// The server's `TTS_PROVIDER` name or `default`.
+    #[schema(min_length = 1, max_length = 100)]
+    provider: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    voice: Option<String>,
+    /// One of `TTS_SUPPORTED_LANGUAGES` (default: the first).
+    #[schema(min_length = 1, max_length = 20)]
+    language: Option<String>,
+    /// 0.25..4.0, default 1.0.
+    #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
+    speed: Option<f64>,
+}
+
+/// `POST /v1/tts/sessions` → 201: the session plus where to stream it.
+#[derive(ToSchema)]
+pub struct SessionCreated {
+    #[serde(flatten)]
+    info: crate::services::sessions::SessionInfo,
+    /// `/v1/tts/sessions/{session_id}/stream` (a WebSocket).
+    stream_url: String,
+}
+
+// ------------------------------------------------------------ health
+
+/// The checks of `GET /health` (contract §3.1; `tts_device` is additive).
+#[derive(ToSchema)]
+pub struct HealthChecks {
+    /// `healthy`, `unhealthy` or `error: <text>`.
+    database: String,
+    audio_directory: String,
+    /// `healthy`, `not_initialized` or `error: <text>`.
+    tts_service: String,
+    task_manager: String,
+    /// Engine/device label, null without an engine.
+    #[schema(required = true)]
+    tts_device: Option<String>,
+    /// `APP_NAME` (with ` (Development)` in development at the default name).
+    service: String,
+    version: String,
+    timestamp: Timestamp,
+}
+
+/// Overall health.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Healthy,
+    Unhealthy,
+}
+
+/// `GET /health`: always 200.
+#[derive(ToSchema)]
+pub struct Health {
+    status: HealthStatus,
+    checks: HealthChecks,
+}
+
+/// A binary body (audio, whose type the response's content type names).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(Vec<u8>);
+
+/// `GET /api/v1/tts` 422: shape A for the original's range messages, shape B
+/// for a value that is not an integer.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum LegacyListError {
+    Range(ErrorDetail),
+    Invalid(ValidationErrorBody),
+}
