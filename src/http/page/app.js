@@ -4,9 +4,10 @@
 const $ = (id) => document.getElementById(id);
 const state = { items: [], index: 0, checked: false, audioUrl: null };
 
+// Sent as a bearer token: the server accepts it whatever API_KEY_HEADER names.
 function apiHeaders(extra = {}) {
   const key = localStorage.getItem("lw-api-key") || "";
-  return key ? { ...extra, "X-API-Key": key } : extra;
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
 }
 
 async function api(path, options = {}) {

@@ -1,0 +1,184 @@
+//! API keys and rate limits through the real server: 401/403/429 bodies and
+//! headers, open routes, per-class and per-key budgets, and which
+//! `X-Forwarded-For` is believed.
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+
+fn request(app: &TestApp, method: Method, path: &str) -> RequestBuilder {
+    app.client.request(method, app.url(path))
+}
+
+async fn send(builder: RequestBuilder) -> Response {
+    builder.send().await.expect("request")
+}
+
+async fn detail(resp: Response) -> Value {
+    resp.json::<Value>().await.expect("json")["detail"].clone()
+}
+
+fn header<'a>(resp: &'a Response, name: &str) -> &'a str {
+    resp.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+        .to_str()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn without_keys_the_api_is_open() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/v1/items").await.status(), 200);
+    assert_eq!(app.get("/v1/tags").await.status(), 200);
+}
+
+#[tokio::test]
+async fn with_keys_every_route_but_the_open_ones_needs_one() {
+    let app = spawn_app_with(&[("API_KEYS", "alpha-key"), ("API_KEYS_CSV", "beta-key")]).await;
+
+    let missing = app.get("/v1/items").await;
+    assert_eq!(missing.status(), 401);
+    assert!(header(&missing, "www-authenticate").starts_with("Bearer"));
+    assert!(
+        missing.headers().contains_key("x-request-id"),
+        "refusals are traceable"
+    );
+    assert_eq!(detail(missing).await, "API key required");
+
+    let wrong = send(request(&app, Method::GET, "/v1/items").header("x-api-key", "alpha")).await;
+    assert_eq!(wrong.status(), 403);
+    assert_eq!(detail(wrong).await, "Invalid API key");
+
+    for key in ["alpha-key", "beta-key"] {
+        let ok = send(request(&app, Method::GET, "/v1/items").header("x-api-key", key)).await;
+        assert_eq!(ok.status(), 200, "{key}");
+    }
+    let bearer = send(
+        request(&app, Method::POST, "/v1/tags")
+            .header("authorization", "Bearer beta-key")
+            .json(&json!({ "name": "kotona" })),
+    )
+    .await;
+    assert_eq!(bearer.status(), 201);
+
+    // Open without a key: health, the practice page. Closed: metrics.
+    assert_eq!(app.get("/health").await.status(), 200);
+    assert_eq!(app.get("/").await.status(), 200);
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    // A browser's CORS preflight carries no credentials.
+    let preflight = send(
+        request(&app, Method::OPTIONS, "/v1/items")
+            .header("origin", "http://localhost:3000")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "x-api-key"),
+    )
+    .await;
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+}
+
+#[tokio::test]
+async fn a_custom_key_header_and_public_metrics() {
+    let app = spawn_app_with(&[
+        ("API_KEYS", "s3cret"),
+        ("API_KEY_HEADER", "X-Token"),
+        ("METRICS_PUBLIC", "true"),
+    ])
+    .await;
+    let ok = send(request(&app, Method::GET, "/v1/items").header("x-token", "s3cret")).await;
+    assert_eq!(ok.status(), 200);
+    let default_header =
+        send(request(&app, Method::GET, "/v1/items").header("x-api-key", "s3cret")).await;
+    assert_eq!(
+        default_header.status(),
+        401,
+        "only the configured header counts"
+    );
+    assert_eq!(app.get("/metrics").await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_exhausted_write_budget_answers_429_and_leaves_reads_alone() {
+    let app = spawn_app_with(&[("RATE_LIMIT_WRITES_PER_MINUTE", "2")]).await;
+    for n in 0..2 {
+        let resp = app
+            .post_json("/v1/tags", &json!({ "name": format!("tag{n}") }))
+            .await;
+        assert_eq!(resp.status(), 201);
+        assert_eq!(header(&resp, "x-ratelimit-limit"), "2");
+        assert_eq!(header(&resp, "x-ratelimit-remaining"), (1 - n).to_string());
+    }
+    let refused = app.post_json("/v1/tags", &json!({ "name": "tag2" })).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = header(&refused, "retry-after").parse().unwrap();
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    assert_eq!(header(&refused, "x-ratelimit-remaining"), "0");
+    assert_eq!(detail(refused).await, "Rate limit exceeded");
+    // Nothing was stored by the refused request.
+    let tags: Value = app.get("/v1/tags").await.json().await.unwrap();
+    assert_eq!(tags["total"], 2, "{tags}");
+    // Reads have their own (here unlimited) budget.
+    assert_eq!(app.get("/v1/items").await.status(), 200);
+}
+
+#[tokio::test]
+async fn each_api_key_has_its_own_budget() {
+    let app = spawn_app_with(&[
+        ("API_KEYS", "key-one,key-two"),
+        ("RATE_LIMIT_READS_PER_MINUTE", "1"),
+    ])
+    .await;
+    let get =
+        |key: &'static str| send(request(&app, Method::GET, "/v1/items").header("x-api-key", key));
+    assert_eq!(get("key-one").await.status(), 200);
+    assert_eq!(get("key-one").await.status(), 429);
+    assert_eq!(get("key-two").await.status(), 200);
+    // Health is never limited.
+    for _ in 0..3 {
+        assert_eq!(app.get("/health").await.status(), 200);
+    }
+}
+
+async fn read_from(app: &TestApp, forwarded_for: &str) -> u16 {
+    send(request(app, Method::GET, "/v1/tags").header("x-forwarded-for", forwarded_for))
+        .await
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    // Untrusted peer: the header is ignored, both requests are 127.0.0.1's.
+    let app = spawn_app_with(&[("RATE_LIMIT_READS_PER_MINUTE", "1")]).await;
+    assert_eq!(read_from(&app, "203.0.113.7").await, 200);
+    assert_eq!(read_from(&app, "198.51.100.9").await, 429);
+
+    // Trusted proxy (the test client's own address): each forwarded client
+    // has its own budget.
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_READS_PER_MINUTE", "1"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ])
+    .await;
+    assert_eq!(read_from(&app, "203.0.113.7").await, 200);
+    assert_eq!(read_from(&app, "198.51.100.9").await, 200);
+    assert_eq!(read_from(&app, "203.0.113.7").await, 429);
+}
+
+#[tokio::test]
+async fn synthesis_has_its_own_budget() {
+    let app = spawn_app_with(&[("RATE_LIMIT_SYNTHESIS_PER_MINUTE", "1")]).await;
+    // Creating an item queues a synthesis: it draws on the synthesis budget.
+    let first = app
+        .post_json("/v1/items", &json!({ "locale": "fi", "text": "Hei." }))
+        .await;
+    assert_eq!(first.status(), 202);
+    let second = app
+        .post_json("/v1/items", &json!({ "locale": "fi", "text": "Moi." }))
+        .await;
+    assert_eq!(second.status(), 429);
+    // Other writes are not synthesis.
+    let tag = app.post_json("/v1/tags", &json!({ "name": "arki" })).await;
+    assert_eq!(tag.status(), 201);
+}
