@@ -3,11 +3,27 @@
 # through the real server, engine tests on the tiny fixture models, and the
 # practice page in headless Chromium. Installs what the tests need first:
 # the ONNX Runtime library (PyPI wheel), Debian's chromium, and
-# playwright-core (npm, tests/e2e).
+# playwright-core (npm, tests/e2e), and Debian's PostgreSQL server: the API
+# suite runs a second time on PostgreSQL, with the multi-instance test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}"
 export ORT_DYLIB_PATH
 export PIPER_TEST_VOICES_DIR="${PIPER_TEST_VOICES_DIR:-$(scripts/install-piper-voice.sh)}"
 scripts/install-e2e.sh
-cargo test --all-targets --locked "$@"
+# The image: linted always; built only where a Docker engine runs (CI machines
+# here have the client but no engine).
+scripts/lint-dockerfile.sh
+if docker info >/dev/null 2>&1; then
+    docker build -q -t last-whisper:test . >&2
+fi
+pg_url="$(scripts/start-postgres.sh)"
+# Databases of earlier runs on a reused cluster.
+psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'lw\_%'" |
+    while read -r db; do psql "$pg_url" -qc "DROP DATABASE \"$db\"" >/dev/null; done
+
+# Everything on the embedded default (SQLite).
+env -u TEST_POSTGRES_URL -u REQUIRE_POSTGRES_TESTS cargo test --all-targets --locked "$@"
+# The same API suite on PostgreSQL, and two instances sharing one database.
+TEST_POSTGRES_URL="$pg_url" REQUIRE_POSTGRES_TESTS=1 \
+    cargo test --locked --test api --test multi_instance "$@"

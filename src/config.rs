@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use config::{Config, Environment};
 
+mod security;
+pub use security::{RateLimitSettings, SecuritySettings};
+
 /// Every setting with its default. Keys are lowercase; lookups lowercase the
 /// variable names first.
 const DEFAULTS: &[(&str, &str)] = &[
@@ -66,6 +69,16 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("cors_origins", "http://localhost:3000,http://127.0.0.1:3000"),
     ("cors_allow_methods", "*"),
     ("cors_allow_headers", "*"),
+    ("metrics_enabled", "true"),
+    // API keys, rate limits, timeout (config/security.rs).
+    ("api_key_header", "X-API-Key"),
+    ("metrics_public", "false"),
+    ("trusted_proxies", ""),
+    ("rate_limit_reads_per_minute", "0"),
+    ("rate_limit_writes_per_minute", "0"),
+    ("rate_limit_synthesis_per_minute", "0"),
+    ("rate_limit_burst", "0"),
+    ("request_timeout_seconds", "30"),
 ];
 
 const DEFAULT_APP_NAME: &str = "Last Whisper Backend";
@@ -337,6 +350,10 @@ pub struct Settings {
     pub openapi_url: String,
     /// Speech-on-demand cache bounds and the batch API token.
     pub speech: SpeechSettings,
+    /// `METRICS_ENABLED`: serve `GET /metrics` (Prometheus); off → 404.
+    pub metrics_enabled: bool,
+    /// API keys, rate limits, trusted proxies, request timeout.
+    pub security: SecuritySettings,
 }
 
 impl Settings {
@@ -430,10 +447,13 @@ impl Settings {
                 methods: AllowList::parse(&raw.get("cors_allow_methods")?),
                 headers: AllowList::parse(&raw.get("cors_allow_headers")?),
             },
-            docs_url: raw.get("docs_url")?,
-            redoc_url: raw.get("redoc_url")?,
-            openapi_url: raw.get("openapi_url")?,
+            docs_url: parse_doc_path(raw, "docs_url")?,
+            redoc_url: parse_doc_path(raw, "redoc_url")?,
+            openapi_url: parse_doc_path(raw, "openapi_url")?,
             speech: parse_speech(raw)?,
+            metrics_enabled: parse_bool(&raw.get("metrics_enabled")?)
+                .ok_or_else(|| invalid("metrics_enabled", "expected true or false"))?,
+            security: security::parse_security(raw)?,
         })
     }
 
@@ -491,6 +511,8 @@ const OPTIONAL_KEYS: &[&str] = &[
     "google_tts_voice",
     "piper_default_voice",
     "synthesize_user_token",
+    "api_keys",
+    "api_keys_csv",
 ];
 
 struct Raw(Config);
@@ -705,6 +727,24 @@ fn parse_cleanup(raw: &Raw) -> Result<CleanupSettings, SettingsError> {
     })
 }
 
+/// `DOCS_URL`, `REDOC_URL`, `OPENAPI_URL`: an absolute path such as
+/// `/docs` (a trailing slash is dropped), or empty to turn that page off.
+fn parse_doc_path(raw: &Raw, key: &str) -> Result<String, SettingsError> {
+    let value = raw.get(key)?.trim().to_string();
+    if value.is_empty() {
+        return Ok(value);
+    }
+    let path = value.trim_end_matches('/');
+    let bad_char = |c: char| c.is_whitespace() || "{}*?#\"<>".contains(c);
+    if !value.starts_with('/') || path.is_empty() || path.chars().any(bad_char) {
+        return Err(invalid(
+            key,
+            "expected a path such as /docs (not `/`, no `{`, `}`, `*`, `?`, `#`, quotes or spaces), or empty to turn it off",
+        ));
+    }
+    Ok(path.to_string())
+}
+
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Some(true),
@@ -893,6 +933,20 @@ mod tests {
         let err = Settings::from_vars([("TTS_SUPPORTED_LANGUAGES", "[fi")]).unwrap_err();
         assert!(err.to_string().contains("TTS_SUPPORTED_LANGUAGES"));
         assert!(Settings::from_vars([("TTS_PROVIDER", "espeak")]).is_err());
+        let err = Settings::from_vars([("METRICS_ENABLED", "maybe")]).unwrap_err();
+        assert!(err.to_string().contains("METRICS_ENABLED"));
+    }
+
+    #[test]
+    fn doc_paths_are_paths_or_off() {
+        let s = Settings::from_vars([("DOCS_URL", "/api-docs/"), ("REDOC_URL", "")]).unwrap();
+        assert_eq!(s.docs_url, "/api-docs");
+        assert_eq!(s.redoc_url, "");
+        assert_eq!(s.openapi_url, "/openapi.json");
+        for bad in ["docs", "/", "/do cs", "/docs/{x}", "/docs?x"] {
+            let err = Settings::from_vars([("OPENAPI_URL", bad)]).unwrap_err();
+            assert!(err.to_string().contains("OPENAPI_URL"), "{bad}");
+        }
     }
 
     #[test]

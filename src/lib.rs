@@ -17,6 +17,8 @@ pub mod error;
 pub mod http;
 /// `models fetch`: download and verify a TTS model.
 pub mod models_fetch;
+/// Prometheus metrics: the process-wide recorder and scrape-time values.
+pub mod observability;
 /// Use cases called by the handlers.
 pub mod services;
 /// Building and running the server.

@@ -23,6 +23,7 @@ use crate::state::AppState;
 use crate::tts;
 use crate::tts::monitor::Monitor;
 use crate::tts::provider::TtsProvider;
+use crate::tts::store::{AudioStore, LocalDirStore};
 use crate::tts::worker::{spawn_workers, Worker};
 
 /// Why the application could not start.
@@ -81,11 +82,19 @@ impl Application {
         let provider = tts::build_provider(&settings).await;
         // One cache serves speech on demand and task audio alike.
         let speech = speech_service(&settings, &db, provider.clone(), &tracker);
-        let engine = provider.map(|provider| {
-            start_pipeline(&settings, &db, &clock, provider, &speech, &tracker, &shutdown)
-        });
+        let store: Arc<dyn AudioStore> = Arc::new(LocalDirStore::new(&settings.audio_dir));
+        let pipeline = PipelineContext {
+            settings: &settings,
+            db: &db,
+            clock: &clock,
+            speech: &speech,
+            store: &store,
+            tracker: &tracker,
+            shutdown: &shutdown,
+        };
+        let engine = provider.map(|provider| start_pipeline(&pipeline, provider));
         let options = SubmissionOptions {
-            audio_dir: settings.audio_dir.clone(),
+            store: store.clone(),
             supported_languages: settings.tts.supported_languages.clone(),
             workers: settings.tts.submission_workers,
             normalize: settings.tts.normalize
@@ -158,7 +167,11 @@ impl Application {
     ) -> std::io::Result<()> {
         let app = http::app(self.state.clone());
         tracing::info!(port = self.port, "listening");
-        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+        // The peer address identifies clients for rate limits.
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app);
         axum::serve(self.listener, service)
             .with_graceful_shutdown(signal)
             .await?;
@@ -227,30 +240,44 @@ fn spawn_scheduled_cleanup(state: &AppState, tracker: &TaskTracker, shutdown: &C
 }
 
 /// Spawn the monitor and the workers; return the handle submissions use.
-fn start_pipeline(
-    settings: &Settings,
-    db: &Db,
-    clock: &Arc<Clock>,
-    provider: Arc<dyn TtsProvider>,
-    speech: &SpeechService,
-    tracker: &TaskTracker,
-    shutdown: &CancellationToken,
-) -> EngineHandle {
+/// What the task pipeline shares with the rest of the service.
+#[derive(Clone, Copy)]
+struct PipelineContext<'a> {
+    settings: &'a Settings,
+    db: &'a Db,
+    clock: &'a Arc<Clock>,
+    speech: &'a SpeechService,
+    store: &'a Arc<dyn AudioStore>,
+    tracker: &'a TaskTracker,
+    shutdown: &'a CancellationToken,
+}
+
+fn start_pipeline(ctx: &PipelineContext<'_>, provider: Arc<dyn TtsProvider>) -> EngineHandle {
+    let PipelineContext {
+        settings,
+        db,
+        clock,
+        speech,
+        store,
+        tracker,
+        shutdown,
+    } = *ctx;
     let (queue, queue_rx) = tts::queue::channel(settings.tts.queue_capacity);
     let (events_tx, events_rx) = mpsc::channel(256);
     let monitor = Monitor {
         db: db.clone(),
-        clock: clock.clone(),
-        audio_dir: settings.audio_dir.clone(),
+        clock: (*clock).clone(),
+        store: (*store).clone(),
     };
     tracker.spawn(monitor.run(events_rx));
     let owner: Arc<str> = Arc::from(instance_id());
     tracing::info!(instance = %owner, "TTS workers claim tasks as this instance");
     let worker = Worker {
         db: db.clone(),
-        clock: clock.clone(),
+        clock: (*clock).clone(),
         provider: provider.clone(),
-        speech: speech.clone(),
+        speech: (*speech).clone(),
+        store: (*store).clone(),
         events: events_tx,
         owner,
         lease: settings.tts.lease,

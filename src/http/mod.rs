@@ -3,17 +3,22 @@
 
 pub mod attempts;
 pub mod audio_response;
+pub mod auth;
 pub mod cors;
 pub mod extract;
 pub mod health;
 pub mod items;
 pub mod legacy_tts;
+pub mod metrics;
+pub mod openapi;
 pub mod page;
+pub mod rate_limit;
 pub mod sessions;
 pub mod speech;
 pub mod stats;
 pub mod tags;
 pub mod tasks;
+pub mod timeout;
 pub mod voices;
 
 use std::any::Any;
@@ -32,13 +37,20 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::error::InternalCause;
+use crate::observability;
 use crate::state::AppState;
+use crate::telemetry;
 
 /// The complete application service. Trailing slashes are trimmed before
 /// routing, so `/v1/items/` reaches `/v1/items` (contract §1.6).
 pub fn app(state: AppState) -> NormalizePath<Router> {
     let expose_errors = state.settings.is_development();
     let cors_policy = cors::Cors::new(state.settings.cors.clone());
+    let metrics_enabled = state.settings.metrics_enabled;
+    let api_keys = auth::ApiKeys::new(&state.settings);
+    let rate_limits = rate_limit::RateLimits::new(&state.settings, api_keys.clone());
+    let request_timeout = state.settings.security.request_timeout;
+    auth::log_startup(&state.settings);
     let router = Router::new()
         .merge(health::router())
         .merge(items::router())
@@ -51,6 +63,8 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(speech::router())
         .merge(sessions::router())
         .merge(page::router())
+        .merge(metrics::router(metrics_enabled))
+        .merge(openapi::router(&state.settings))
         .route_layer(middleware::from_fn(record_route))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
         .fallback(not_found)
@@ -63,25 +77,43 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .layer(CatchPanicLayer::custom(move |panic| {
             panic_response(panic, expose_errors)
         }))
+        // Inside CORS and the request id, so refusals carry both. The rate
+        // limit comes first: a wrong key counts against the address's budget.
+        .layer(middleware::from_fn_with_state(
+            request_timeout,
+            timeout::limit_head,
+        ))
+        .layer(middleware::from_fn_with_state(api_keys, auth::require_key))
+        .layer(middleware::from_fn_with_state(
+            rate_limits,
+            rate_limit::limit,
+        ))
         .layer(middleware::from_fn_with_state(cors_policy, cors::cors))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-                let request_id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    route = tracing::field::Empty,
-                    path = %request.uri().path(),
-                    request_id,
-                )
-            }),
+            TraceLayer::new_for_http()
+                .on_response(|response: &Response, latency, _: &tracing::Span| {
+                    telemetry::log_response(response.status(), latency)
+                })
+                .make_span_with(|request: &Request<Body>| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        route = tracing::field::Empty,
+                        path = %request.uri().path(),
+                        request_id,
+                    )
+                }),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost: counts every request with its final status. As a
+        // `Router::layer` it runs after routing, so it sees the route template.
+        .layer(middleware::from_fn(observability::http::track_requests));
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
 
