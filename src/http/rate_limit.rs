@@ -132,6 +132,11 @@ impl RateLimits {
         }))
     }
 
+    /// Whether any class has a budget (all are off by default).
+    fn any(&self) -> bool {
+        self.0.reads.is_some() || self.0.writes.is_some() || self.0.synthesis.is_some()
+    }
+
     fn limiter(&self, class: Class) -> Option<&Limiter> {
         match class {
             Class::Read => self.0.reads.as_ref(),
@@ -257,7 +262,7 @@ pub async fn limit(
     next: Next,
 ) -> Response {
     // Preflights carry no credentials, and health probes must never be refused.
-    if auth::is_preflight(&request) || request.uri().path() == "/health" {
+    if !limits.any() || auth::is_preflight(&request) || request.uri().path() == "/health" {
         return next.run(request).await;
     }
     let route = request
