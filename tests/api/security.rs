@@ -1,9 +1,16 @@
-//! API keys and rate limits through the real server: 401/403/429 bodies and
-//! headers, open routes, per-class and per-key budgets, and which
-//! `X-Forwarded-For` is believed.
+//! API keys, rate limits and the request timeout through the real server:
+//! 401/403/429 bodies and headers, open routes, per-class and per-key budgets,
+//! which `X-Forwarded-For` is believed, and a timeout that cuts slow response
+//! heads but neither streamed bodies nor WebSocket sessions.
 
+use std::time::Duration;
+
+use futures_util::StreamExt;
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::helpers::{spawn_app, spawn_app_with, TestApp};
 
@@ -181,4 +188,123 @@ async fn synthesis_has_its_own_budget() {
     // Other writes are not synthesis.
     let tag = app.post_json("/v1/tags", &json!({ "name": "arki" })).await;
     assert_eq!(tag.status(), 201);
+}
+
+// ------------------------------------------------------------------ timeout
+
+/// An app whose engine is a mock Azure Speech server.
+async fn azure_app(server: &MockServer, timeout: &str) -> TestApp {
+    let uri = server.uri();
+    spawn_app_with(&[
+        ("TTS_PROVIDER", "azure"),
+        ("AZURE_SPEECH_KEY", "test-azure-key"),
+        ("AZURE_SPEECH_ENDPOINT", &uri),
+        ("REQUEST_TIMEOUT_SECONDS", timeout),
+    ])
+    .await
+}
+
+/// Azure's raw 24 kHz PCM for `samples` samples, after `delay`.
+fn azure_pcm(samples: usize, delay: Duration) -> ResponseTemplate {
+    let pcm: Vec<u8> = (0..samples)
+        .flat_map(|i| (((i % 200) as i16 - 100) * 100).to_le_bytes())
+        .collect();
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "audio/x-wav")
+        .set_body_bytes(pcm)
+        .set_delay(delay)
+}
+
+fn openai_pcm(input: &str) -> Value {
+    json!({ "model": "tts-1", "input": input, "voice": "alloy", "response_format": "pcm" })
+}
+
+#[tokio::test]
+async fn a_response_head_that_takes_too_long_is_a_503() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cognitiveservices/v1"))
+        .respond_with(azure_pcm(2_400, Duration::from_secs(10)))
+        .mount(&server)
+        .await;
+    let app = azure_app(&server, "0.3").await;
+    let resp = app.post_json("/v1/audio/speech", &openai_pcm("Hei.")).await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("x-request-id"));
+    assert_eq!(detail(resp).await, "Request timed out");
+    // Fast routes are unaffected.
+    assert_eq!(app.get("/v1/items").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_streamed_body_outlives_the_timeout() {
+    let server = MockServer::start().await;
+    // The first sentence comes at once (the head is sent after it); the
+    // second only after several timeouts' worth of time.
+    Mock::given(method("POST"))
+        .and(path("/cognitiveservices/v1"))
+        .and(body_string_contains("Yksi"))
+        .respond_with(azure_pcm(2_400, Duration::ZERO))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/cognitiveservices/v1"))
+        .and(body_string_contains("Toinen"))
+        .respond_with(azure_pcm(4_800, Duration::from_millis(1_500)))
+        .mount(&server)
+        .await;
+    let app = azure_app(&server, "0.3").await;
+    let resp = app
+        .post_json("/v1/audio/speech", &openai_pcm("Yksi lause. Toinen lause."))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let body = resp.bytes().await.expect("the whole body arrives");
+    assert!(
+        body.len() >= 2 * (2_400 + 4_800),
+        "both sentences: {} bytes",
+        body.len()
+    );
+}
+
+#[tokio::test]
+async fn a_websocket_session_outlives_the_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cognitiveservices/v1"))
+        .respond_with(azure_pcm(2_400, Duration::from_millis(1_500)))
+        .mount(&server)
+        .await;
+    let app = azure_app(&server, "0.3").await;
+    let created = app
+        .post_json(
+            "/v1/tts/sessions",
+            &json!({ "text": "Hei maailma.", "sample_rate_hz": 24000, "target_format": "pcm16" }),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let url = format!(
+        "{}{}",
+        app.address.replace("http://", "ws://"),
+        created["stream_url"].as_str().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws");
+    let mut audio = 0;
+    let mut last = Value::Null;
+    while let Some(msg) = ws.next().await {
+        match msg.expect("message") {
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] == "audio" {
+                    audio += 1;
+                } else {
+                    last = v;
+                }
+            }
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    assert!(audio > 0, "audio arrived after the timeout");
+    assert_eq!(last["type"], "eos", "{last}");
 }
