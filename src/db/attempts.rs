@@ -105,7 +105,7 @@ pub async fn list(
         .bind(limit)
         .push(" OFFSET ")
         .bind(offset);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
@@ -113,7 +113,7 @@ pub async fn list(
 pub async fn count(pool: &Pool, item_id: Option<i64>, window: &Window) -> sqlx::Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM attempts");
     push_list_filter(&mut sql, item_id, window);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }
 
@@ -135,7 +135,7 @@ pub async fn summary(pool: &Pool, window: &Window) -> sqlx::Result<SummaryRow> {
          MIN(percentage) AS worst FROM attempts WHERE 1 = 1",
     );
     push_window(&mut sql, "created_at", window);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_one(pool).await
 }
 
@@ -175,7 +175,7 @@ pub async fn practice_log(
         .bind(limit)
         .push(" OFFSET ")
         .bind(offset);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
@@ -183,7 +183,7 @@ pub async fn practice_log(
 pub async fn practiced_item_count(pool: &Pool, window: &Window) -> sqlx::Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(DISTINCT item_id) FROM attempts WHERE 1 = 1");
     push_window(&mut sql, "created_at", window);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }
 
@@ -240,7 +240,7 @@ pub async fn progress_by_day(
         sql.push(" AND item_id = ").bind(item_id);
     }
     sql.push(" GROUP BY day ORDER BY day ASC");
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
@@ -259,6 +259,6 @@ pub async fn recent_with_reference(
     }
     sql.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
         .bind(limit);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }

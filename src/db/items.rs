@@ -163,7 +163,7 @@ pub async fn list(
     sql.push(sort.order_by());
     sql.push(" LIMIT ").bind(limit);
     sql.push(" OFFSET ").bind(offset);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
@@ -171,7 +171,7 @@ pub async fn list(
 pub async fn count(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<i64> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM items i");
     push_filter(&mut sql, Dialect::of_pool(pool), filter);
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }
 
@@ -327,7 +327,7 @@ pub async fn ids(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<Vec<i64>> {
     let mut sql = Sql::new("SELECT i.id FROM items i");
     push_filter(&mut sql, Dialect::of_pool(pool), filter);
     sql.push(" ORDER BY i.id");
-    let (text, args) = sql.build();
+    let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_all(pool).await
 }
 

@@ -11,6 +11,8 @@ pub struct Sql {
     text: String,
     args: AnyArguments<'static>,
     count: usize,
+    /// The first value that failed to encode; `build` reports it.
+    error: Option<sqlx::error::BoxDynError>,
 }
 
 impl Sql {
@@ -35,15 +37,19 @@ impl Sql {
         self.count += 1;
         self.text.push('$');
         self.text.push_str(&self.count.to_string());
-        // Encoding our plain values (integers, strings) cannot fail; a
-        // failure would surface as a bind-count error from the database.
-        let _ = self.args.add(value);
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e);
+        }
         self
     }
 
-    /// The finished statement.
-    pub fn build(self) -> (String, AnyArguments<'static>) {
-        (self.text, self.args)
+    /// The finished statement, or the first encoding error (rather than
+    /// letting a missing value surface as a confusing bind-count error).
+    pub fn build(self) -> sqlx::Result<(String, AnyArguments<'static>)> {
+        match self.error {
+            Some(e) => Err(sqlx::Error::Encode(e)),
+            None => Ok((self.text, self.args)),
+        }
     }
 }
 
@@ -55,7 +61,7 @@ mod tests {
     fn placeholders_are_numbered_in_order() {
         let mut sql = Sql::new("SELECT 1 WHERE a = ");
         sql.bind(1_i64).push(" AND b = ").bind("x".to_string());
-        let (text, _) = sql.build();
+        let (text, _) = sql.build().expect("plain values encode");
         assert_eq!(text, "SELECT 1 WHERE a = $1 AND b = $2");
     }
 }
