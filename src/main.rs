@@ -148,6 +148,7 @@ mod tasks_cli {
     use last_whisper::db::Db;
     use last_whisper::domain::timestamp::Clock;
     use last_whisper::services::tasks::{self, parse_age, CleanupPlan, TaskStats};
+    use last_whisper::tts::store::LocalDirStore;
 
     use super::TasksAction;
 
@@ -177,7 +178,8 @@ mod tasks_cli {
                     orphans,
                 };
                 let clock = Clock::new();
-                let report = tasks::cleanup(&db, &clock, &settings.audio_dir, plan, dry_run)
+                let store = LocalDirStore::new(&settings.audio_dir);
+                let report = tasks::cleanup(&db, &clock, &store, plan, dry_run)
                     .await
                     .map_err(|e| e.to_string())?;
                 if json {

@@ -216,10 +216,10 @@ fn spawn_scheduled_cleanup(state: &AppState, tracker: &TaskTracker, shutdown: &C
         ))),
         orphans: cfg.orphans,
     };
-    let (db, clock, audio_dir) = (
+    let (db, clock, store) = (
         state.db.clone(),
         state.clock.clone(),
-        state.settings.audio_dir.clone(),
+        state.tts.store().clone(),
     );
     let shutdown = shutdown.clone();
     let period = std::time::Duration::from_secs(cfg.interval_hours.saturating_mul(3600));
@@ -231,7 +231,7 @@ fn spawn_scheduled_cleanup(state: &AppState, tracker: &TaskTracker, shutdown: &C
                 () = shutdown.cancelled() => break,
                 _ = ticker.tick() => {}
             }
-            match tasks::cleanup(&db, &clock, &audio_dir, plan, false).await {
+            match tasks::cleanup(&db, &clock, store.as_ref(), plan, false).await {
                 Ok(done) => tracing::info!(deleted = done.len(), "scheduled task cleanup"),
                 Err(e) => tracing::error!(error = %e, "scheduled task cleanup failed"),
             }

@@ -18,7 +18,7 @@ use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuer
 use crate::http::openapi::schemas as api;
 use crate::services::tts::Submitted;
 use crate::state::AppState;
-use crate::tts::storage::file_exists;
+use crate::tts::store::AudioStore;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -67,12 +67,12 @@ struct TaskResponse {
 
 /// Duration only for finished tasks whose file exists: the engine's value,
 /// else the 16-bit size estimate the original used.
-async fn duration(task: &TaskRow) -> Option<f64> {
+async fn duration(store: &dyn AudioStore, task: &TaskRow) -> Option<f64> {
     if !task.is_finished() {
         return None;
     }
     let path = task.output_file_path.as_deref()?;
-    if !file_exists(FsPath::new(path)).await {
+    if !store.exists(FsPath::new(path)).await {
         return None;
     }
     let reported = task
@@ -86,8 +86,8 @@ async fn duration(task: &TaskRow) -> Option<f64> {
     })
 }
 
-async fn task_response(task: TaskRow) -> TaskResponse {
-    let duration = duration(&task).await;
+async fn task_response(store: &dyn AudioStore, task: TaskRow) -> TaskResponse {
+    let duration = duration(store, &task).await;
     let ts = |v: Option<String>| v.as_deref().map(db_to_api);
     TaskResponse {
         duration,
@@ -299,7 +299,7 @@ async fn get_one(
         .await
         .map_err(during("retrieve task status"))?
         .ok_or_else(|| task_not_found(&id))?;
-    Ok(Json(task_response(task).await))
+    Ok(Json(task_response(state.tts.store().as_ref(), task).await))
 }
 
 #[utoipa::path(
@@ -344,7 +344,7 @@ async fn list(
         .map_err(during("list tasks"))?;
     let mut out = Vec::with_capacity(tasks.len());
     for task in tasks {
-        out.push(task_response(task).await);
+        out.push(task_response(state.tts.store().as_ref(), task).await);
     }
     Ok(Json(out))
 }
@@ -401,7 +401,7 @@ async fn download(
     }
     let not_found = || ApiError::NotFound("Audio file not found".into());
     let path = task.output_file_path.clone().ok_or_else(not_found)?;
-    let bytes = match tokio::fs::read(&path).await {
+    let bytes = match state.tts.store().read(FsPath::new(&path)).await {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
         Err(e) => {

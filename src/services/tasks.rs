@@ -2,7 +2,7 @@
 //! Functions take the database directly so the CLI can use them without a
 //! running server.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::Duration;
 use serde::Serialize;
@@ -15,6 +15,7 @@ use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::tts::{ItemToSpeak, TtsService};
+use crate::tts::store::AudioStore;
 
 /// `GET /v1/tts/stats` and `last-whisper tasks stats`.
 #[derive(Debug, Clone, Serialize)]
@@ -191,7 +192,7 @@ pub struct CleanedTask {
 pub async fn cleanup(
     db: &Db,
     clock: &Clock,
-    audio_dir: &Path,
+    store: &dyn AudioStore,
     plan: CleanupPlan,
     dry_run: bool,
 ) -> Result<Vec<CleanedTask>, ServiceError> {
@@ -210,7 +211,7 @@ pub async fn cleanup(
     let mut report = Vec::with_capacity(picked.len());
     for (candidate, reason) in picked {
         let file = match candidate.output_file_path.as_deref() {
-            Some(path) if removable_file(db, audio_dir, Path::new(path)).await? => {
+            Some(path) if removable_file(db, store, Path::new(path)).await? => {
                 Some(path.to_string())
             }
             _ => None,
@@ -220,7 +221,7 @@ pub async fn cleanup(
             tts_tasks::delete(&mut conn, &candidate.task_id).await?;
             drop(conn);
             if let Some(path) = &file {
-                if let Err(e) = tokio::fs::remove_file(path).await {
+                if let Err(e) = store.remove(Path::new(path)).await {
                     tracing::warn!(task_id = %candidate.task_id, error = %e, "could not remove task audio");
                 }
             }
@@ -237,26 +238,30 @@ pub async fn cleanup(
 }
 
 /// An existing file that is not the audio of an existing item.
-async fn removable_file(db: &Db, audio_dir: &Path, path: &Path) -> Result<bool, ServiceError> {
-    if !crate::tts::storage::file_exists(path).await {
+async fn removable_file(
+    db: &Db,
+    store: &dyn AudioStore,
+    path: &Path,
+) -> Result<bool, ServiceError> {
+    if !store.exists(path).await {
         return Ok(false);
     }
-    if let Some(id) = item_file_id(audio_dir, path) {
+    if let Some(id) = item_file_id(store, path) {
         return Ok(!items_db::exists(&db.reader, id).await?);
     }
     Ok(true)
 }
 
-/// `AUDIO_DIR/item_{id}.wav` → `id`.
-fn item_file_id(audio_dir: &Path, path: &Path) -> Option<i64> {
-    let in_audio_dir = path.parent().map(PathBuf::from) == Some(audio_dir.to_path_buf());
+/// The item whose audio `path` is, as the store names item files
+/// (`AUDIO_DIR/item_{id}.wav`).
+fn item_file_id(store: &dyn AudioStore, path: &Path) -> Option<i64> {
     let name = path.file_name()?.to_str()?;
-    let id = name.strip_prefix("item_")?.strip_suffix(".wav")?;
-    if in_audio_dir {
-        id.parse().ok()
-    } else {
-        None
-    }
+    let id = name
+        .strip_prefix("item_")?
+        .strip_suffix(".wav")?
+        .parse()
+        .ok()?;
+    (store.item_path(id) == path).then_some(id)
 }
 
 /// Parse `7d`, `12h`, `30m` or a plain number of days.
@@ -293,12 +298,11 @@ mod tests {
 
     #[test]
     fn item_files_are_recognised_only_in_the_audio_dir() {
-        let dir = Path::new("/srv/audio");
-        assert_eq!(
-            item_file_id(dir, Path::new("/srv/audio/item_12.wav")),
-            Some(12)
-        );
-        assert_eq!(item_file_id(dir, Path::new("/srv/audio/tts_x.wav")), None);
-        assert_eq!(item_file_id(dir, Path::new("/elsewhere/item_12.wav")), None);
+        let store = crate::tts::store::LocalDirStore::new("/srv/audio");
+        let id = |p: &str| item_file_id(&store, Path::new(p));
+        assert_eq!(id("/srv/audio/item_12.wav"), Some(12));
+        assert_eq!(id("/srv/audio/tts_x.wav"), None);
+        assert_eq!(id("/srv/audio/item_x.wav"), None);
+        assert_eq!(id("/elsewhere/item_12.wav"), None);
     }
 }
