@@ -19,7 +19,7 @@ use crate::http;
 use crate::services::speech::SpeechService;
 use crate::services::tasks::{self, CleanupPlan};
 use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::tts;
 use crate::tts::monitor::Monitor;
 use crate::tts::provider::TtsProvider;
@@ -104,13 +104,13 @@ impl Application {
                 ),
         };
         let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
-        let state = AppState {
-            settings: Arc::new(settings),
+        let state = AppState::new(Shared {
+            settings,
             db,
             clock,
             tts,
             speech,
-        };
+        });
         if state.settings.cleanup.interval_hours > 0 {
             spawn_scheduled_cleanup(&state, &tracker, &shutdown);
         }

@@ -1,5 +1,11 @@
-//! Shared, cheaply cloneable state handed to every handler.
+//! Shared state handed to every handler.
+//!
+//! Axum clones the state for every extractor and every `from_fn_with_state` layer of every
+//! request, so it is one `Arc`: a clone is a single reference-count increment instead of one per
+//! field (the per-field version cost ~3 % of CPU and a fifth of cache-hit throughput once the
+//! production layers arrived).
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::config::Settings;
@@ -9,12 +15,30 @@ use crate::services::speech::SpeechService;
 use crate::services::tts::TtsService;
 
 #[derive(Debug, Clone)]
-pub struct AppState {
-    pub settings: Arc<Settings>,
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] shares; reached through `Deref`, so handlers write `state.db`.
+#[derive(Debug)]
+pub struct Shared {
+    pub settings: Settings,
     pub db: Db,
     /// Strictly increasing local timestamps for every row written.
     pub clock: Arc<Clock>,
     pub tts: TtsService,
     /// Speech on demand: cache, streaming and sessions (issue 6).
     pub speech: SpeechService,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
