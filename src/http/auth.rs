@@ -12,9 +12,8 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -176,37 +175,56 @@ pub fn log_startup(settings: &Settings) {
     }
 }
 
-/// Middleware: reject requests without a valid key (401 missing, 403 wrong).
-pub async fn require_key(
-    State(keys): State<ApiKeys>,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    if !keys.enabled() || is_preflight(&request) || keys.is_open(request.uri().path()) {
-        return next.run(request).await;
-    }
-    match keys.identify(request.headers()) {
-        Presented::Valid(_) => next.run(request).await,
-        Presented::Nothing => {
-            tracing::debug!("request without an API key");
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({ "detail": "API key required" })),
-            )
-                .into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"api\""),
-            );
-            response
-        }
-        Presented::Wrong => {
-            tracing::warn!("request with an invalid API key");
-            (
+/// Why a request without a valid key is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 401: no key was sent.
+    Missing,
+    /// 403: a key was sent but is not configured.
+    Wrong,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Missing => {
+                let mut response = (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({ "detail": "API key required" })),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"api\""),
+                );
+                response
+            }
+            Refusal::Wrong => (
                 StatusCode::FORBIDDEN,
                 Json(json!({ "detail": "Invalid API key" })),
             )
-                .into_response()
+                .into_response(),
+        }
+    }
+}
+
+impl ApiKeys {
+    /// Whether the request may pass: open paths, preflights and requests with
+    /// a configured key do.
+    pub fn check(&self, request: &Request<Body>) -> Result<(), Refusal> {
+        if !self.enabled() || is_preflight(request) || self.is_open(request.uri().path()) {
+            return Ok(());
+        }
+        match self.identify(request.headers()) {
+            Presented::Valid(_) => Ok(()),
+            Presented::Nothing => {
+                tracing::debug!("request without an API key");
+                Err(Refusal::Missing)
+            }
+            Presented::Wrong => {
+                tracing::warn!("request with an invalid API key");
+                Err(Refusal::Wrong)
+            }
         }
     }
 }

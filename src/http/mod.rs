@@ -6,6 +6,7 @@ pub mod audio_response;
 pub mod auth;
 pub mod cors;
 pub mod extract;
+pub mod guard;
 pub mod health;
 pub mod items;
 pub mod legacy_tts;
@@ -47,9 +48,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
     let expose_errors = state.settings.is_development();
     let cors_policy = cors::Cors::new(state.settings.cors.clone());
     let metrics_enabled = state.settings.metrics_enabled;
-    let api_keys = auth::ApiKeys::new(&state.settings);
-    let rate_limits = rate_limit::RateLimits::new(&state.settings, api_keys.clone());
-    let request_timeout = state.settings.security.request_timeout;
+    let guard = guard::Guard::from_settings(&state.settings);
     auth::log_startup(&state.settings);
     let router = Router::new()
         .merge(health::router())
@@ -76,18 +75,13 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         ))
         .layer(CatchPanicLayer::custom(move |panic| {
             panic_response(panic, expose_errors)
-        }))
-        // Inside CORS and the request id, so refusals carry both. The rate
-        // limit comes first: a wrong key counts against the address's budget.
-        .layer(middleware::from_fn_with_state(
-            request_timeout,
-            timeout::limit_head,
-        ))
-        .layer(middleware::from_fn_with_state(api_keys, auth::require_key))
-        .layer(middleware::from_fn_with_state(
-            rate_limits,
-            rate_limit::limit,
-        ))
+        }));
+    // Inside CORS and the request id, so refusals carry both.
+    let router = match guard {
+        Some(guard) => router.layer(middleware::from_fn_with_state(guard, guard::guard)),
+        None => router,
+    };
+    let router = router
         .layer(middleware::from_fn_with_state(cors_policy, cors::cors))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
@@ -113,7 +107,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         // Outermost: counts every request with its final status. As a
         // `Router::layer` it runs after routing, so it sees the route template.
-        .layer(middleware::from_fn(observability::http::track_requests));
+        .layer(observability::http::TrackRequestsLayer::default());
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
 

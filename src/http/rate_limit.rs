@@ -16,9 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use governor::clock::{Clock, DefaultClock};
@@ -133,7 +132,7 @@ impl RateLimits {
     }
 
     /// Whether any class has a budget (all are off by default).
-    fn any(&self) -> bool {
+    pub fn any(&self) -> bool {
         self.0.reads.is_some() || self.0.writes.is_some() || self.0.synthesis.is_some()
     }
 
@@ -255,52 +254,89 @@ fn set_headers(headers: &mut HeaderMap, limit: u32, remaining: u32, reset: Durat
     headers.insert("x-ratelimit-reset", header_value(ceil_secs(reset)));
 }
 
-/// Middleware: count the request against its class's budget.
-pub async fn limit(
-    State(limits): State<RateLimits>,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    // Preflights carry no credentials, and health probes must never be refused.
-    if !limits.any() || auth::is_preflight(&request) || request.uri().path() == "/health" {
-        return next.run(request).await;
+/// What a counted request had left, for its `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    limit: u32,
+    remaining: u32,
+    reset: Duration,
+}
+
+impl Budget {
+    pub fn apply(self, response: &mut Response) {
+        set_headers(
+            response.headers_mut(),
+            self.limit,
+            self.remaining,
+            self.reset,
+        );
     }
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| request.uri().path().to_string());
-    let class = classify(request.method(), &route);
-    let Some(limiter) = limits.limiter(class) else {
-        return next.run(request).await;
-    };
-    limits.cleanup_if_due();
-    let client = limits.client(&request);
-    match limiter.check_key(&client) {
-        Ok(snapshot) => {
-            let quota = snapshot.quota();
-            let burst = quota.burst_size().get();
-            let remaining = snapshot.remaining_burst_capacity();
-            let reset = quota.replenish_interval() * burst.saturating_sub(remaining);
-            let mut response = next.run(request).await;
-            set_headers(response.headers_mut(), burst, remaining, reset);
-            response
+}
+
+/// A spent budget: answered 429 with `Retry-After` and `X-RateLimit-*`.
+#[derive(Debug, Clone, Copy)]
+pub struct Exceeded {
+    limit: u32,
+    wait: Duration,
+    reset: Duration,
+}
+
+impl IntoResponse for Exceeded {
+    fn into_response(self) -> Response {
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({ "detail": "Rate limit exceeded" })),
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        set_headers(headers, self.limit, 0, self.reset);
+        headers.insert(
+            header::RETRY_AFTER,
+            header_value(ceil_secs(self.wait).max(1)),
+        );
+        response
+    }
+}
+
+impl RateLimits {
+    /// Count the request against its class's budget: `Ok(None)` when it has
+    /// none, `Ok(Some)` with what is left, `Err` with the 429 when spent.
+    pub fn check(&self, request: &Request<Body>) -> Result<Option<Budget>, Exceeded> {
+        // Preflights carry no credentials, and health probes must never be refused.
+        if !self.any() || auth::is_preflight(request) || request.uri().path() == "/health" {
+            return Ok(None);
         }
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(limiter.clock().now());
-            let quota = not_until.quota();
-            let burst = quota.burst_size().get();
-            let reset = wait + quota.replenish_interval() * burst.saturating_sub(1);
-            tracing::info!(class = ?class, "rate limit exceeded");
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(json!({ "detail": "Rate limit exceeded" })),
-            )
-                .into_response();
-            let headers = response.headers_mut();
-            set_headers(headers, burst, 0, reset);
-            headers.insert(header::RETRY_AFTER, header_value(ceil_secs(wait).max(1)));
-            response
+        let class = match request.extensions().get::<MatchedPath>() {
+            Some(route) => classify(request.method(), route.as_str()),
+            None => classify(request.method(), request.uri().path()),
+        };
+        let Some(limiter) = self.limiter(class) else {
+            return Ok(None);
+        };
+        self.cleanup_if_due();
+        match limiter.check_key(&self.client(request)) {
+            Ok(snapshot) => {
+                let quota = snapshot.quota();
+                let limit = quota.burst_size().get();
+                let remaining = snapshot.remaining_burst_capacity();
+                let reset = quota.replenish_interval() * limit.saturating_sub(remaining);
+                Ok(Some(Budget {
+                    limit,
+                    remaining,
+                    reset,
+                }))
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(limiter.clock().now());
+                let quota = not_until.quota();
+                let burst = quota.burst_size().get();
+                tracing::info!(class = ?class, "rate limit exceeded");
+                Err(Exceeded {
+                    limit: burst,
+                    wait,
+                    reset: wait + quota.replenish_interval() * burst.saturating_sub(1),
+                })
+            }
         }
     }
 }
