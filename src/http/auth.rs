@@ -4,6 +4,12 @@
 //! the page and type a key), the documentation pages (development only),
 //! CORS preflights, and `/metrics` with `METRICS_PUBLIC=true`.
 //!
+//! Browsers cannot set headers on a WebSocket, so a session stream may carry
+//! its key as a subprotocol instead: `new WebSocket(url, ["last-whisper",
+//! "last-whisper.api-key.<KEY>"])`. The server answers with `last-whisper`,
+//! never echoing the key, and the key stays out of URLs (and so out of proxy
+//! logs and browser history).
+//!
 //! Only SHA-256 digests of the keys are kept; a presented key is hashed and
 //! compared with every digest in constant time, so neither the comparison's
 //! duration nor an early exit tells how much of a guess was right. Keys never
@@ -119,7 +125,8 @@ impl ApiKeys {
         let given = headers
             .get(&self.0.header)
             .map(HeaderValue::as_bytes)
-            .or_else(|| bearer(headers));
+            .or_else(|| bearer(headers))
+            .or_else(|| websocket_key(headers));
         match given {
             None => Presented::Nothing,
             Some(key) => self.find(key).map_or(Presented::Wrong, Presented::Valid),
@@ -150,6 +157,22 @@ fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
     }
     let token = rest.trim_ascii();
     (!token.is_empty()).then_some(token)
+}
+
+/// The subprotocol a WebSocket client offers alongside [`WEBSOCKET_PROTOCOL`].
+pub const WEBSOCKET_PROTOCOL: &str = "last-whisper";
+const WEBSOCKET_KEY_PREFIX: &str = "last-whisper.api-key.";
+
+/// The key offered as a `last-whisper.api-key.<key>` WebSocket subprotocol.
+fn websocket_key(headers: &HeaderMap) -> Option<&[u8]> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|p| p.trim().strip_prefix(WEBSOCKET_KEY_PREFIX))
+        .filter(|key| !key.is_empty())
+        .map(str::as_bytes)
 }
 
 /// A CORS preflight: answered by the CORS layer, and browsers never send
@@ -292,6 +315,19 @@ mod tests {
             k.identify(&headers(&[("authorization", "Bearer ")])),
             Presented::Nothing
         );
+    }
+
+    #[test]
+    fn a_websocket_subprotocol_carries_a_key() {
+        let k = keys(&[("API_KEYS", "s3cret")]);
+        let offer = |v: &str| k.identify(&headers(&[("sec-websocket-protocol", v)]));
+        let id = Presented::Valid(KeyId(0));
+        assert_eq!(offer("last-whisper, last-whisper.api-key.s3cret"), id);
+        assert_eq!(offer("last-whisper.api-key.s3cret"), id);
+        assert_eq!(offer("last-whisper.api-key.nope"), Presented::Wrong);
+        assert_eq!(offer("last-whisper"), Presented::Nothing);
+        assert_eq!(offer("last-whisper.api-key."), Presented::Nothing);
+        assert_eq!(offer("s3cret"), Presented::Nothing);
     }
 
     #[test]

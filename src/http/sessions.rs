@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 
 use crate::audio::AudioFormat;
 use crate::error::ApiError;
+use crate::http::auth;
 use crate::http::extract::{object_fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::speech::{Speech, SpeechError, SpeechRequest};
@@ -205,6 +206,9 @@ async fn stream(
     let from_seq = q.int("from_seq", 0, i64::MAX).unwrap_or(0) as u64;
     q.finish()?;
     let ws = ws.map_err(|e| ApiError::BadRequest(format!("WebSocket upgrade required: {e}")))?;
+    // Select our protocol when the client offered one (a browser that sent
+    // its key as a subprotocol fails the handshake unless one is chosen).
+    let ws = ws.protocols([auth::WEBSOCKET_PROTOCOL]);
     Ok(ws.on_upgrade(move |socket| async move {
         let mut streamer = Streamer {
             socket,

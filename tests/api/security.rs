@@ -194,14 +194,18 @@ async fn synthesis_has_its_own_budget() {
 
 /// An app whose engine is a mock Azure Speech server.
 async fn azure_app(server: &MockServer, timeout: &str) -> TestApp {
+    azure_app_with(server, &[("REQUEST_TIMEOUT_SECONDS", timeout)]).await
+}
+
+async fn azure_app_with(server: &MockServer, extra: &[(&str, &str)]) -> TestApp {
     let uri = server.uri();
-    spawn_app_with(&[
+    let mut vars = vec![
         ("TTS_PROVIDER", "azure"),
         ("AZURE_SPEECH_KEY", "test-azure-key"),
         ("AZURE_SPEECH_ENDPOINT", &uri),
-        ("REQUEST_TIMEOUT_SECONDS", timeout),
-    ])
-    .await
+    ];
+    vars.extend_from_slice(extra);
+    spawn_app_with(&vars).await
 }
 
 /// Azure's raw 24 kHz PCM for `samples` samples, after `delay`.
@@ -289,6 +293,78 @@ async fn a_websocket_session_outlives_the_timeout() {
         created["stream_url"].as_str().unwrap()
     );
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws");
+    let (audio, last) = drain_session(&mut ws).await;
+    assert!(audio > 0, "audio arrived after the timeout");
+    assert_eq!(last["type"], "eos", "{last}");
+}
+
+/// Browsers cannot set headers on a WebSocket: with keys on, a session stream
+/// takes its key as a `last-whisper.api-key.<key>` subprotocol.
+#[tokio::test]
+async fn a_browser_websocket_sends_its_key_as_a_subprotocol() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Error as WsError;
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cognitiveservices/v1"))
+        .respond_with(azure_pcm(2_400, Duration::ZERO))
+        .mount(&server)
+        .await;
+    let app = azure_app_with(&server, &[("API_KEYS", "ws-key")]).await;
+    let created = send(
+        request(&app, Method::POST, "/v1/tts/sessions")
+            .header("x-api-key", "ws-key")
+            .json(&json!({ "text": "Hei maailma.", "sample_rate_hz": 24000, "target_format": "pcm16" })),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let url = format!(
+        "{}{}",
+        app.address.replace("http://", "ws://"),
+        created["stream_url"].as_str().unwrap()
+    );
+    let offering = |protocols: &str| {
+        let mut req = url.as_str().into_client_request().unwrap();
+        req.headers_mut()
+            .insert("sec-websocket-protocol", protocols.parse().unwrap());
+        req
+    };
+
+    for (offer, status) in [
+        (None, 401),
+        (Some("last-whisper, last-whisper.api-key.wrong"), 403),
+    ] {
+        let req = match offer {
+            Some(p) => offering(p),
+            None => url.as_str().into_client_request().unwrap(),
+        };
+        match tokio_tungstenite::connect_async(req).await {
+            Err(WsError::Http(resp)) => assert_eq!(resp.status(), status, "{offer:?}"),
+            other => panic!("{offer:?}: expected a refused handshake, got {other:?}"),
+        }
+    }
+
+    let (mut ws, resp) =
+        tokio_tungstenite::connect_async(offering("last-whisper, last-whisper.api-key.ws-key"))
+            .await
+            .expect("the handshake succeeds with the key as a subprotocol");
+    assert_eq!(
+        resp.headers()["sec-websocket-protocol"],
+        "last-whisper",
+        "the server selects its protocol and never echoes the key"
+    );
+    let (audio, last) = drain_session(&mut ws).await;
+    assert!(audio > 0);
+    assert_eq!(last["type"], "eos", "{last}");
+}
+
+/// Read a session stream to its end: the audio messages and the last other message.
+async fn drain_session<S>(ws: &mut S) -> (usize, Value)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut audio = 0;
     let mut last = Value::Null;
     while let Some(msg) = ws.next().await {
@@ -305,6 +381,5 @@ async fn a_websocket_session_outlives_the_timeout() {
             _ => {}
         }
     }
-    assert!(audio > 0, "audio arrived after the timeout");
-    assert_eq!(last["type"], "eos", "{last}");
+    (audio, last)
 }
