@@ -271,17 +271,8 @@ fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<String, Str
         ("range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n` (cached audio only)")),
     request_body = api::OpenAiSpeechRequest,
     responses(
-        (status = 200, description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
-            headers(("etag" = String, description = "Cache key of the audio")),
-            content(
-                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
-                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
-            )),
-        (status = 206, description = "The requested byte range of cached audio (single `Range`)",
-            content(
-                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
-                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
-            )),
+        (status = 200, response = api::SpeechAudio),
+        (status = 206, response = api::SpeechAudioRange),
         (status = 304, description = "`If-None-Match` names this audio's ETag"),
         (status = 416, description = "No byte of the audio satisfies `Range`"),
         (status = 400, description = "Invalid request (OpenAI's error shape)", body = api::OpenAiErrorBody),
@@ -403,17 +394,8 @@ fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Res
     ),
     request_body = api::BatchSpeechRequest,
     responses(
-        (status = 200, description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
-            headers(("etag" = String, description = "Cache key of the audio")),
-            content(
-                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
-                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
-            )),
-        (status = 206, description = "The requested byte range of cached audio (single `Range`)",
-            content(
-                (api::Binary = "audio/mpeg"), (api::Binary = "audio/ogg"), (api::Binary = "audio/wav"),
-                (api::Binary = "audio/L16"), (api::Binary = "audio/basic")
-            )),
+        (status = 200, response = api::SpeechAudio),
+        (status = 206, response = api::SpeechAudioRange),
         (status = 304, description = "`If-None-Match` names this audio's ETag"),
         (status = 416, description = "No byte of the audio satisfies `Range`"),
         (status = 400, description = "The engine refused the input", body = api::ErrorDetail),

@@ -473,3 +473,35 @@ async fn api_keys_appear_as_security_requirements() {
     assert_eq!(app.get("/health").await.status(), 200);
     assert_eq!(app.get("/v1/items").await.status(), 401);
 }
+
+/// A class with a rate-limit budget lists the 429 on its operations, and only
+/// those; without budgets (the default) no operation mentions it.
+#[tokio::test]
+async fn rate_limit_budgets_appear_as_429_responses() {
+    let doc = document(&spawn_app().await).await;
+    assert!(!doc.to_string().contains("\"429\""));
+
+    let app = spawn_app_with(&[
+        ("RATE_LIMIT_WRITES_PER_MINUTE", "1"),
+        ("RATE_LIMIT_BURST", "1"),
+    ])
+    .await;
+    let doc = document(&app).await;
+    let too_many = &doc["paths"]["/v1/tags"]["post"]["responses"]["429"];
+    assert!(too_many["headers"]["retry-after"].is_object(), "{too_many}");
+    assert!(doc["paths"]["/v1/tags"]["get"]["responses"]
+        .get("429")
+        .is_none());
+    assert!(doc["paths"]["/v1/audio/speech"]["post"]["responses"]
+        .get("429")
+        .is_none());
+    assert!(doc["paths"]["/health"]["get"]["responses"]
+        .get("429")
+        .is_none());
+    // What the document says is what the server does.
+    let tag = |name: &str| json!({ "name": name });
+    assert_eq!(app.post_json("/v1/tags", &tag("yksi")).await.status(), 201);
+    let refused = app.post_json("/v1/tags", &tag("kaksi")).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+}

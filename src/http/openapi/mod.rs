@@ -81,6 +81,8 @@ pub use docs_ui::router;
             schemas::ValidationFailed,
             schemas::InternalError,
             schemas::PayloadTooLarge,
+            schemas::SpeechAudio,
+            schemas::SpeechAudioRange,
         )
     ),
     tags(

@@ -698,6 +698,37 @@ pub struct Health {
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(Vec<u8>);
 
+/// Declares a response of speech audio in any of the five formats; the
+/// speech endpoints share these instead of repeating the content list.
+macro_rules! speech_audio_response {
+    ($(#[$meta:meta])* $name:ident) => {
+        #[derive(ToResponse)]
+        $(#[$meta])*
+        pub enum $name {
+            Mp3(#[content("audio/mpeg")] Binary),
+            Ogg(#[content("audio/ogg")] Binary),
+            Wav(#[content("audio/wav")] Binary),
+            Pcm16(#[content("audio/L16")] Binary),
+            Mulaw(#[content("audio/basic")] Binary),
+        }
+    };
+}
+
+speech_audio_response!(
+    /// 200 of the speech endpoints.
+    #[response(
+        description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
+        headers(("etag" = String, description = "Cache key of the audio"))
+    )]
+    SpeechAudio
+);
+
+speech_audio_response!(
+    /// 206 of the speech endpoints.
+    #[response(description = "The requested byte range of cached audio (single `Range`)")]
+    SpeechAudioRange
+);
+
 /// `GET /api/v1/tts` 422: shape A for the original's range messages, shape B
 /// for a value that is not an integer.
 #[derive(ToSchema)]

@@ -1,21 +1,27 @@
-//! API keys in the document: when `API_KEYS` is set, the operations that
-//! `http::auth` protects carry a security requirement (so Swagger UI offers
-//! an "Authorize" button); the open ones (`/health`, the practice page,
-//! `/metrics` with `METRICS_PUBLIC`) say they need none.
+//! API keys and rate limits in the document: when `API_KEYS` is set, the
+//! operations that `http::auth` protects carry a security requirement (so
+//! Swagger UI offers an "Authorize" button); the open ones (`/health`, the
+//! practice page, `/metrics` with `METRICS_PUBLIC`) say they need none. When a
+//! rate-limit class has a budget, its operations list the 429.
 
+use axum::http::Method;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::Ref;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
 };
-use utoipa::openapi::{ComponentsBuilder, Content, OpenApi as Document, RefOr, ResponseBuilder};
+use utoipa::openapi::{
+    ComponentsBuilder, Content, HeaderBuilder, OpenApi as Document, RefOr, ResponseBuilder,
+};
 
 use crate::config::Settings;
+use crate::http::rate_limit::{classify, Class};
 
 const HEADER_SCHEME: &str = "ApiKey";
 const BEARER_SCHEME: &str = "Bearer";
 
 pub fn add(doc: &mut Document, settings: &Settings) {
+    add_rate_limits(doc, settings);
     let security = &settings.security;
     if security.api_keys.is_empty() {
         return;
@@ -44,7 +50,7 @@ pub fn add(doc: &mut Document, settings: &Settings) {
     }
     for (path, item) in doc.paths.paths.iter_mut() {
         let is_open = open.contains(&path.as_str());
-        for operation in operations(item) {
+        for (_, operation) in operations(item) {
             if is_open {
                 // One empty requirement: no credentials needed.
                 operation.security = Some(vec![SecurityRequirement::default()]);
@@ -68,6 +74,54 @@ pub fn add(doc: &mut Document, settings: &Settings) {
     }
 }
 
+/// 429 on the operations whose class (read, write, synthesis) has a budget.
+fn add_rate_limits(doc: &mut Document, settings: &Settings) {
+    let limits = &settings.security.rate_limits;
+    let budgeted = |class| match class {
+        Class::Read => limits.reads_per_minute > 0,
+        Class::Write => limits.writes_per_minute > 0,
+        Class::Synthesis => limits.synthesis_per_minute > 0,
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path == "/health" {
+            continue; // never limited
+        }
+        for (method, operation) in operations(item) {
+            if budgeted(classify(&method, path)) {
+                operation
+                    .responses
+                    .responses
+                    .entry("429".to_string())
+                    .or_insert_with(|| RefOr::T(too_many_requests()));
+            }
+        }
+    }
+}
+
+fn too_many_requests() -> utoipa::openapi::Response {
+    let mut response =
+        refusal("`Rate limit exceeded`: this client's budget for the request's class is spent");
+    let seconds = |text: &str| {
+        HeaderBuilder::new()
+            .schema(Some(utoipa::openapi::schema::Object::with_type(
+                utoipa::openapi::schema::Type::Integer,
+            )))
+            .description(Some(text))
+            .build()
+            .into()
+    };
+    let headers = &mut response.headers;
+    headers.insert(
+        "retry-after".into(),
+        seconds("Seconds until a request of this class is accepted again"),
+    );
+    headers.insert(
+        "x-ratelimit-reset".into(),
+        seconds("Seconds until the budget is full again"),
+    );
+    response
+}
+
 fn refusal(text: &str) -> utoipa::openapi::Response {
     let body = Content::new(Some(Ref::from_schema_name("ErrorDetail")));
     ResponseBuilder::new()
@@ -76,17 +130,17 @@ fn refusal(text: &str) -> utoipa::openapi::Response {
         .build()
 }
 
-fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operation)> {
     [
-        &mut item.get,
-        &mut item.put,
-        &mut item.post,
-        &mut item.delete,
-        &mut item.options,
-        &mut item.head,
-        &mut item.patch,
-        &mut item.trace,
+        (Method::GET, &mut item.get),
+        (Method::PUT, &mut item.put),
+        (Method::POST, &mut item.post),
+        (Method::DELETE, &mut item.delete),
+        (Method::OPTIONS, &mut item.options),
+        (Method::HEAD, &mut item.head),
+        (Method::PATCH, &mut item.patch),
+        (Method::TRACE, &mut item.trace),
     ]
     .into_iter()
-    .filter_map(Option::as_mut)
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
 }
