@@ -279,19 +279,7 @@ async fn a_websocket_session_outlives_the_timeout() {
         .mount(&server)
         .await;
     let app = azure_app(&server, "0.3").await;
-    let created = app
-        .post_json(
-            "/v1/tts/sessions",
-            &json!({ "text": "Hei maailma.", "sample_rate_hz": 24000, "target_format": "pcm16" }),
-        )
-        .await;
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.unwrap();
-    let url = format!(
-        "{}{}",
-        app.address.replace("http://", "ws://"),
-        created["stream_url"].as_str().unwrap()
-    );
+    let url = session_stream_url(&app, None).await;
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws");
     let (audio, last) = drain_session(&mut ws).await;
     assert!(audio > 0, "audio arrived after the timeout");
@@ -312,19 +300,7 @@ async fn a_browser_websocket_sends_its_key_as_a_subprotocol() {
         .mount(&server)
         .await;
     let app = azure_app_with(&server, &[("API_KEYS", "ws-key")]).await;
-    let created = send(
-        request(&app, Method::POST, "/v1/tts/sessions")
-            .header("x-api-key", "ws-key")
-            .json(&json!({ "text": "Hei maailma.", "sample_rate_hz": 24000, "target_format": "pcm16" })),
-    )
-    .await;
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.unwrap();
-    let url = format!(
-        "{}{}",
-        app.address.replace("http://", "ws://"),
-        created["stream_url"].as_str().unwrap()
-    );
+    let url = session_stream_url(&app, Some("ws-key")).await;
     let offering = |protocols: &str| {
         let mut req = url.as_str().into_client_request().unwrap();
         req.headers_mut()
@@ -358,6 +334,24 @@ async fn a_browser_websocket_sends_its_key_as_a_subprotocol() {
     let (audio, last) = drain_session(&mut ws).await;
     assert!(audio > 0);
     assert_eq!(last["type"], "eos", "{last}");
+}
+
+/// Create a session for a short text (with `key` when given); its stream's URL.
+async fn session_stream_url(app: &TestApp, key: Option<&str>) -> String {
+    let mut create = request(app, Method::POST, "/v1/tts/sessions").json(
+        &json!({ "text": "Hei maailma.", "sample_rate_hz": 24000, "target_format": "pcm16" }),
+    );
+    if let Some(key) = key {
+        create = create.header("x-api-key", key);
+    }
+    let created = send(create).await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    format!(
+        "{}{}",
+        app.address.replace("http://", "ws://"),
+        created["stream_url"].as_str().unwrap()
+    )
 }
 
 /// Read a session stream to its end: the audio messages and the last other message.
