@@ -67,6 +67,7 @@ async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String
     let mut rate = 16_000_u64;
     let (mut body, mut size);
     let mut tries = 0;
+    let mut tried = std::collections::HashSet::from([rate]);
     loop {
         body = json!({ "text": text, "format": "pcm16", "sample_rate": rate });
         size = post(&client, &url, &body).await?.len();
@@ -77,6 +78,10 @@ async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String
         rate = ((rate as f64) * 100_000.0 / size.max(1) as f64)
             .round()
             .max(1.0) as u64;
+        // A rate already tried is a cache hit of the same size: step past it.
+        while !tried.insert(rate) {
+            rate += 1;
+        }
     }
     let seconds = Duration::from_secs(args.seconds);
     // The load runs on the same two cores as the server, so the client's own
