@@ -334,12 +334,20 @@ impl SpeechCache {
     /// Remove entries older than the age limit, then the least recently used ones until the
     /// total fits the size limit. Errors are logged: eviction must never fail a request.
     pub async fn evict(&self) {
-        if let Err(e) = self.try_evict().await {
+        self.evict_sparing(None).await;
+    }
+
+    /// [`evict`](Self::evict), keeping `spared` (a clip just produced, which its requester
+    /// has not used yet: with a size limit below one clip it would otherwise vanish before
+    /// a task could link it). The total may exceed the limit by that clip until the next
+    /// eviction.
+    async fn evict_sparing(&self, spared: Option<&str>) {
+        if let Err(e) = self.try_evict(spared).await {
             tracing::warn!(error = %e, "audio cache eviction failed");
         }
     }
 
-    async fn try_evict(&self) -> Result<(), sqlx::Error> {
+    async fn try_evict(&self, spared: Option<&str>) -> Result<(), sqlx::Error> {
         let limits = self.inner.limits;
         let cutoff = now_secs().saturating_sub(limits.max_age.as_secs() as i64);
         let old = index::older_than(&self.inner.db.reader, cutoff).await?;
@@ -353,15 +361,20 @@ impl SpeechCache {
             }
             let mut excess = bytes as u64 - limits.max_bytes;
             let victims = index::least_recent(&self.inner.db.reader, 64).await?;
-            if victims.is_empty() {
-                return Ok(());
-            }
+            let mut removed = false;
             for row in victims {
                 if excess == 0 {
                     break;
                 }
+                if spared == Some(row.cache_key.as_str()) {
+                    continue;
+                }
                 excess = excess.saturating_sub(row.size_bytes.max(0) as u64);
                 self.remove(&row).await?;
+                removed = true;
+            }
+            if !removed {
+                return Ok(());
             }
         }
     }
@@ -415,7 +428,7 @@ impl Flight {
         let result = self.store(bytes, sample_rate).await;
         self.cache.end_flight(&self.key, result.clone());
         if result.is_ok() {
-            self.cache.evict().await;
+            self.cache.evict_sparing(Some(&self.key)).await;
         }
         result
     }

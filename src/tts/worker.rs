@@ -157,17 +157,26 @@ impl Worker {
             // The engine's own rate.
             sample_rate: 0,
         };
-        let clip = self.speech.clip(request).await.map_err(|e| e.to_string())?;
+        let mut clip = self
+            .speech
+            .clip(request.clone())
+            .await
+            .map_err(|e| e.to_string())?;
         if clip.reused {
             tracing::info!(task_id = %task.task_id, key = %clip.audio.key, "task audio served from the speech cache");
         }
-        self.store
-            .put_file(&clip.audio.path, &output)
-            .await
-            .map_err(|e| {
-                tracing::error!(path = %output.display(), error = %e, "cannot write audio");
-                "could not write the audio file".to_string()
-            })?;
+        let mut placed = self.store.put_file(&clip.audio.path, &output).await;
+        if matches!(&placed, Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+            // Another request's eviction removed the clip between its
+            // production and this link: ask the cache once more.
+            tracing::warn!(task_id = %task.task_id, key = %clip.audio.key, "cached clip evicted before it was linked; asking again");
+            clip = self.speech.clip(request).await.map_err(|e| e.to_string())?;
+            placed = self.store.put_file(&clip.audio.path, &output).await;
+        }
+        placed.map_err(|e| {
+            tracing::error!(path = %output.display(), error = %e, "cannot write audio");
+            "could not write the audio file".to_string()
+        })?;
         let wav = self.store.read(&output).await.map_err(|e| {
             tracing::error!(path = %output.display(), error = %e, "cannot read audio back");
             "could not read the audio file".to_string()

@@ -87,3 +87,17 @@ async fn a_text_spoken_once_is_served_from_the_cache_to_later_tasks() {
     assert_eq!(misses, 1.0, "never synthesised again");
     assert!(hits >= 1.0);
 }
+
+/// A cache limit smaller than one clip: each clip is spared by the eviction
+/// its own production runs, so tasks still link their audio; the next
+/// production evicts it (the limit holds again, give or take the newest clip).
+#[tokio::test]
+async fn a_cache_smaller_than_one_clip_still_gives_items_their_audio() {
+    let app = spawn_app_with_engine(&[("AUDIO_CACHE_MAX_BYTES", "1")]).await;
+    let (_, first) = ready_item(&app, "Hyvää huomenta.").await;
+    let (_, second) = ready_item(&app, "Hyvää yötä.").await;
+    assert!(first.starts_with(b"RIFF") && second.starts_with(b"RIFF"));
+    let stats: Value = app.get("/v1/tts/cache").await.json().await.unwrap();
+    assert_eq!(stats["entries"], 1, "{stats}");
+    assert!(stats["evictions"].as_u64().unwrap() >= 1, "{stats}");
+}
