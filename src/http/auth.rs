@@ -159,7 +159,8 @@ fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
     (!token.is_empty()).then_some(token)
 }
 
-/// The subprotocol a WebSocket client offers alongside [`WEBSOCKET_PROTOCOL`].
+/// The subprotocol the session stream selects; a browser offers it next to
+/// `last-whisper.api-key.<key>` (a browser fails a handshake that selects none).
 pub const WEBSOCKET_PROTOCOL: &str = "last-whisper";
 const WEBSOCKET_KEY_PREFIX: &str = "last-whisper.api-key.";
 
