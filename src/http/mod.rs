@@ -104,10 +104,15 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
                     )
                 }),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        // Outermost: counts every request with its final status. As a
-        // `Router::layer` it runs after routing, so it sees the route template.
-        .layer(observability::http::TrackRequestsLayer::default());
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+    // Outermost: counts every request with its final status. As a
+    // `Router::layer` it runs after routing, so it sees the route template.
+    // Without `/metrics` nobody reads the counts, so no layer.
+    let router = if metrics_enabled {
+        router.layer(observability::http::TrackRequestsLayer::default())
+    } else {
+        router
+    };
     NormalizePathLayer::trim_trailing_slash().layer(router)
 }
 
