@@ -109,8 +109,9 @@ impl ApiKeys {
         !self.0.digests.is_empty()
     }
 
-    /// Whether `path` is served without a key.
-    fn is_open(&self, path: &str) -> bool {
+    /// Whether `path` is served without a key (the OpenAPI document says so
+    /// from this same list).
+    pub fn is_open(&self, path: &str) -> bool {
         self.0.open_paths.iter().any(|p| p == path)
             || self
                 .0

@@ -32,6 +32,8 @@ use crate::http::auth::{self, ApiKeys, KeyId, Presented};
 
 /// Idle clients' buckets are dropped this often, so the maps stay small.
 const CLEANUP_EVERY: Duration = Duration::from_secs(60);
+/// Health probes are never refused.
+pub const NEVER_LIMITED: &str = "/health";
 
 /// Which budget a request draws on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,8 +304,8 @@ impl RateLimits {
     /// Count the request against its class's budget: `Ok(None)` when it has
     /// none, `Ok(Some)` with what is left, `Err` with the 429 when spent.
     pub fn check(&self, request: &Request<Body>) -> Result<Option<Budget>, Exceeded> {
-        // Preflights carry no credentials, and health probes must never be refused.
-        if !self.any() || auth::is_preflight(request) || request.uri().path() == "/health" {
+        // Preflights carry no credentials.
+        if !self.any() || auth::is_preflight(request) || request.uri().path() == NEVER_LIMITED {
             return Ok(None);
         }
         let class = match request.extensions().get::<MatchedPath>() {

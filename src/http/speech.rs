@@ -267,8 +267,7 @@ fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<String, Str
     operation_id = "openai_speech",
     summary = "Speak (OpenAI-compatible)",
     tag = "speech",
-    params(("if-none-match" = Option<String>, Header, description = "An ETag from an earlier answer → 304"),
-        ("range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n` (cached audio only)")),
+    params(crate::http::openapi::params::CachedAudioHeaders),
     request_body = api::OpenAiSpeechRequest,
     responses(
         (status = 200, response = api::SpeechAudio),
@@ -389,8 +388,7 @@ fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Res
     tag = "speech",
     params(
         ("user-token" = Option<String>, Header, description = "Required when the server sets `SYNTHESIZE_USER_TOKEN`"),
-        ("if-none-match" = Option<String>, Header, description = "An ETag from an earlier answer → 304"),
-        ("range" = Option<String>, Header, description = "`bytes=a-b`, `bytes=a-` or `bytes=-n` (cached audio only)")
+        crate::http::openapi::params::CachedAudioHeaders
     ),
     request_body = api::BatchSpeechRequest,
     responses(

@@ -21,7 +21,7 @@ pub const DB_POOL_MAX: &str = "db_pool_max_connections";
 pub async fn render(state: &AppState) -> String {
     let mut out = Exposition::default();
     tts_tasks(state, &mut out).await;
-    if let Some(depth) = local_queue_depth(state) {
+    if let Some(depth) = state.tts.queue_depth() {
         out.family(
             TTS_LOCAL_QUEUE_DEPTH,
             Kind::Gauge,
@@ -60,12 +60,6 @@ async fn tts_tasks(state: &AppState, out: &mut Exposition) {
         "TTS tasks waiting for a worker (status queued)",
     )
     .sample(TTS_QUEUE_DEPTH, &[], queued as f64);
-}
-
-/// Ids waiting in this instance's in-memory queue (`crate::tts::queue`).
-/// Task ids waiting in this instance's queue (`None` without an engine).
-fn local_queue_depth(state: &AppState) -> Option<usize> {
-    state.tts.queue_depth()
 }
 
 /// 0 closed, 1 open (failing fast), 2 half-open, per remote engine.

@@ -158,3 +158,13 @@ pub struct StreamQuery {
     #[param(minimum = 0, default = 0)]
     from_seq: Option<i64>,
 }
+
+/// Conditional and partial requests of the speech endpoints (headers).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header, rename_all = "kebab-case")]
+pub struct CachedAudioHeaders {
+    /// An ETag from an earlier answer → 304.
+    if_none_match: Option<String>,
+    /// `bytes=a-b`, `bytes=a-` or `bytes=-n` (cached audio only).
+    range: Option<String>,
+}

@@ -15,7 +15,8 @@ use utoipa::openapi::{
 };
 
 use crate::config::Settings;
-use crate::http::rate_limit::{classify, Class};
+use crate::http::auth::ApiKeys;
+use crate::http::rate_limit::{classify, Class, NEVER_LIMITED};
 
 const HEADER_SCHEME: &str = "ApiKey";
 const BEARER_SCHEME: &str = "Bearer";
@@ -44,12 +45,9 @@ pub fn add(doc: &mut Document, settings: &Settings) {
         SecurityRequirement::new(HEADER_SCHEME, Vec::<String>::new()),
         SecurityRequirement::new(BEARER_SCHEME, Vec::<String>::new()),
     ]);
-    let mut open = vec!["/health", "/", "/assets/app.js", "/assets/app.css"];
-    if security.metrics_public {
-        open.push("/metrics");
-    }
+    let keys = ApiKeys::new(settings);
     for (path, item) in doc.paths.paths.iter_mut() {
-        let is_open = open.contains(&path.as_str());
+        let is_open = keys.is_open(path);
         for (_, operation) in operations(item) {
             if is_open {
                 // One empty requirement: no credentials needed.
@@ -83,8 +81,8 @@ fn add_rate_limits(doc: &mut Document, settings: &Settings) {
         Class::Synthesis => limits.synthesis_per_minute > 0,
     };
     for (path, item) in doc.paths.paths.iter_mut() {
-        if path == "/health" {
-            continue; // never limited
+        if path == NEVER_LIMITED {
+            continue;
         }
         for (method, operation) in operations(item) {
             if budgeted(classify(&method, path)) {
