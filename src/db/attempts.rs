@@ -244,15 +244,16 @@ pub async fn progress_by_day(
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
-/// The newest attempts with their item's text, for word statistics.
+/// The newest attempts with their item's text and spoken text, for word
+/// statistics.
 #[tracing::instrument(skip(pool))]
 pub async fn recent_with_reference(
     pool: &Pool,
     item_id: Option<i64>,
     limit: i64,
-) -> sqlx::Result<Vec<(String, String)>> {
+) -> sqlx::Result<Vec<(String, Option<String>, String)>> {
     let mut sql = Sql::new(
-        "SELECT i.text, a.text FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
+        "SELECT i.text, i.spoken_text, a.text FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
     );
     if let Some(item_id) = item_id {
         sql.push(" AND a.item_id = ").bind(item_id);

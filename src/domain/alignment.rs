@@ -1,24 +1,45 @@
 //! Word-level alignment of an attempt against its reference, for feedback
-//! ("Helsingissä → helsingisa"). Words are compared as the scorer compares
-//! them (normalised tokens, `scoring::tokenize`), but shown as written.
+//! ("Helsingissä → helsingisä") and for the learner-facing score.
 //!
-//! This is always a Levenshtein alignment, even where the legacy score of
-//! contract §5 compares equal-length texts position by position: the score
-//! stays bit-compatible, the alignment shows what a learner actually missed.
+//! Both texts are cut into *units*: a written word (or a piece of a
+//! hyphenated word), or — where the spoken-form normaliser expanded
+//! something — the whole written run it expanded ("8.30", "12,50 €"). A
+//! unit is compared through its scoring tokens (`scoring::tokenize`) and,
+//! where it has one, its spoken form, so "8.30" is the same unit as the
+//! learner's "kahdeksan kolmekymmentä" and is shown once, as one pair.
+//!
+//! The alignment minimises edits (substituted, missing and extra units),
+//! and among alignments with the fewest edits it prefers the one that pairs
+//! words by letter similarity, so a misspelling is shown as a substitution
+//! of the word it misspells rather than as a miss next to an unrelated
+//! "wrong" word. Substitutions carry the letter-level difference.
+//!
+//! Memory stays linear in the input: each written word appears once in the
+//! result, and a text without spaces (CJK, say) is one unit, not one entry
+//! per token. The edit table is bounded by [`MAX_CELLS`]; beyond it units
+//! are paired by position.
+//!
+//! This is always an edit-distance alignment, even where the legacy score of
+//! contract §5 compares equal-length texts position by position: that score
+//! stays bit-compatible (`scoring`), this one shows what a learner missed.
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::domain::scoring::tokenize;
+use crate::domain::spoken;
+use crate::domain::transliterate::transliterate_char;
 
-/// What happened to one word.
+/// What happened to one unit (or one run of letters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Op {
     Equal,
     Substitute,
-    /// A word the learner added.
+    /// Something the learner added.
     Insert,
-    /// A reference word the learner left out.
+    /// Something of the reference the learner left out.
     Delete,
 }
 
@@ -28,236 +49,573 @@ pub struct Pair {
     pub op: Op,
     pub reference: Option<String>,
     pub attempt: Option<String>,
+    /// `true` when the words matched only through a spoken form ("8" and
+    /// "kahdeksan"); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub spoken: bool,
+    /// For a substitution: the letters of both words, aligned (punctuation
+    /// left out; letters compared as the scorer compares them, so case and
+    /// accents do not count). Absent for other operations and for words too
+    /// long to compare letter by letter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub letters: Option<Vec<Letters>>,
 }
 
-/// A scoring token with the written word it came from.
+/// A run of letters with one operation: `delete` letters are missing from
+/// the attempt, `insert` letters are extra, `substitute` letters are wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Letters {
+    pub op: Op,
+    pub reference: Option<String>,
+    pub attempt: Option<String>,
+}
+
+/// One unit of a text: what is shown, and what it is compared by.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    pub token: String,
+pub struct Unit {
+    /// As written (a hyphenated word's piece, or the whole expanded run).
     pub written: String,
+    /// Scoring tokens, joined by spaces: the unit's identity in statistics.
+    pub key: String,
+    exact: Vec<u32>,
+    /// Tokens of the spoken form when it differs from `exact`; else empty.
+    spoken: Vec<u32>,
 }
 
-/// Split text into scoring tokens, each labelled with its written form.
-/// A written word that yields several tokens (`hyvää-päivää`) is split at
-/// its separators when the pieces match the tokens one to one.
-pub fn words(text: &str) -> Vec<Word> {
+/// Interns tokens so that comparing units compares integers.
+#[derive(Default)]
+pub struct Tokens(HashMap<String, u32>);
+
+impl Tokens {
+    fn ids(&mut self, tokens: Vec<String>) -> Vec<u32> {
+        tokens
+            .into_iter()
+            .map(|t| {
+                let next = u32::try_from(self.0.len()).unwrap_or(u32::MAX);
+                *self.0.entry(t).or_insert(next)
+            })
+            .collect()
+    }
+}
+
+/// The units of `text`, in order. Words without any scoring token ("—",
+/// "?!") are not units.
+pub fn units(text: &str, tokens: &mut Tokens) -> Vec<Unit> {
+    let normalized = spoken::normalize(text);
+    let mut segments = Vec::with_capacity(normalized.segments.len());
+    let mut pos = 0;
+    for segment in &normalized.segments {
+        let end = pos + segment.written.len();
+        segments.push((pos, end, segment));
+        pos = end;
+    }
+    let expansions: Vec<(usize, usize)> = segments
+        .iter()
+        .filter(|(_, _, s)| s.written != s.spoken)
+        .map(|(start, end, _)| (*start, *end))
+        .collect();
     let mut out = Vec::new();
-    for raw in text.split_whitespace() {
-        let tokens = tokenize(raw);
-        let pieces: Vec<&str> = raw
-            .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '_'))
-            .filter(|p| !p.is_empty())
-            .collect();
-        let use_pieces = tokens.len() > 1 && pieces.len() == tokens.len();
-        for (i, token) in tokens.into_iter().enumerate() {
-            let written = if use_pieces { pieces[i] } else { raw };
-            out.push(Word {
-                token,
-                written: written.to_string(),
-            });
+    for (start, end, expanded) in groups(&word_spans(text), &expansions) {
+        let written = &text[start..end];
+        if !expanded {
+            plain_units(written, tokens, &mut out);
+            continue;
         }
+        let spoken_text: String = segments
+            .iter()
+            .filter(|(s, e, _)| *s < end && *e > start)
+            .map(|(s, e, segment)| {
+                if segment.written == segment.spoken {
+                    &text[(*s).max(start)..(*e).min(end)]
+                } else {
+                    segment.spoken.as_str()
+                }
+            })
+            .collect();
+        let exact_words = tokenize(written);
+        let key = exact_words.join(" ");
+        let exact = tokens.ids(exact_words);
+        let spoken = tokens.ids(tokenize(&spoken_text));
+        if exact.is_empty() && spoken.is_empty() {
+            continue;
+        }
+        let spoken = if spoken == exact { Vec::new() } else { spoken };
+        out.push(Unit {
+            written: written.to_string(),
+            key,
+            exact,
+            spoken,
+        });
     }
     out
 }
 
-/// Largest edit table we build (about 32 MB); beyond it (thousands of words
-/// on both sides) the alignment falls back to word-by-word positions.
-const MAX_CELLS: usize = 4_000_000;
+/// Byte spans of the whitespace-separated words of `text`.
+fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, text.len()));
+    }
+    spans
+}
 
-fn pair(op: Op, reference: Option<&Word>, attempt: Option<&Word>) -> Pair {
-    Pair {
-        op,
-        reference: reference.map(|w| w.written.clone()),
-        attempt: attempt.map(|w| w.written.clone()),
+/// Words joined into groups: words that one expansion covers (e.g. "12,50"
+/// and "€") form one group. Each group is `(start, end, expanded)`.
+fn groups(words: &[(usize, usize)], expansions: &[(usize, usize)]) -> Vec<(usize, usize, bool)> {
+    let mut out = Vec::new();
+    let (mut k, mut r) = (0, 0);
+    while k < words.len() {
+        let (start, mut end) = words[k];
+        let mut last = k;
+        let mut expanded = false;
+        while r < expansions.len() && expansions[r].1 <= start {
+            r += 1;
+        }
+        loop {
+            let mut grew = false;
+            let mut q = r;
+            while q < expansions.len() && expansions[q].0 < end {
+                if expansions[q].1 > start {
+                    expanded = true;
+                    if expansions[q].1 > end {
+                        end = expansions[q].1;
+                        grew = true;
+                    }
+                }
+                q += 1;
+            }
+            while last + 1 < words.len() && words[last + 1].0 < end {
+                last += 1;
+                if words[last].1 > end {
+                    end = words[last].1;
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        out.push((start, end, expanded));
+        k = last + 1;
+    }
+    out
+}
+
+/// A written word without expansions: split at its separators when the
+/// pieces match its tokens one to one (`hyvää-päivää`), else one unit.
+fn plain_units(raw: &str, tokens: &mut Tokens, out: &mut Vec<Unit>) {
+    let words = tokenize(raw);
+    if words.is_empty() {
+        return;
+    }
+    let pieces: Vec<&str> = raw
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '_'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    if words.len() > 1 && pieces.len() == words.len() {
+        for (piece, word) in pieces.into_iter().zip(words) {
+            out.push(Unit {
+                written: piece.to_string(),
+                exact: tokens.ids(vec![word.clone()]),
+                key: word,
+                spoken: Vec::new(),
+            });
+        }
+    } else {
+        out.push(Unit {
+            written: raw.to_string(),
+            key: words.join(" "),
+            exact: tokens.ids(words),
+            spoken: Vec::new(),
+        });
+    }
+}
+
+/// Largest edit table we build (each cell 10 bytes: about 20 MB); beyond it
+/// (over a thousand words on both sides) units are paired by position.
+const MAX_CELLS: usize = 2_000_000;
+
+/// Above this many cells, substitutions are not ranked by letter
+/// similarity (it costs a letter-level comparison per cell).
+const MAX_SIMILARITY_CELLS: usize = 250_000;
+
+/// Longest word (in letters) compared letter by letter.
+const MAX_LETTERS: usize = 48;
+
+/// Most units one unit can match as a run ("8.30" ↔ "kahdeksan kolmekymmentä").
+const MAX_RUN: usize = 16;
+
+/// Dissimilarity of an edit that pairs nothing (a missing or extra unit);
+/// a substitution costs 0..=`UNPAIRED` by how different its letters are.
+const UNPAIRED: u64 = 1_000;
+
+/// The result of aligning an attempt against a reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    pub pairs: Vec<Pair>,
+    /// The reference's units, in order.
+    pub reference: Vec<Unit>,
+    /// For each reference unit: whether the learner got it (part of an
+    /// `equal` pair).
+    pub heard: Vec<bool>,
+    /// Substituted, missing and extra units.
+    pub edits: usize,
+}
+
+impl Alignment {
+    /// Learner-facing percentage: units right minus extra units, over the
+    /// reference's units, truncated like the contract's score (an empty
+    /// reference is 100 for an empty attempt, else 0).
+    pub fn percentage(&self) -> i64 {
+        let n = self.reference.len();
+        if n == 0 {
+            return if self.pairs.is_empty() { 100 } else { 0 };
+        }
+        let correct = n.saturating_sub(self.edits);
+        // Python: int((correct / n) * 100), as scoring::percentage.
+        ((correct as f64 / n as f64 * 100.0) as i64).clamp(0, 100)
+    }
+}
+
+/// Align `attempt` to `reference`.
+pub fn align(reference: &str, attempt: &str) -> Alignment {
+    let mut tokens = Tokens::default();
+    let r = units(reference, &mut tokens);
+    let h = units(attempt, &mut tokens);
+    align_units(r, &h)
+}
+
+/// How a cell of the edit table was reached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Start,
+    Delete,
+    Insert,
+    /// One reference unit against one attempt unit (equal or substituted).
+    Diagonal,
+    /// One reference unit against a run of `n` attempt units.
+    RunOfAttempt(u8),
+    /// A run of `n` reference units against one attempt unit.
+    RunOfReference(u8),
+}
+
+fn same(a: &Unit, b: &Unit) -> Option<bool> {
+    if a.exact == b.exact {
+        return Some(false);
+    }
+    let spoken = (!b.spoken.is_empty() && a.exact == b.spoken)
+        || (!a.spoken.is_empty() && (a.spoken == b.exact || a.spoken == b.spoken));
+    spoken.then_some(true)
+}
+
+/// Whether the concatenated exact tokens of `run` equal one of `unit`'s
+/// forms; `Some(spoken)` says which.
+fn run_matches(unit: &Unit, run: &[Unit]) -> Option<bool> {
+    let len: usize = run.iter().map(|u| u.exact.len()).sum();
+    let matches = |form: &[u32]| {
+        !form.is_empty()
+            && form.len() == len
+            && run.iter().flat_map(|u| u.exact.iter()).eq(form.iter())
+    };
+    if matches(&unit.exact) {
+        Some(false)
+    } else if matches(&unit.spoken) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+fn longest_form(unit: &Unit) -> usize {
+    unit.exact.len().max(unit.spoken.len()).min(MAX_RUN)
+}
+
+/// Align already cut units.
+pub fn align_units(r: Vec<Unit>, h: &[Unit]) -> Alignment {
+    let (n, m) = (r.len(), h.len());
+    if (n + 1).saturating_mul(m + 1) > MAX_CELLS {
+        return positional(r, h);
+    }
+    let ranked = (n + 1) * (m + 1) <= MAX_SIMILARITY_CELLS;
+    let r_letters: Vec<Vec<(char, &'static str)>> = r.iter().map(|u| letters(&u.written)).collect();
+    let h_letters: Vec<Vec<(char, &'static str)>> = h.iter().map(|u| letters(&u.written)).collect();
+    let width = m + 1;
+    let mut cost = vec![u64::MAX; (n + 1) * width];
+    let mut step = vec![Step::Start; (n + 1) * width];
+    cost[0] = 0;
+    let edit = |extra: u64| (1u64 << 32) + extra;
+    for i in 0..=n {
+        for j in 0..=m {
+            if i == 0 && j == 0 {
+                continue;
+            }
+            let mut best = (u64::MAX, Step::Start);
+            let mut offer = |c: u64, s: Step| {
+                if c < best.0 {
+                    best = (c, s);
+                }
+            };
+            if i > 0 && j > 0 {
+                let before = cost[(i - 1) * width + j - 1];
+                match same(&r[i - 1], &h[j - 1]) {
+                    Some(_) => offer(before, Step::Diagonal),
+                    None => {
+                        let d = if ranked {
+                            dissimilarity(&r_letters[i - 1], &h_letters[j - 1])
+                        } else {
+                            UNPAIRED
+                        };
+                        offer(before + edit(d), Step::Diagonal);
+                    }
+                }
+                for k in 2..=longest_form(&r[i - 1]).min(j) {
+                    if run_matches(&r[i - 1], &h[j - k..j]).is_some() {
+                        offer(cost[(i - 1) * width + j - k], Step::RunOfAttempt(k as u8));
+                    }
+                }
+                for k in 2..=longest_form(&h[j - 1]).min(i) {
+                    if run_matches(&h[j - 1], &r[i - k..i]).is_some() {
+                        offer(cost[(i - k) * width + j - 1], Step::RunOfReference(k as u8));
+                    }
+                }
+            }
+            if i > 0 {
+                offer(cost[(i - 1) * width + j] + edit(UNPAIRED), Step::Delete);
+            }
+            if j > 0 {
+                offer(cost[i * width + j - 1] + edit(UNPAIRED), Step::Insert);
+            }
+            cost[i * width + j] = best.0;
+            step[i * width + j] = best.1;
+        }
+    }
+    let edits = usize::try_from(cost[n * width + m] >> 32).unwrap_or(usize::MAX);
+    let mut pairs = Vec::with_capacity(n.max(m));
+    let mut heard = vec![false; n];
+    let (mut i, mut j) = (n, m);
+    while i > 0 || j > 0 {
+        match step[i * width + j] {
+            Step::Diagonal => {
+                let (a, b) = (&r[i - 1], &h[j - 1]);
+                match same(a, b) {
+                    Some(spoken) => {
+                        heard[i - 1] = true;
+                        pairs.push(equal(a.written.clone(), b.written.clone(), spoken));
+                    }
+                    None => pairs.push(substitute(a, b, &r_letters[i - 1], &h_letters[j - 1])),
+                }
+                i -= 1;
+                j -= 1;
+            }
+            Step::RunOfAttempt(k) => {
+                let k = usize::from(k);
+                let spoken = run_matches(&r[i - 1], &h[j - k..j]).unwrap_or(false);
+                heard[i - 1] = true;
+                pairs.push(equal(r[i - 1].written.clone(), joined(&h[j - k..j]), spoken));
+                i -= 1;
+                j -= k;
+            }
+            Step::RunOfReference(k) => {
+                let k = usize::from(k);
+                let spoken = run_matches(&h[j - 1], &r[i - k..i]).unwrap_or(false);
+                heard[i - k..i].iter_mut().for_each(|x| *x = true);
+                pairs.push(equal(joined(&r[i - k..i]), h[j - 1].written.clone(), spoken));
+                i -= k;
+                j -= 1;
+            }
+            Step::Delete => {
+                pairs.push(unpaired(Op::Delete, Some(&r[i - 1]), None));
+                i -= 1;
+            }
+            Step::Insert | Step::Start => {
+                pairs.push(unpaired(Op::Insert, None, Some(&h[j - 1])));
+                j -= 1;
+            }
+        }
+    }
+    pairs.reverse();
+    Alignment {
+        pairs,
+        reference: r,
+        heard,
+        edits,
     }
 }
 
 /// Position-by-position pairing, for inputs too large for the edit table.
-fn positional(r: &[Word], h: &[Word], same: &impl Fn(&Word, &Word) -> bool) -> Vec<Pair> {
-    (0..r.len().max(h.len()))
-        .map(|i| match (r.get(i), h.get(i)) {
-            (Some(a), Some(b)) if same(a, b) => pair(Op::Equal, Some(a), Some(b)),
-            (Some(a), Some(b)) => pair(Op::Substitute, Some(a), Some(b)),
-            (Some(a), None) => pair(Op::Delete, Some(a), None),
-            (None, b) => pair(Op::Insert, None, b),
+fn positional(r: Vec<Unit>, h: &[Unit]) -> Alignment {
+    let mut pairs = Vec::with_capacity(r.len().max(h.len()));
+    let mut heard = vec![false; r.len()];
+    let mut edits = 0;
+    for i in 0..r.len().max(h.len()) {
+        match (r.get(i), h.get(i)) {
+            (Some(a), Some(b)) => match same(a, b) {
+                Some(spoken) => {
+                    heard[i] = true;
+                    pairs.push(equal(a.written.clone(), b.written.clone(), spoken));
+                }
+                None => {
+                    edits += 1;
+                    pairs.push(substitute(a, b, &letters(&a.written), &letters(&b.written)));
+                }
+            },
+            (a, b) => {
+                edits += 1;
+                let op = if a.is_some() { Op::Delete } else { Op::Insert };
+                pairs.push(unpaired(op, a, b));
+            }
+        }
+    }
+    Alignment {
+        pairs,
+        reference: r,
+        heard,
+        edits,
+    }
+}
+
+fn joined(run: &[Unit]) -> String {
+    run.iter()
+        .map(|u| u.written.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn equal(reference: String, attempt: String, spoken: bool) -> Pair {
+    Pair {
+        op: Op::Equal,
+        reference: Some(reference),
+        attempt: Some(attempt),
+        spoken,
+        letters: None,
+    }
+}
+
+fn unpaired(op: Op, reference: Option<&Unit>, attempt: Option<&Unit>) -> Pair {
+    Pair {
+        op,
+        reference: reference.map(|u| u.written.clone()),
+        attempt: attempt.map(|u| u.written.clone()),
+        spoken: false,
+        letters: None,
+    }
+}
+
+fn substitute(a: &Unit, b: &Unit, a_letters: &[(char, &str)], b_letters: &[(char, &str)]) -> Pair {
+    Pair {
+        op: Op::Substitute,
+        reference: Some(a.written.clone()),
+        attempt: Some(b.written.clone()),
+        spoken: false,
+        letters: letter_diff(a_letters, b_letters),
+    }
+}
+
+/// The letters of a written word with the form they are compared by
+/// (lower case, transliterated as the scorer does); punctuation is left out.
+fn letters(written: &str) -> Vec<(char, &'static str)> {
+    written
+        .chars()
+        .filter_map(|c| {
+            let lower = c.to_lowercase().next().unwrap_or(c);
+            let folded = transliterate_char(lower);
+            folded
+                .chars()
+                .any(|f| f.is_ascii_alphanumeric() || f == '\'' || f == '_')
+                .then_some((c, folded))
         })
         .collect()
 }
 
-/// Align `attempt` to `reference` with unit-cost edits.
-pub fn align(reference: &str, attempt: &str) -> Vec<Pair> {
-    align_with(reference, attempt, |r, h| r.token == h.token)
-}
-
-/// Align with a custom notion of "same word" (e.g. a digit and its spoken
-/// form); the cost is 0 for equal words and 1 for every edit.
-pub fn align_with(
-    reference: &str,
-    attempt: &str,
-    same: impl Fn(&Word, &Word) -> bool,
-) -> Vec<Pair> {
-    let r = words(reference);
-    let h = words(attempt);
-    let (n, m) = (r.len(), h.len());
-    if (n + 1).saturating_mul(m + 1) > MAX_CELLS {
-        return positional(&r, &h, &same);
+/// Letter-level edit table of two words, or `None` when either is too long.
+fn letter_table(a: &[(char, &str)], b: &[(char, &str)]) -> Option<Vec<Vec<u16>>> {
+    if a.len() > MAX_LETTERS || b.len() > MAX_LETTERS {
+        return None;
     }
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    let mut d = vec![vec![0u16; b.len() + 1]; a.len() + 1];
     for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+        row[0] = i as u16;
     }
     for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
+        *cell = j as u16;
     }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(!same(&r[i - 1], &h[j - 1]));
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = u16::from(!a[i - 1].1.eq_ignore_ascii_case(b[j - 1].1));
             d[i][j] = (d[i - 1][j - 1] + cost)
                 .min(d[i - 1][j] + 1)
                 .min(d[i][j - 1] + 1);
         }
     }
-    let mut pairs = Vec::with_capacity(n.max(m));
-    let (mut i, mut j) = (n, m);
+    Some(d)
+}
+
+/// 0 (same letters) ..= `UNPAIRED` (nothing in common).
+fn dissimilarity(a: &[(char, &str)], b: &[(char, &str)]) -> u64 {
+    let longest = a.len().max(b.len());
+    match letter_table(a, b) {
+        Some(d) if longest > 0 => u64::from(d[a.len()][b.len()]) * UNPAIRED / longest as u64,
+        _ => UNPAIRED,
+    }
+}
+
+/// The letters of two words aligned into runs of one operation each.
+fn letter_diff(a: &[(char, &str)], b: &[(char, &str)]) -> Option<Vec<Letters>> {
+    let d = letter_table(a, b)?;
+    let mut steps: Vec<(Op, Option<char>, Option<char>)> = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (a.len(), b.len());
     while i > 0 || j > 0 {
         if i > 0 && j > 0 {
-            let equal = same(&r[i - 1], &h[j - 1]);
-            let cost = usize::from(!equal);
-            if d[i][j] == d[i - 1][j - 1] + cost {
+            let equal = a[i - 1].1.eq_ignore_ascii_case(b[j - 1].1);
+            if d[i][j] == d[i - 1][j - 1] + u16::from(!equal) {
                 let op = if equal { Op::Equal } else { Op::Substitute };
-                pairs.push(pair(op, Some(&r[i - 1]), Some(&h[j - 1])));
+                steps.push((op, Some(a[i - 1].0), Some(b[j - 1].0)));
                 i -= 1;
                 j -= 1;
                 continue;
             }
         }
         if i > 0 && d[i][j] == d[i - 1][j] + 1 {
-            pairs.push(pair(Op::Delete, Some(&r[i - 1]), None));
+            steps.push((Op::Delete, Some(a[i - 1].0), None));
             i -= 1;
         } else {
-            pairs.push(pair(Op::Insert, None, Some(&h[j - 1])));
+            steps.push((Op::Insert, None, Some(b[j - 1].0)));
             j -= 1;
         }
     }
-    pairs.reverse();
-    pairs
+    steps.reverse();
+    let mut runs: Vec<Letters> = Vec::new();
+    for (op, x, y) in steps {
+        let extend = |s: &mut Option<String>, c: Option<char>| {
+            if let Some(c) = c {
+                s.get_or_insert_with(String::new).push(c);
+            }
+        };
+        match runs.last_mut() {
+            Some(last) if last.op == op => {
+                extend(&mut last.reference, x);
+                extend(&mut last.attempt, y);
+            }
+            _ => runs.push(Letters {
+                op,
+                reference: x.map(String::from),
+                attempt: y.map(String::from),
+            }),
+        }
+    }
+    Some(runs)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    type Row = (Op, Option<String>, Option<String>);
-
-    fn ops(reference: &str, attempt: &str) -> Vec<Row> {
-        align(reference, attempt)
-            .into_iter()
-            .map(|p| (p.op, p.reference, p.attempt))
-            .collect()
-    }
-
-    /// Expected rows, written compactly.
-    fn rows(expected: &[(Op, Option<&str>, Option<&str>)]) -> Vec<Row> {
-        expected
-            .iter()
-            .map(|(op, r, h)| (*op, r.map(str::to_string), h.map(str::to_string)))
-            .collect()
-    }
-
-    use Op::*;
-
-    #[test]
-    fn contract_examples() {
-        assert_eq!(
-            ops("Hyvää huomenta!", "hyvaa huomenta"),
-            rows(&[
-                (Equal, Some("Hyvää"), Some("hyvaa")),
-                (Equal, Some("huomenta!"), Some("huomenta"))
-            ])
-        );
-        assert_eq!(
-            ops("Minä asun Helsingissä nyt.", "minä asun helsingissä"),
-            rows(&[
-                (Equal, Some("Minä"), Some("minä")),
-                (Equal, Some("asun"), Some("asun")),
-                (Equal, Some("Helsingissä"), Some("helsingissä")),
-                (Delete, Some("nyt."), None)
-            ])
-        );
-        assert_eq!(
-            ops("Minä asun Helsingissä.", "Minä asun nyt Helsingissä."),
-            rows(&[
-                (Equal, Some("Minä"), Some("Minä")),
-                (Equal, Some("asun"), Some("asun")),
-                (Insert, None, Some("nyt")),
-                (Equal, Some("Helsingissä."), Some("Helsingissä."))
-            ])
-        );
-        assert_eq!(
-            ops("Hei maailma", ""),
-            rows(&[(Delete, Some("Hei"), None), (Delete, Some("maailma"), None)])
-        );
-        assert!(ops("?!", "").is_empty());
-        assert_eq!(
-            ops("kissa", "kissa koira"),
-            rows(&[
-                (Equal, Some("kissa"), Some("kissa")),
-                (Insert, None, Some("koira"))
-            ])
-        );
-    }
-
-    #[test]
-    fn a_reordering_is_aligned_even_though_the_legacy_score_is_positional() {
-        // Legacy score: 0 % (positional). The alignment finds the two kept words.
-        let pairs = ops("yksi kaksi kolme", "kaksi kolme yksi");
-        assert_eq!(
-            pairs,
-            rows(&[
-                (Delete, Some("yksi"), None),
-                (Equal, Some("kaksi"), Some("kaksi")),
-                (Equal, Some("kolme"), Some("kolme")),
-                (Insert, None, Some("yksi"))
-            ])
-        );
-    }
-
-    #[test]
-    fn substitutions_show_both_written_forms() {
-        assert_eq!(
-            ops("Asun Helsingissä", "asun helsingisa"),
-            rows(&[
-                (Equal, Some("Asun"), Some("asun")),
-                (Substitute, Some("Helsingissä"), Some("helsingisa"))
-            ])
-        );
-    }
-
-    #[test]
-    fn hyphenated_words_split_into_their_parts() {
-        assert_eq!(
-            ops("hyvää-päivää", "hyvää paivaa"),
-            rows(&[
-                (Equal, Some("hyvää"), Some("hyvää")),
-                (Equal, Some("päivää"), Some("paivaa"))
-            ])
-        );
-    }
-
-    #[test]
-    fn huge_inputs_fall_back_to_positions() {
-        let long = "sana ".repeat(2_100);
-        let pairs = align(&long, &format!("{long} lisä"));
-        assert_eq!(pairs.len(), 2_101);
-        assert_eq!(pairs[2_100].op, Insert);
-        assert!(pairs[..2_100].iter().all(|p| p.op == Equal));
-    }
-
-    #[test]
-    fn custom_equality_accepts_alternative_forms() {
-        let pairs = align_with("kello 8", "kello kahdeksan", |r, h| {
-            r.token == h.token || (r.token == "8" && h.token == "kahdeksan")
-        });
-        assert!(pairs.iter().all(|p| p.op == Equal));
-    }
-}
+mod tests;

@@ -1,38 +1,36 @@
-//! Lenient scoring for texts with numbers and abbreviations: a learner who
-//! heard "kahdeksan" may type "8" or "kahdeksan", and both are right. The
-//! legacy score of contract §5 is untouched; this is a second score.
+//! The learner-facing assessment of an attempt: one alignment that credits
+//! what was heard, and the score read off it.
+//!
+//! A learner who heard "kahdeksan" may type "8" or "kahdeksan", and both
+//! are right; "8.30" typed as "kahdeksan kolmekymmentä" is one correct unit.
+//! The legacy score of contract §5 (`percentage`, `wer`, `words_*`) is
+//! untouched; `percentage_spoken`, the alignment shown to the learner and
+//! the missed-word statistics all come from [`assess`], so they agree.
 
-use std::collections::HashMap;
-
-use crate::domain::alignment::{self, Pair, Word};
-use crate::domain::scoring::{self, tokenize};
+use crate::domain::alignment::{self, Alignment};
 use crate::domain::spoken::to_spoken;
 
-/// Percentage over spoken words: both sides are turned into their spoken
-/// form first, so digits and number words (or `esim.` and `esimerkiksi`)
-/// count the same.
-pub fn percentage_spoken(reference: &str, attempt: &str) -> i64 {
-    scoring::score(&to_spoken(reference), &to_spoken(attempt)).percentage
+/// Align `attempt` against the item's `text`. When the item was spoken from
+/// a reading of its own (`heard`, a custom `spoken_text` that is neither
+/// the text nor its derived spoken form), the attempt is also aligned
+/// against that reading and the better of the two is kept: the learner is
+/// credited for typing what the audio said.
+pub fn assess(text: &str, heard: Option<&str>, attempt: &str) -> Alignment {
+    let by_text = alignment::align(text, attempt);
+    match heard {
+        Some(heard) if heard != text && by_text.edits > 0 && heard != to_spoken(text) => {
+            let by_heard = alignment::align(heard, attempt);
+            if by_heard.percentage() > by_text.percentage() {
+                by_heard
+            } else {
+                by_text
+            }
+        }
+        _ => by_text,
+    }
 }
 
-/// Word alignment in which a word also matches its one-word spoken form
-/// (`8` / `kahdeksan`); words are still shown as written.
-pub fn align(reference: &str, attempt: &str) -> Vec<Pair> {
-    // One normaliser call per distinct written word, not one per table cell.
-    let mut spoken: HashMap<String, Option<String>> = HashMap::new();
-    for word in alignment::words(reference)
-        .into_iter()
-        .chain(alignment::words(attempt))
-    {
-        spoken.entry(word.written.clone()).or_insert_with(|| {
-            let mut tokens = tokenize(&to_spoken(&word.written));
-            (tokens.len() == 1).then(|| tokens.remove(0))
-        });
-    }
-    let one_word = |w: &Word| spoken.get(&w.written).and_then(Option::as_deref);
-    alignment::align_with(reference, attempt, |r, h| {
-        r.token == h.token
-            || one_word(r) == Some(h.token.as_str())
-            || one_word(h) == Some(r.token.as_str())
-    })
+/// The learner-facing percentage (stored as `percentage_spoken`).
+pub fn percentage_spoken(text: &str, heard: Option<&str>, attempt: &str) -> i64 {
+    assess(text, heard, attempt).percentage()
 }

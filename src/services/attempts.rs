@@ -28,8 +28,8 @@ pub async fn create(
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
     let score = scoring::score(&item.text, text);
-    let heard = item.spoken_text.as_deref().unwrap_or(&item.text);
-    let percentage_spoken = lenient::percentage_spoken(heard, text);
+    let assessed = lenient::assess(&item.text, item.spoken_text.as_deref(), text);
+    let percentage_spoken = assessed.percentage();
     let now = to_db(state.clock.now());
     let row = NewAttemptRow {
         item_id,
@@ -46,12 +46,13 @@ pub async fn create(
         .await?
         .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
     tx.commit().await?;
-    let alignment = lenient::align(&item.text, text);
+    let alignment = assessed.pairs;
     tracing::info!(
         attempt_id = id,
         item_id,
         text_len = text.chars().count(),
         percentage = score.percentage,
+        percentage_spoken,
         "attempt scored"
     );
     Ok(AlignedAttempt {
@@ -65,11 +66,11 @@ pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceErr
     let row = attempts_db::find(&state.db.reader, id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("Attempt not found".to_string()))?;
-    let reference = items_db::find(&state.db.reader, row.item_id)
-        .await?
-        .map(|item| item.text)
+    let item = items_db::find(&state.db.reader, row.item_id).await?;
+    let (text, heard) = item
+        .map(|item| (item.text, item.spoken_text))
         .unwrap_or_default();
-    let alignment = lenient::align(&reference, &row.text);
+    let alignment = lenient::assess(&text, heard.as_deref(), &row.text).pairs;
     Ok(AlignedAttempt { row, alignment })
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::attempts::{self as attempts_db, Window};
 use crate::db::items as items_db;
-use crate::domain::alignment::{self, Op};
+use crate::domain::lenient;
 use crate::domain::rounding::{mean, py_round};
 use crate::domain::timestamp::{db_to_api, to_db};
 use crate::error::ServiceError;
@@ -199,27 +199,18 @@ pub async fn missed_words(
     let considered = pairs.len();
     let mut counts: std::collections::HashMap<String, MissedWord> =
         std::collections::HashMap::new();
-    for (reference, attempt) in pairs {
-        let words = alignment::words(&reference);
-        let aligned = alignment::align(&reference, &attempt);
-        let mut ref_index = 0;
-        for pair in aligned {
-            if pair.reference.is_none() {
-                continue;
-            }
-            let Some(word) = words.get(ref_index) else {
-                break;
-            };
-            ref_index += 1;
+    for (text, heard, attempt) in pairs {
+        let assessed = lenient::assess(&text, heard.as_deref(), &attempt);
+        for (unit, got) in assessed.reference.iter().zip(&assessed.heard) {
             let entry = counts
-                .entry(word.token.clone())
+                .entry(unit.key.clone())
                 .or_insert_with(|| MissedWord {
-                    word: display(&word.written),
+                    word: display(&unit.written),
                     missed: 0,
                     seen: 0,
                 });
             entry.seen += 1;
-            if matches!(pair.op, Op::Substitute | Op::Delete) {
+            if !got {
                 entry.missed += 1;
             }
         }
