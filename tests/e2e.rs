@@ -1,10 +1,15 @@
 //! The practice page end to end in headless Chromium (Debian `chromium`,
 //! driven by playwright-core from tests/e2e), against the real server with
 //! the fixture model. `scripts/test.sh` installs both. Screenshots of each
-//! step go to `target/e2e-screenshots/`.
+//! step, at 390×844 and 1280×900, go to `target/e2e-screenshots/`. The
+//! script asks for the server to be stopped near its end (a line
+//! `e2e: stop-server` on its stdout, answered on its stdin) to see how the
+//! page shows a server that is gone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 
 use last_whisper::config::Settings;
 use last_whisper::startup::Application;
@@ -42,7 +47,15 @@ async fn practice_page_in_chromium() {
     let server = tokio::spawn(app.run_until_stopped());
 
     let client = reqwest::Client::new();
-    for text in ["Hei maailma!", "Kiitos paljon."] {
+    // In order: two plain items, a number the learner types as heard, a
+    // misspelling next to a missing word, and an item no engine can speak.
+    for text in [
+        "Hei maailma!",
+        "Kiitos paljon.",
+        "Juna lähtee kello 8.30 raiteelta 5.",
+        "Minä asun Helsingissä nyt.",
+        "北京",
+    ] {
         let resp = client
             .post(format!("{base}/v1/items"))
             .json(&json!({ "locale": "fi", "text": text }))
@@ -74,20 +87,53 @@ async fn practice_page_in_chromium() {
 
     let shots = format!("{root}/target/e2e-screenshots");
     let script = format!("{root}/tests/e2e/practice.mjs");
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let (stopped_tx, stopped_rx) = mpsc::channel::<()>();
+    let runner = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new("node")
             .arg(script)
             .arg(&base)
             .arg(&shots)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node must be installed (scripts/test.sh installs the e2e dependencies)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("e2e: ok"), "{stdout}");
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("node must be installed (scripts/test.sh installs the e2e dependencies)");
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stderr_pipe = child.stderr.take().unwrap();
+        let stderr_reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            text
+        });
+        let mut stdout = String::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            stdout.push_str(&line);
+            stdout.push('\n');
+            if line == "e2e: stop-server" {
+                stop_tx.send(()).unwrap();
+                stopped_rx.recv().unwrap();
+                writeln!(stdin, "stopped").unwrap();
+            }
+        }
+        let status = child.wait().unwrap();
+        (status, stdout, stderr_reader.join().unwrap())
+    });
+    // The script asks for the server to stop (or ends without asking).
+    let asked = tokio::task::spawn_blocking(move || stop_rx.recv().is_ok())
+        .await
+        .unwrap();
     token.cancel();
     server.await.unwrap().unwrap();
+    if asked {
+        stopped_tx.send(()).unwrap();
+    }
+    let (status, stdout, stderr) = runner.await.unwrap();
+    assert!(status.success(), "{stdout}\n{stderr}");
+    assert!(
+        asked,
+        "the script never asked for the server to stop\n{stdout}"
+    );
+    assert!(stdout.contains("e2e: ok"), "{stdout}");
 }

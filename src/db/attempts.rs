@@ -222,6 +222,7 @@ pub struct DayRow {
     pub attempts: i64,
     pub percentage_sum: f64,
     pub wer_avg: f64,
+    pub percentage_spoken_sum: f64,
 }
 
 #[tracing::instrument(skip(pool))]
@@ -232,7 +233,8 @@ pub async fn progress_by_day(
 ) -> sqlx::Result<Vec<DayRow>> {
     let mut sql = Sql::new(
         "SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS attempts, \
-         CAST(SUM(percentage) AS DOUBLE PRECISION) AS percentage_sum, CAST(AVG(wer) AS DOUBLE PRECISION) AS wer_avg \
+         CAST(SUM(percentage) AS DOUBLE PRECISION) AS percentage_sum, CAST(AVG(wer) AS DOUBLE PRECISION) AS wer_avg, \
+         CAST(SUM(COALESCE(percentage_spoken, percentage)) AS DOUBLE PRECISION) AS percentage_spoken_sum \
          FROM attempts WHERE created_at >= ",
     );
     sql.bind(since.to_string());

@@ -422,7 +422,11 @@ pub fn align_units(r: Vec<Unit>, h: &[Unit]) -> Alignment {
                 let k = usize::from(k);
                 let spoken = run_matches(&r[i - 1], &h[j - k..j]).unwrap_or(false);
                 heard[i - 1] = true;
-                pairs.push(equal(r[i - 1].written.clone(), joined(&h[j - k..j]), spoken));
+                pairs.push(equal(
+                    r[i - 1].written.clone(),
+                    joined(&h[j - k..j]),
+                    spoken,
+                ));
                 i -= 1;
                 j -= k;
             }
@@ -430,7 +434,11 @@ pub fn align_units(r: Vec<Unit>, h: &[Unit]) -> Alignment {
                 let k = usize::from(k);
                 let spoken = run_matches(&h[j - 1], &r[i - k..i]).unwrap_or(false);
                 heard[i - k..i].iter_mut().for_each(|x| *x = true);
-                pairs.push(equal(joined(&r[i - k..i]), h[j - 1].written.clone(), spoken));
+                pairs.push(equal(
+                    joined(&r[i - k..i]),
+                    h[j - 1].written.clone(),
+                    spoken,
+                ));
                 i -= k;
                 j -= 1;
             }
@@ -456,21 +464,25 @@ pub fn align_units(r: Vec<Unit>, h: &[Unit]) -> Alignment {
 /// Position-by-position pairing, for inputs too large for the edit table.
 fn positional(r: Vec<Unit>, h: &[Unit]) -> Alignment {
     let mut pairs = Vec::with_capacity(r.len().max(h.len()));
-    let mut heard = vec![false; r.len()];
+    let mut heard = Vec::with_capacity(r.len());
     let mut edits = 0;
     for i in 0..r.len().max(h.len()) {
         match (r.get(i), h.get(i)) {
             (Some(a), Some(b)) => match same(a, b) {
                 Some(spoken) => {
-                    heard[i] = true;
+                    heard.push(true);
                     pairs.push(equal(a.written.clone(), b.written.clone(), spoken));
                 }
                 None => {
+                    heard.push(false);
                     edits += 1;
                     pairs.push(substitute(a, b, &letters(&a.written), &letters(&b.written)));
                 }
             },
             (a, b) => {
+                if a.is_some() {
+                    heard.push(false);
+                }
                 edits += 1;
                 let op = if a.is_some() { Op::Delete } else { Op::Insert };
                 pairs.push(unpaired(op, a, b));

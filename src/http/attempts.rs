@@ -23,6 +23,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `AttemptResponse` (contract §2.2).
+///
+/// Two views of one attempt: `percentage`, `wer` and `words_*` are the
+/// contract's exact-text score, bit-compatible with the original service;
+/// `percentage_spoken` is the score to show a learner (it credits numbers,
+/// dates and abbreviations typed as they were heard, and agrees with
+/// `alignment`). Show `percentage` beside it only when the two differ.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptResponse {
     id: i64,
@@ -36,11 +42,13 @@ pub struct AttemptResponse {
     words_correct: i64,
     #[schema(value_type = api::Timestamp)]
     created_at: String,
-    /// Lenient score: written or spoken forms count (`null` on attempts
-    /// stored before it existed).
+    /// The learner-facing score, the one a client should show: units
+    /// right (written or spoken form) minus extra units, over the item's
+    /// units (`null` on attempts stored before it existed).
     #[schema(required = true, minimum = 0, maximum = 100)]
     percentage_spoken: Option<i64>,
-    /// Word-by-word feedback (additive; only on create and single reads).
+    /// Word-by-word feedback consistent with `percentage_spoken`
+    /// (additive; only on create and single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<api::AlignmentPair>>)]
     alignment: Option<Vec<Pair>>,

@@ -72,10 +72,17 @@ impl ApiKeys {
             .iter()
             .map(|k| Sha256::digest(k.as_bytes()).into())
             .collect();
-        let mut open_paths: Vec<String> = ["/health", "/", "/assets/app.js", "/assets/app.css"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let mut open_paths: Vec<String> = [
+            "/health",
+            "/",
+            "/assets/app.js",
+            "/assets/app.css",
+            "/favicon.svg",
+            "/favicon.ico",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         if security.metrics_public {
             open_paths.push("/metrics".into());
         }

@@ -311,6 +311,9 @@ async fn tts_status(
     let row = items::get(&state, id)
         .await
         .map_err(during("retrieve TTS status"))?;
+    let tts_error = items::tts_failure(&state, &row)
+        .await
+        .map_err(during("retrieve TTS status"))?;
     let spoken_text = row.spoken_text.clone().unwrap_or_else(|| row.text.clone());
     let text = if row.text.chars().count() > 100 {
         format!("{}...", row.text.chars().take(100).collect::<String>())
@@ -322,6 +325,7 @@ async fn tts_status(
         "text": text,
         "spoken_text": spoken_text,
         "tts_status": row.tts_status,
+        "tts_error": tts_error,
         "created_at": db_to_api(&row.created_at),
         "updated_at": db_to_api(&row.updated_at),
     })))

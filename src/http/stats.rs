@@ -122,8 +122,9 @@ async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
     let days = q.int_or("days", 30, 1, 365);
+    let spoken = q.bool("spoken").unwrap_or(false);
     q.finish()?;
-    let progress = stats::progress(&state, item_id, days)
+    let progress = stats::progress(&state, item_id, days, spoken)
         .await
         .map_err(during("get progress data"))?;
     Ok(Json(json!({ "progress": progress })))

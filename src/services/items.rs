@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use chrono::NaiveDateTime;
 
 use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemRow};
+use crate::db::tts_tasks as tasks_db;
 use crate::domain::difficulty;
 use crate::domain::timestamp::to_db;
 use crate::error::ServiceError;
-use crate::services::tts::ItemToSpeak;
+use crate::services::tts::{failure_class, ItemToSpeak, Refusal};
 use crate::state::AppState;
 
 /// A validated item to create.
@@ -84,6 +85,34 @@ pub async fn get(state: &AppState, id: i64) -> Result<ItemRow, ServiceError> {
     items_db::find(&state.db.reader, id)
         .await?
         .ok_or_else(not_found)
+}
+
+/// Why an item's speech failed, as a class a page can explain
+/// (`unsupported_locale`, `engine_unavailable`, `blank_text`,
+/// `unspeakable_text`, `unsupported_voice`, `engine_timeout`, `disk_full`,
+/// `engine_failed`);
+/// `None` unless the item is `failed`. An item refused before reaching an
+/// engine has no task: its refusal is what the same submission meets now.
+pub async fn tts_failure(
+    state: &AppState,
+    item: &ItemRow,
+) -> Result<Option<&'static str>, ServiceError> {
+    if item.tts_status != "failed" {
+        return Ok(None);
+    }
+    if let Some(task_id) = &item.task_id {
+        let task = tasks_db::find(&state.db.reader, task_id).await?;
+        if let Some(error) = task.and_then(|t| t.error_message) {
+            return Ok(Some(failure_class(&error)));
+        }
+    }
+    let spoken = item.spoken_text.as_deref().unwrap_or(&item.text);
+    Ok(Some(
+        state
+            .tts
+            .refusal(spoken, &item.locale)
+            .map_or("engine_failed", Refusal::class),
+    ))
 }
 
 /// One page of items and the total number matching.

@@ -154,6 +154,10 @@ pub struct ProgressDay {
     pub attempts: i64,
     pub avg_percentage: f64,
     pub avg_wer: f64,
+    /// Mean learner-facing score (`percentage_spoken`; `percentage` for
+    /// attempts stored before it existed). Only with `spoken=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avg_percentage_spoken: Option<f64>,
 }
 
 /// Per local day from `today - (days - 1)` on; days without attempts omitted.
@@ -161,6 +165,7 @@ pub async fn progress(
     state: &AppState,
     item_id: Option<i64>,
     days: i64,
+    spoken: bool,
 ) -> Result<Vec<ProgressDay>, ServiceError> {
     let today = Local::now().date_naive();
     let first_day = today - Duration::days(days - 1);
@@ -173,6 +178,8 @@ pub async fn progress(
             attempts: r.attempts,
             avg_percentage: py_round(mean(r.percentage_sum, r.attempts), 2),
             avg_wer: py_round(r.wer_avg, 4),
+            avg_percentage_spoken: spoken
+                .then(|| py_round(mean(r.percentage_spoken_sum, r.attempts), 2)),
         })
         .collect())
 }

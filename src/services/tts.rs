@@ -56,12 +56,43 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The failure class an item refused this way reports (`tts_error`).
+    pub fn class(self) -> &'static str {
+        match self {
+            Refusal::BlankText => "blank_text",
+            Refusal::NoEngine => "engine_unavailable",
+            Refusal::UnsupportedLanguage => "unsupported_locale",
+        }
+    }
+
     pub fn reason(self) -> &'static str {
         match self {
             Refusal::BlankText => "text is blank",
             Refusal::NoEngine => "TTS service not initialized",
             Refusal::UnsupportedLanguage => "language not supported",
         }
+    }
+}
+
+/// The failure class of a task's error message, for a learner-facing
+/// reason: the engine's own words stay in the task (`GET /api/v1/tts/{id}`).
+pub fn failure_class(error: &str) -> &'static str {
+    let lower = error.to_ascii_lowercase();
+    if lower.contains("no space") || lower.contains("disk full") || lower.contains("quota") {
+        "disk_full"
+    } else if lower.contains("nothing the model can speak") {
+        "unspeakable_text"
+    } else if lower.contains("voice") {
+        "unsupported_voice"
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "engine_timeout"
+    } else if lower.contains("circuit")
+        || lower.contains("not initialized")
+        || lower.contains("unavailable")
+    {
+        "engine_unavailable"
+    } else {
+        "engine_failed"
     }
 }
 
@@ -310,7 +341,8 @@ impl TtsService {
         Ok(Submitted::Task(Box::new(task)))
     }
 
-    fn refusal(&self, text: &str, language: &str) -> Option<Refusal> {
+    /// Why a text in `language` would be refused before any engine runs.
+    pub fn refusal(&self, text: &str, language: &str) -> Option<Refusal> {
         check_submission(
             text,
             language,

@@ -21,7 +21,11 @@ async fn attempts_carry_a_word_alignment_with_the_words_as_written() {
             { "op": "equal", "reference": "Minä", "attempt": "minä" },
             { "op": "equal", "reference": "asun", "attempt": "asun" },
             { "op": "insert", "reference": null, "attempt": "nyt" },
-            { "op": "substitute", "reference": "Helsingissä.", "attempt": "helsingisa" }
+            { "op": "substitute", "reference": "Helsingissä.", "attempt": "helsingisa", "letters": [
+                { "op": "equal", "reference": "Helsingi", "attempt": "helsingi" },
+                { "op": "delete", "reference": "s", "attempt": null },
+                { "op": "equal", "reference": "sä", "attempt": "sa" }
+            ] }
         ])
     );
     let fetched: Value = app
@@ -92,4 +96,121 @@ async fn most_missed_words_are_counted_across_attempts() {
     assert_eq!(only_b["words"].as_array().unwrap().len(), 1);
     let resp = app.get("/v1/stats/words?limit=0").await;
     assert_eq!(resp.status(), 422);
+}
+
+/// The learner types what the audio says: the learner-facing score, the
+/// alignment and the word statistics agree that nothing was missed, while
+/// the contract's exact-text score stays as it was.
+#[tokio::test]
+async fn a_number_typed_as_heard_is_right_everywhere() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Juna lähtee kello 8.30 raiteelta 5." }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let attempt = app
+        .create_attempt(
+            id,
+            "juna lähtee kello kahdeksan kolmekymmentä raiteelta viisi",
+        )
+        .await;
+    assert_eq!(attempt["percentage"], 57, "exact-text score unchanged");
+    assert_eq!(attempt["words_correct"], 4);
+    assert_eq!(attempt["percentage_spoken"], 100);
+    let pairs = attempt["alignment"].as_array().unwrap();
+    assert!(pairs.iter().all(|p| p["op"] == "equal"), "{attempt}");
+    assert_eq!(
+        pairs[3],
+        json!({ "op": "equal", "reference": "8.30", "attempt": "kahdeksan kolmekymmentä", "spoken": true })
+    );
+    assert_eq!(pairs.len(), 6);
+
+    let words: Value = app.get("/v1/stats/words").await.json().await.unwrap();
+    assert_eq!(words["words"], json!([]), "{words}");
+
+    // A real miss is still counted, under the unit's written form.
+    app.create_attempt(id, "juna lähtee kello kahdeksan raiteelta viisi")
+        .await;
+    let words: Value = app.get("/v1/stats/words").await.json().await.unwrap();
+    assert_eq!(
+        words["words"],
+        json!([{ "word": "8.30", "missed": 1, "seen": 2 }])
+    );
+}
+
+/// The misspelt word is the substitution, the left-out word is missed.
+#[tokio::test]
+async fn a_misspelling_next_to_a_missing_word_is_shown_as_such() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Minä asun Helsingissä nyt." }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let attempt = app.create_attempt(id, "minä asun helsingisä").await;
+    assert_eq!(attempt["percentage"], 50);
+    assert_eq!(attempt["percentage_spoken"], 50);
+    let pairs = attempt["alignment"].as_array().unwrap();
+    assert_eq!(pairs[2]["op"], "substitute");
+    assert_eq!(pairs[2]["reference"], "Helsingissä");
+    assert_eq!(pairs[2]["attempt"], "helsingisä");
+    assert_eq!(
+        pairs[2]["letters"][1],
+        json!({ "op": "delete", "reference": "s", "attempt": null })
+    );
+    assert_eq!(
+        pairs[3],
+        json!({ "op": "delete", "reference": "nyt.", "attempt": null })
+    );
+}
+
+/// Text without spaces is one unit: the response stays the size of the
+/// input (it was 600 MB for 10,000 characters each).
+#[tokio::test]
+async fn an_attempt_response_is_bounded_by_its_input() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "北".repeat(10_000) }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let resp = app
+        .post_json(
+            "/v1/attempts",
+            &json!({ "item_id": id, "text": "京".repeat(10_000) }),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let body = resp.bytes().await.unwrap();
+    assert!(body.len() < 200_000, "{} bytes", body.len());
+    let attempt: Value = serde_json::from_slice(&body).unwrap();
+    let fetched = app
+        .get(&format!("/v1/attempts/{}", attempt["id"]))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(fetched.len() < 200_000, "{} bytes", fetched.len());
+    let words = app.get("/v1/stats/words").await.bytes().await.unwrap();
+    assert!(words.len() < 200_000, "{} bytes", words.len());
+}
+
+/// An item spoken from a custom reading credits the learner who typed it.
+#[tokio::test]
+async fn a_custom_reading_typed_as_heard_scores_full() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({
+            "locale": "fi",
+            "text": "Juna lähtee 8.30.",
+            "spoken_text": "juna lähtee puoli yhdeksältä"
+        }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let attempt = app.create_attempt(id, "juna lähtee puoli yhdeksältä").await;
+    assert_eq!(attempt["percentage_spoken"], 100, "{attempt}");
+    let written = app.create_attempt(id, "juna lähtee 8.30").await;
+    assert_eq!(written["percentage_spoken"], 100, "{written}");
 }

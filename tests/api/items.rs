@@ -780,6 +780,8 @@ async fn tts_status_reports_the_settled_state() {
             // Additive: what the engine speaks (normalisation issue).
             "spoken_text": "Hyvää huomenta",
             "tts_status": "failed",
+            // Additive: why it failed (this test server has no engine).
+            "tts_error": "engine_unavailable",
             "created_at": item["created_at"],
             "updated_at": settled["updated_at"],
         })

@@ -17,6 +17,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/", &["GET"]),
     ("/assets/app.css", &["GET"]),
     ("/assets/app.js", &["GET"]),
+    ("/favicon.ico", &["GET"]),
+    ("/favicon.svg", &["GET"]),
     ("/health", &["GET"]),
     ("/metrics", &["GET"]),
     ("/v1/items", &["GET", "POST"]),

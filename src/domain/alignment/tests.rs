@@ -39,11 +39,7 @@ fn check(reference: &str, attempt: &str, pairs: &[&str], percentage: i64) {
     let got = align(reference, attempt);
     let compacted: Vec<String> = got.pairs.iter().map(compact).collect();
     assert_eq!(compacted, pairs, "{reference:?} vs {attempt:?}");
-    assert_eq!(
-        got.percentage(),
-        percentage,
-        "{reference:?} vs {attempt:?}"
-    );
+    assert_eq!(got.percentage(), percentage, "{reference:?} vs {attempt:?}");
 }
 
 /// Finnish cases: case endings, compounds, doubled letters, numbers,
@@ -52,47 +48,208 @@ fn check(reference: &str, attempt: &str, pairs: &[&str], percentage: i64) {
 fn finnish_cases() {
     let cases: &[(&str, &str, &[&str], i64)] = &[
         // Contract examples.
-        ("Hyvää huomenta!", "hyvaa huomenta", &["=Hyvää/hyvaa", "=huomenta!/huomenta"], 100),
-        ("Minä asun Helsingissä.", "Minä asun nyt Helsingissä.", &["=Minä/Minä", "=asun/asun", "+nyt", "=Helsingissä./Helsingissä."], 66),
+        (
+            "Hyvää huomenta!",
+            "hyvaa huomenta",
+            &["=Hyvää/hyvaa", "=huomenta!/huomenta"],
+            100,
+        ),
+        (
+            "Minä asun Helsingissä.",
+            "Minä asun nyt Helsingissä.",
+            &[
+                "=Minä/Minä",
+                "=asun/asun",
+                "+nyt",
+                "=Helsingissä./Helsingissä.",
+            ],
+            66,
+        ),
         // A misspelling next to a missing word: the misspelt word is the substitution.
-        ("Minä asun Helsingissä nyt.", "minä asun helsingisä", &["=Minä/minä", "=asun/asun", "~Helsingissä/helsingisä", "-nyt."], 50),
+        (
+            "Minä asun Helsingissä nyt.",
+            "minä asun helsingisä",
+            &[
+                "=Minä/minä",
+                "=asun/asun",
+                "~Helsingissä/helsingisä",
+                "-nyt.",
+            ],
+            50,
+        ),
         // The spoken form of a time and a number, typed as heard.
-        ("Juna lähtee kello 8.30 raiteelta 5.", "juna lähtee kello kahdeksan kolmekymmentä raiteelta viisi", &["=Juna/juna", "=lähtee/lähtee", "=kello/kello", "=8.30/kahdeksan kolmekymmentä*", "=raiteelta/raiteelta", "=5./viisi*"], 100),
+        (
+            "Juna lähtee kello 8.30 raiteelta 5.",
+            "juna lähtee kello kahdeksan kolmekymmentä raiteelta viisi",
+            &[
+                "=Juna/juna",
+                "=lähtee/lähtee",
+                "=kello/kello",
+                "=8.30/kahdeksan kolmekymmentä*",
+                "=raiteelta/raiteelta",
+                "=5./viisi*",
+            ],
+            100,
+        ),
         // ... and as written.
-        ("Juna lähtee kello 8.30 raiteelta 5.", "juna lähtee kello 8.30 raiteelta 5", &["=Juna/juna", "=lähtee/lähtee", "=kello/kello", "=8.30/8.30", "=raiteelta/raiteelta", "=5./5"], 100),
+        (
+            "Juna lähtee kello 8.30 raiteelta 5.",
+            "juna lähtee kello 8.30 raiteelta 5",
+            &[
+                "=Juna/juna",
+                "=lähtee/lähtee",
+                "=kello/kello",
+                "=8.30/8.30",
+                "=raiteelta/raiteelta",
+                "=5./5",
+            ],
+            100,
+        ),
         // The reference in words, the attempt in digits.
-        ("kello kahdeksan kolmekymmentä", "kello 8.30", &["=kello/kello", "=kahdeksan kolmekymmentä/8.30*"], 100),
-        ("Minulla on kolme omenaa.", "minulla on 3 omenaa", &["=Minulla/minulla", "=on/on", "=kolme/3*", "=omenaa./omenaa"], 100),
+        (
+            "kello kahdeksan kolmekymmentä",
+            "kello 8.30",
+            &["=kello/kello", "=kahdeksan kolmekymmentä/8.30*"],
+            100,
+        ),
+        (
+            "Minulla on kolme omenaa.",
+            "minulla on 3 omenaa",
+            &["=Minulla/minulla", "=on/on", "=kolme/3*", "=omenaa./omenaa"],
+            100,
+        ),
         // Case endings.
-        ("Asun talossa.", "asun talosta", &["=Asun/asun", "~talossa./talosta"], 50),
-        ("Kissa istuu pöydällä.", "kissa pöydälle", &["=Kissa/kissa", "-istuu", "~pöydällä./pöydälle"], 33),
-        ("Asun 5:ssä kerroksessa.", "asun viidessä kerroksessa", &["=Asun/asun", "=5:ssä/viidessä*", "=kerroksessa./kerroksessa"], 100),
+        (
+            "Asun talossa.",
+            "asun talosta",
+            &["=Asun/asun", "~talossa./talosta"],
+            50,
+        ),
+        (
+            "Kissa istuu pöydällä.",
+            "kissa pöydälle",
+            &["=Kissa/kissa", "-istuu", "~pöydällä./pöydälle"],
+            33,
+        ),
+        (
+            "Asun 5:ssä kerroksessa.",
+            "asun viidessä kerroksessa",
+            &[
+                "=Asun/asun",
+                "=5:ssä/viidessä*",
+                "=kerroksessa./kerroksessa",
+            ],
+            100,
+        ),
         // Doubled consonants and vowels.
-        ("Tapasin tutun kadulla.", "tapasin tutun kadula", &["=Tapasin/tapasin", "=tutun/tutun", "~kadulla./kadula"], 66),
-        ("Tuuli puhaltaa.", "tuli puhaltaa", &["~Tuuli/tuli", "=puhaltaa./puhaltaa"], 50),
-        ("Ostin kaksi kirjaa.", "ostin kaksi kirja", &["=Ostin/ostin", "=kaksi/kaksi", "~kirjaa./kirja"], 66),
+        (
+            "Tapasin tutun kadulla.",
+            "tapasin tutun kadula",
+            &["=Tapasin/tapasin", "=tutun/tutun", "~kadulla./kadula"],
+            66,
+        ),
+        (
+            "Tuuli puhaltaa.",
+            "tuli puhaltaa",
+            &["~Tuuli/tuli", "=puhaltaa./puhaltaa"],
+            50,
+        ),
+        (
+            "Ostin kaksi kirjaa.",
+            "ostin kaksi kirja",
+            &["=Ostin/ostin", "=kaksi/kaksi", "~kirjaa./kirja"],
+            66,
+        ),
         // Compounds: a hyphenated word is two units; a compound typed apart
         // is a misspelling of the compound plus an extra word.
-        ("hyvää-päivää", "hyvää paivaa", &["=hyvää/hyvää", "=päivää/paivaa"], 100),
-        ("Kirjastokortti unohtui.", "kirjasto kortti unohtui", &["~Kirjastokortti/kirjasto", "+kortti", "=unohtui./unohtui"], 0),
+        (
+            "hyvää-päivää",
+            "hyvää paivaa",
+            &["=hyvää/hyvää", "=päivää/paivaa"],
+            100,
+        ),
+        (
+            "Kirjastokortti unohtui.",
+            "kirjasto kortti unohtui",
+            &["~Kirjastokortti/kirjasto", "+kortti", "=unohtui./unohtui"],
+            0,
+        ),
         // Abbreviations.
-        ("Osta esim. maitoa.", "osta esimerkiksi maitoa", &["=Osta/osta", "=esim./esimerkiksi*", "=maitoa./maitoa"], 100),
-        ("Tule klo 9.", "tule kello yhdeksän", &["=Tule/tule", "=klo/kello*", "=9./yhdeksän*"], 100),
+        (
+            "Osta esim. maitoa.",
+            "osta esimerkiksi maitoa",
+            &["=Osta/osta", "=esim./esimerkiksi*", "=maitoa./maitoa"],
+            100,
+        ),
+        (
+            "Tule klo 9.",
+            "tule kello yhdeksän",
+            &["=Tule/tule", "=klo/kello*", "=9./yhdeksän*"],
+            100,
+        ),
         // Dates and years.
-        ("Juhlat ovat 6.12.", "juhlat ovat kuudes joulukuuta", &["=Juhlat/juhlat", "=ovat/ovat", "=6.12./kuudes joulukuuta*"], 100),
-        ("Vuonna 2025 satoi.", "vuonna kaksituhattakaksikymmentäviisi satoi", &["=Vuonna/vuonna", "=2025/kaksituhattakaksikymmentäviisi*", "=satoi./satoi"], 100),
+        (
+            "Juhlat ovat 6.12.",
+            "juhlat ovat kuudes joulukuuta",
+            &["=Juhlat/juhlat", "=ovat/ovat", "=6.12./kuudes joulukuuta*"],
+            100,
+        ),
+        (
+            "Vuonna 2025 satoi.",
+            "vuonna kaksituhattakaksikymmentäviisi satoi",
+            &[
+                "=Vuonna/vuonna",
+                "=2025/kaksituhattakaksikymmentäviisi*",
+                "=satoi./satoi",
+            ],
+            100,
+        ),
         // Money across two written words.
-        ("Se maksaa 12,50 €.", "se maksaa kaksitoista euroa viisikymmentä senttiä", &["=Se/se", "=maksaa/maksaa", "=12,50 €./kaksitoista euroa viisikymmentä senttiä*"], 100),
+        (
+            "Se maksaa 12,50 €.",
+            "se maksaa kaksitoista euroa viisikymmentä senttiä",
+            &[
+                "=Se/se",
+                "=maksaa/maksaa",
+                "=12,50 €./kaksitoista euroa viisikymmentä senttiä*",
+            ],
+            100,
+        ),
         // Extra and missing words.
-        ("Hän tuli eilen kotiin.", "hän tuli kotiin", &["=Hän/hän", "=tuli/tuli", "-eilen", "=kotiin./kotiin"], 75),
-        ("Sataa lunta.", "sataa paljon lunta", &["=Sataa/sataa", "+paljon", "=lunta./lunta"], 50),
-        ("Hän juoksi nopeasti.", "hän juoksi hyvin nopesti", &["=Hän/hän", "=juoksi/juoksi", "+hyvin", "~nopeasti./nopesti"], 33),
+        (
+            "Hän tuli eilen kotiin.",
+            "hän tuli kotiin",
+            &["=Hän/hän", "=tuli/tuli", "-eilen", "=kotiin./kotiin"],
+            75,
+        ),
+        (
+            "Sataa lunta.",
+            "sataa paljon lunta",
+            &["=Sataa/sataa", "+paljon", "=lunta./lunta"],
+            50,
+        ),
+        (
+            "Hän juoksi nopeasti.",
+            "hän juoksi hyvin nopesti",
+            &["=Hän/hän", "=juoksi/juoksi", "+hyvin", "~nopeasti./nopesti"],
+            33,
+        ),
         ("Hei maailma", "", &["-Hei", "-maailma"], 0),
         ("?!", "", &[], 100),
         // A reordering keeps the two words in order (the legacy score is 0).
-        ("yksi kaksi kolme", "kaksi kolme yksi", &["-yksi", "=kaksi/kaksi", "=kolme/kolme", "+yksi"], 33),
+        (
+            "yksi kaksi kolme",
+            "kaksi kolme yksi",
+            &["-yksi", "=kaksi/kaksi", "=kolme/kolme", "+yksi"],
+            33,
+        ),
         // Accents and case do not count, as in the score.
-        ("Hyvää päivää", "HYVAA PAIVAA", &["=Hyvää/HYVAA", "=päivää/PAIVAA"], 100),
+        (
+            "Hyvää päivää",
+            "HYVAA PAIVAA",
+            &["=Hyvää/HYVAA", "=päivää/PAIVAA"],
+            100,
+        ),
     ];
     for (reference, attempt, pairs, percentage) in cases {
         check(reference, attempt, pairs, *percentage);
@@ -114,7 +271,11 @@ fn substitutions_carry_their_letter_difference() {
         let got = align(reference, attempt);
         assert_eq!(got.pairs.len(), 1, "{reference} {attempt}");
         assert_eq!(got.pairs[0].op, Op::Substitute);
-        assert_eq!(compact_letters(&got.pairs[0]), want, "{reference} {attempt}");
+        assert_eq!(
+            compact_letters(&got.pairs[0]),
+            want,
+            "{reference} {attempt}"
+        );
     }
     // Letters keep the written characters of each side.
     let pair = &align("Helsingissä", "HELSINGISÄ").pairs[0];
@@ -150,9 +311,15 @@ fn a_text_without_spaces_is_one_unit_and_appears_once() {
     let got = align(&reference, &attempt);
     assert_eq!(got.pairs.len(), 1);
     assert_eq!(got.pairs[0].op, Op::Substitute);
-    assert!(got.pairs[0].letters.is_none(), "too long to compare letters");
+    assert!(
+        got.pairs[0].letters.is_none(),
+        "too long to compare letters"
+    );
     let bytes = serde_json::to_vec(&got.pairs).unwrap().len();
-    assert!(bytes < 2 * (reference.len() + attempt.len()), "{bytes} bytes");
+    assert!(
+        bytes < 2 * (reference.len() + attempt.len()),
+        "{bytes} bytes"
+    );
 }
 
 #[test]
@@ -178,7 +345,10 @@ fn huge_inputs_fall_back_to_positions() {
 
 #[test]
 fn heard_marks_each_reference_unit() {
-    let got = align("Juna lähtee kello 8.30 raiteelta 5.", "juna kello kahdeksan kolmekymmentä");
+    let got = align(
+        "Juna lähtee kello 8.30 raiteelta 5.",
+        "juna kello kahdeksan kolmekymmentä",
+    );
     let keys: Vec<&str> = got.reference.iter().map(|u| u.key.as_str()).collect();
     assert_eq!(keys, ["juna", "lahtee", "kello", "8 30", "raiteelta", "5"]);
     assert_eq!(got.heard, [true, false, true, true, false, false]);

@@ -65,6 +65,8 @@ pub use docs_ui::router;
         other_paths::page,
         other_paths::page_script,
         other_paths::page_style,
+        other_paths::page_icon,
+        other_paths::page_icon_default,
         other_paths::metrics,
     ),
     components(

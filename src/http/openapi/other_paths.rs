@@ -40,6 +40,29 @@ fn page_script() {}
 )]
 fn page_style() {}
 
+/// The practice page's icon (SVG, also at `/favicon.ico` for browsers that
+/// ask there).
+#[utoipa::path(
+    get,
+    path = "/favicon.svg",
+    operation_id = "practice_page_icon",
+    summary = "Practice page icon",
+    tag = "page",
+    responses((status = 200, description = "SVG", content_type = "image/svg+xml", body = String))
+)]
+fn page_icon() {}
+
+/// The practice page's icon where browsers look for it by default.
+#[utoipa::path(
+    get,
+    path = "/favicon.ico",
+    operation_id = "practice_page_icon_default",
+    summary = "Practice page icon (default location)",
+    tag = "page",
+    responses((status = 200, description = "The same SVG", content_type = "image/svg+xml", body = String))
+)]
+fn page_icon_default() {}
+
 /// Prometheus metrics in the text exposition format (`METRICS_ENABLED`,
 /// default on; 404 when off).
 #[utoipa::path(

@@ -117,6 +117,11 @@ pub struct ProgressQuery {
     /// Days back from today, today included.
     #[param(minimum = 1, maximum = 365, default = 30)]
     days: Option<i64>,
+    /// `true` adds `avg_percentage_spoken`, the daily mean of the
+    /// learner-facing score, to each day (additive; off by default so the
+    /// contract's shape is unchanged).
+    #[param(default = false)]
+    spoken: Option<bool>,
 }
 
 /// `GET /v1/stats/words`.

@@ -66,14 +66,36 @@ pub enum AlignmentOp {
     Delete,
 }
 
-/// One aligned word pair (`domain::alignment::Pair`); words as written.
+/// One aligned pair of units (`domain::alignment::Pair`), words as written.
+/// A unit is a word, a piece of a hyphenated word, or a whole number,
+/// date, time, amount or abbreviation ("8.30", "12,50 €"), which matches
+/// its written or its spoken form: "8.30" against "kahdeksan
+/// kolmekymmentä" is one `equal` pair with `spoken: true`. The alignment is
+/// the one behind `percentage_spoken` and the most-missed words.
 #[derive(ToSchema)]
 pub struct AlignmentPair {
     op: AlignmentOp,
-    /// The item's word; `null` for an inserted word.
+    /// The item's word(s); `null` for an inserted word.
     #[schema(required = true)]
     reference: Option<String>,
-    /// The learner's word; `null` for a left-out word.
+    /// The learner's word(s); `null` for a left-out word.
+    #[schema(required = true)]
+    attempt: Option<String>,
+    /// Present and `true` when the words matched through a spoken form.
+    spoken: Option<bool>,
+    /// Substitutions only: both words' letters aligned in runs
+    /// (punctuation left out, case and accents not counted; absent for
+    /// words over 48 letters).
+    letters: Option<Vec<AlignmentLetters>>,
+}
+
+/// A run of letters: `delete` = missing from the attempt, `insert` =
+/// extra, `substitute` = wrong, `equal` = right.
+#[derive(ToSchema)]
+pub struct AlignmentLetters {
+    op: AlignmentOp,
+    #[schema(required = true)]
+    reference: Option<String>,
     #[schema(required = true)]
     attempt: Option<String>,
 }
@@ -286,6 +308,12 @@ pub struct ItemTtsStatusResponse {
     text: String,
     spoken_text: String,
     tts_status: ItemTtsStatus,
+    /// Why the speech failed, `null` unless `tts_status` is `failed`:
+    /// `unsupported_locale`, `engine_unavailable`, `blank_text`,
+    /// `unspeakable_text` (nothing the engine can read), `unsupported_voice`, `engine_timeout`, `disk_full` or
+    /// `engine_failed`. Retry with `POST /v1/items/{item_id}/tts/retry`.
+    #[schema(required = true)]
+    tts_error: Option<String>,
     created_at: Timestamp,
     updated_at: Timestamp,
 }

@@ -2,7 +2,8 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { items: [], index: 0, checked: false, audioUrl: null };
+const state = { items: [], index: 0, checked: false, audioUrl: null, audioToken: 0, progress: null };
+const SVG = "http://www.w3.org/2000/svg";
 
 // Sent as a bearer token: the server accepts it whatever API_KEY_HEADER names.
 function apiHeaders(extra = {}) {
@@ -10,15 +11,51 @@ function apiHeaders(extra = {}) {
   return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
 }
 
+// A request to the API. Failures throw an Error with `status` (0 when the
+// server could not be reached) and a message a learner can act on; a down
+// server or a refused key is also shown in the banner, whatever the tab.
 async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: apiHeaders(options.headers || {}) });
-  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers: apiHeaders(options.headers || {}) });
+  } catch {
+    throw failure(0, "cannot reach the server");
+  }
+  const body = response.headers.get("content-type")?.includes("json") ? await response.json().catch(() => null) : null;
   if (!response.ok) {
     const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
-    throw Object.assign(new Error(detail), { status: response.status });
+    throw failure(response.status, detail);
   }
+  setBanner(null);
   return body;
 }
+
+function failure(status, detail) {
+  let message = detail;
+  if (status === 401 || status === 403) {
+    message = `the server refused the API key (${detail}); set it under Settings`;
+  }
+  const error = Object.assign(new Error(message), { status });
+  if (status === 0 || status === 401 || status === 403) setBanner(`Server problem: ${message}.`);
+  return error;
+}
+
+function setBanner(message) {
+  $("banner").hidden = !message;
+  $("banner").textContent = message || "";
+}
+
+function showError(element, message) {
+  element.textContent = message;
+  element.classList.add("error");
+}
+
+function showInfo(element, message) {
+  element.textContent = message;
+  element.classList.remove("error");
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- practice
 
@@ -29,18 +66,20 @@ async function loadItems(event) {
   if (tag) params.append("tag", tag);
   if ($("filter-difficulty").value) params.set("difficulty", $("filter-difficulty").value);
   if ($("filter-new").checked) params.set("practiced", "false");
+  showInfo($("item-count"), "Loading items…");
   try {
     const page = await api(`/v1/items?${params}`);
     state.items = page.items;
     state.index = 0;
     if (!state.items.length) {
-      $("item-count").textContent = "No items match.";
+      showInfo($("item-count"), "No items match.");
       $("exercise").hidden = true;
       return;
     }
     showItem();
   } catch (e) {
-    $("item-count").textContent = `Could not load items: ${e.message}`;
+    $("exercise").hidden = true;
+    showError($("item-count"), `Could not load items: ${e.message}.`);
   }
 }
 
@@ -50,87 +89,198 @@ function current() {
 
 function showItem() {
   const item = current();
-  $("item-count").textContent = `Item ${state.index + 1} of ${state.items.length} · difficulty ${item.difficulty ?? "?"}`;
+  showInfo($("item-count"), `Item ${state.index + 1} of ${state.items.length} · difficulty ${item.difficulty ?? "?"}`);
   $("exercise").hidden = false;
   $("result").hidden = true;
+  $("check-status").textContent = "";
   $("answer").value = "";
   state.checked = false;
   loadAudio(item.id);
   $("answer").focus();
 }
 
-async function loadAudio(id, attempt = 0) {
-  const audio = $("audio");
+// Why an item's speech failed, by the class `tts-status` reports.
+const FAILURES = {
+  unsupported_locale: "no speech engine on this server speaks the item's language",
+  engine_unavailable: "the speech engine is not available",
+  blank_text: "the item has nothing to speak",
+  unspeakable_text: "the speech engine cannot read any of the item's words",
+  unsupported_voice: "the item's voice is not installed",
+  engine_timeout: "the speech engine took too long",
+  disk_full: "the server has no room for the audio",
+  engine_failed: "the speech engine failed",
+};
+
+// Waits for the item's speech through `tts-status` (backing off from
+// 0.5 s to 3 s), then loads the audio; a failed item is shown at once.
+async function loadAudio(id) {
+  const token = ++state.audioToken;
+  const stale = () => token !== state.audioToken;
+  const status = $("audio-status");
   $("audio-duration").textContent = "";
-  $("audio-status").textContent = "loading audio…";
+  $("retry-audio").hidden = true;
+  $("play").disabled = true;
+  showInfo(status, "loading audio…");
+  let delay = 500;
+  for (let waited = 0; ; waited += delay, delay = Math.min(delay * 1.5, 3000)) {
+    let tts;
+    try {
+      tts = await api(`/v1/items/${id}/tts-status`);
+    } catch (e) {
+      if (stale()) return;
+      showError(status, `no audio: ${e.message}`);
+      $("retry-audio").hidden = false;
+      return;
+    }
+    if (stale()) return;
+    if (tts.tts_status === "ready") break;
+    if (tts.tts_status === "failed") {
+      const reason = FAILURES[tts.tts_error] || FAILURES.engine_failed;
+      showError(status, `No audio: ${reason} (${tts.tts_error || "failed"}).`);
+      status.dataset.failure = tts.tts_error || "failed";
+      $("retry-audio").hidden = false;
+      return;
+    }
+    if (waited > 5 * 60 * 1000) {
+      showError(status, "no audio: still being prepared after 5 minutes");
+      $("retry-audio").hidden = false;
+      return;
+    }
+    showInfo(status, "audio is being prepared…");
+    await sleep(delay);
+    if (stale()) return;
+  }
   try {
     const response = await fetch(`/v1/items/${id}/audio`, { headers: apiHeaders() });
-    if (response.status === 400 && attempt < 60) {
-      $("audio-status").textContent = "audio is being prepared…";
-      setTimeout(() => current()?.id === id && loadAudio(id, attempt + 1), 1000);
-      return;
-    }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
-      $("audio-status").textContent = `no audio: ${body.detail || response.status}`;
-      return;
+      throw new Error(body.detail || `HTTP ${response.status}`);
     }
     const blob = await response.blob();
+    if (stale()) return;
     if (state.audioUrl) URL.revokeObjectURL(state.audioUrl);
     state.audioUrl = URL.createObjectURL(blob);
-    audio.src = state.audioUrl;
-    $("audio-status").textContent = "";
+    $("audio").src = state.audioUrl;
+    $("play").disabled = false;
+    showInfo(status, "");
+    delete status.dataset.failure;
   } catch (e) {
-    $("audio-status").textContent = `no audio: ${e.message}`;
+    if (!stale()) showError(status, `no audio: ${e.message}`);
   }
+}
+
+// "Try again": a failed item's speech is queued again; anything else
+// (the server was unreachable, say) is simply asked again.
+async function retryAudio() {
+  const item = current();
+  if (!item) return;
+  const status = $("audio-status");
+  $("retry-audio").hidden = true;
+  if (status.dataset.failure) {
+    showInfo(status, "asking the server to try again…");
+    try {
+      await api(`/v1/items/${item.id}/tts/retry`, { method: "POST" });
+    } catch (e) {
+      // 409: it is no longer failed (another retry won); look again.
+      if (e.status !== 409) {
+        showError(status, `could not retry: ${e.message}`);
+        $("retry-audio").hidden = false;
+        return;
+      }
+    }
+  }
+  loadAudio(item.id);
 }
 
 function play() {
   const audio = $("audio");
+  if (!audio.src) return;
   audio.playbackRate = $("slow").checked ? 0.75 : 1;
   audio.currentTime = 0;
-  audio.play().catch(() => { $("audio-status").textContent = "press Play to listen"; });
+  audio.play().catch(() => { showInfo($("audio-status"), "press Play to listen"); });
 }
 
 async function check() {
   const item = current();
   if (!item) return;
+  const button = $("submit");
+  button.disabled = true;
+  showInfo($("check-status"), "Checking…");
   try {
     const attempt = await api("/v1/attempts", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ item_id: item.id, text: $("answer").value }),
     });
+    showInfo($("check-status"), "");
     showResult(attempt);
     state.checked = true;
   } catch (e) {
-    $("score").textContent = `Could not check: ${e.message}`;
-    $("result").hidden = false;
+    showError($("check-status"), `Could not check: ${e.message}.`);
+  } finally {
+    button.disabled = false;
   }
 }
 
+// The learner-facing score (`percentage_spoken`) is the headline; the
+// contract's exact-text score is shown beside it only when it differs.
 function showResult(attempt) {
-  $("score").textContent = `${attempt.percentage} %`;
-  $("wer").textContent = `${attempt.words_correct}/${attempt.words_ref} words · WER ${attempt.wer.toFixed(2)}`;
+  const score = attempt.percentage_spoken ?? attempt.percentage;
+  const pairs = attempt.alignment || [];
+  const reference = pairs.filter((p) => p.reference !== null);
+  const right = reference.filter((p) => p.op === "equal").length;
+  $("score").textContent = `${score} %`;
+  $("words-right").textContent = `${right} of ${reference.length} words right`;
+  $("exact-score").textContent = score === attempt.percentage ? "" : `· exact text: ${attempt.percentage} %`;
   const diff = $("diff");
   diff.replaceChildren();
-  for (const pair of attempt.alignment || []) {
-    const span = document.createElement("span");
-    span.className = `op-${pair.op}`;
-    if (pair.op === "substitute") {
-      const del = document.createElement("del");
-      del.textContent = pair.reference;
-      const ins = document.createElement("ins");
-      ins.textContent = pair.attempt;
-      span.append(del, " → ", ins);
-      span.title = "wrong";
-    } else {
-      span.textContent = pair.op === "insert" ? pair.attempt : pair.reference;
-      span.title = { equal: "correct", delete: "missed", insert: "extra" }[pair.op];
-    }
-    diff.append(span);
-  }
+  for (const pair of pairs) diff.append(pairElement(pair));
   $("result").hidden = false;
+}
+
+function pairElement(pair) {
+  const span = document.createElement("span");
+  span.className = `op-${pair.op}`;
+  if (pair.op === "substitute") {
+    const del = document.createElement("del");
+    const ins = document.createElement("ins");
+    if (pair.letters && similar(pair.letters)) {
+      for (const run of pair.letters) {
+        if (run.reference !== null) del.append(letterRun(run.op, run.reference, { delete: "missing", substitute: "wrong" }));
+        if (run.attempt !== null) ins.append(letterRun(run.op, run.attempt, { insert: "extra", substitute: "wrong" }));
+      }
+    } else {
+      del.textContent = pair.reference;
+      ins.textContent = pair.attempt;
+    }
+    span.append(del, " → ", ins);
+    span.title = `wrong: you wrote “${pair.attempt}”`;
+  } else if (pair.op === "equal" && pair.spoken) {
+    span.classList.add("spoken");
+    span.textContent = pair.reference;
+    span.title = `correct: “${pair.attempt}” is how it is said`;
+  } else {
+    span.textContent = pair.op === "insert" ? pair.attempt : pair.reference;
+    span.title = { equal: "correct", delete: "missed", insert: "extra" }[pair.op];
+  }
+  return span;
+}
+
+// Letter marks help only when the words share most of their letters.
+function similar(letters) {
+  const length = (s) => [...(s || "")].length;
+  const same = letters.filter((r) => r.op === "equal").reduce((n, r) => n + length(r.reference), 0);
+  const all = letters.reduce((n, r) => n + Math.max(length(r.reference), length(r.attempt)), 0);
+  return same * 2 >= all;
+}
+
+function letterRun(op, text, marks) {
+  if (!marks[op]) return document.createTextNode(text);
+  const mark = document.createElement("mark");
+  mark.className = marks[op];
+  mark.title = marks[op];
+  mark.textContent = text;
+  return mark;
 }
 
 function next() {
@@ -142,12 +292,26 @@ function next() {
 // ---------------------------------------------------------------- progress
 
 async function showProgress() {
-  const [progress, words] = await Promise.all([
-    api("/v1/stats/progress?days=30").catch(() => ({ progress: [] })),
-    api("/v1/stats/words?limit=15").catch(() => ({ words: [] })),
-  ]);
-  drawChart(progress.progress);
+  const status = $("progress-status");
+  showInfo(status, "Loading progress…");
   const list = $("missed");
+  let progress, words;
+  try {
+    [progress, words] = await Promise.all([
+      api("/v1/stats/progress?days=30&spoken=true"),
+      api("/v1/stats/words?limit=15"),
+    ]);
+  } catch (e) {
+    state.progress = null;
+    $("chart-box").hidden = true;
+    $("chart-empty").hidden = true;
+    list.replaceChildren();
+    showError(status, `Could not load progress: ${e.message}.`);
+    return;
+  }
+  showInfo(status, "");
+  state.progress = progress.progress;
+  drawChart(state.progress);
   list.replaceChildren();
   for (const w of words.words) {
     const li = document.createElement("li");
@@ -161,45 +325,99 @@ async function showProgress() {
   }
 }
 
+// The last 30 local days, oldest first, as YYYY-MM-DD.
+function lastDays(count) {
+  const days = [];
+  const today = new Date();
+  for (let back = count - 1; back >= 0; back--) {
+    const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() - back);
+    const pad = (n) => String(n).padStart(2, "0");
+    days.push(`${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`);
+  }
+  return days;
+}
+
+const shortDate = (iso) => `${Number(iso.slice(8, 10))}.${Number(iso.slice(5, 7))}.`;
+
+function svg(name, attributes, text) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+// Daily attempts (bars, left axis) and the daily learner-facing score
+// (dots joined by a line, right axis, 0–100 %) over all 30 days, so one
+// day of data is one narrow bar with its value written beside its dot.
+// Drawn in CSS pixels at the box's width: text stays 12 px at any size.
 function drawChart(days) {
-  const canvas = $("chart");
-  const ctx = canvas.getContext("2d");
-  const { width, height } = canvas;
-  ctx.clearRect(0, 0, width, height);
+  const box = $("chart");
+  box.replaceChildren();
   $("chart-empty").hidden = days.length > 0;
-  canvas.dataset.days = String(days.length);
+  $("chart-box").hidden = days.length === 0;
+  box.dataset.days = String(days.length);
   if (!days.length) return;
-  const pad = { left: 40, right: 40, top: 20, bottom: 40 };
+  const width = Math.max(box.clientWidth, 280);
+  const height = width < 500 ? 220 : 260;
+  const pad = { left: 40, right: 46, top: 28, bottom: 40 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
+  const slots = lastDays(30);
+  const byDate = new Map(days.map((d) => [d.date, d]));
   const maxAttempts = Math.max(...days.map((d) => d.attempts), 1);
-  const step = w / days.length;
-  ctx.font = "12px system-ui, sans-serif";
-  ctx.fillStyle = "#9db4e8";
-  days.forEach((d, i) => {
-    const barH = (d.attempts / maxAttempts) * h;
-    ctx.fillRect(pad.left + i * step + step * 0.15, pad.top + h - barH, step * 0.7, barH);
+  const top = maxAttempts <= 4 ? maxAttempts : Math.ceil(maxAttempts / 4) * 4;
+  const step = w / slots.length;
+  const x = (i) => pad.left + i * step + step / 2;
+  const yCount = (n) => pad.top + h - (n / top) * h;
+  const yScore = (p) => pad.top + h - (p / 100) * h;
+  const score = (d) => d.avg_percentage_spoken ?? d.avg_percentage;
+  const chart = svg("svg", {
+    width, height, viewBox: `0 0 ${width} ${height}`, role: "img",
+    "aria-label": `Attempts and average score per day over the last 30 days; ${days.length} day(s) with attempts`,
   });
-  ctx.strokeStyle = "#1d6b35";
-  ctx.lineWidth = 2;
-  ctx.beginPath();
-  days.forEach((d, i) => {
-    const x = pad.left + i * step + step / 2;
-    const y = pad.top + h - (d.avg_percentage / 100) * h;
-    i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+  // Grid and axes.
+  const ticks = [...new Set([0, top / 2, top].map((n) => Math.round(n)))];
+  for (const n of ticks) {
+    chart.append(svg("line", { x1: pad.left, x2: pad.left + w, y1: yCount(n), y2: yCount(n), class: "grid" }));
+    chart.append(svg("text", { x: pad.left - 6, y: yCount(n) + 4, "text-anchor": "end", class: "axis" }, n));
+  }
+  for (const p of [0, 50, 100]) {
+    chart.append(svg("text", { x: pad.left + w + 6, y: yScore(p) + 4, "text-anchor": "start", class: "axis" }, `${p} %`));
+  }
+  chart.append(svg("text", { x: 2, y: 14, "text-anchor": "start", class: "axis-title" }, "attempts"));
+  chart.append(svg("text", { x: width - 2, y: 14, "text-anchor": "end", class: "axis-title" }, "score"));
+  // Date labels: the first day, the middle and today, clear of each other.
+  for (const i of [0, 15, 29]) {
+    const anchor = i === 0 ? "start" : i === 29 ? "end" : "middle";
+    const label = i === 29 ? `today ${shortDate(slots[i])}` : shortDate(slots[i]);
+    const at = i === 0 ? pad.left : i === 29 ? pad.left + w : x(i);
+    chart.append(svg("text", { x: at, y: height - 20, "text-anchor": anchor, class: "axis" }, label));
+  }
+  chart.append(svg("text", { x: pad.left + w / 2, y: height - 4, "text-anchor": "middle", class: "axis-title" }, "day"));
+  // Bars.
+  slots.forEach((date, i) => {
+    const d = byDate.get(date);
+    if (!d) return;
+    const y = yCount(d.attempts);
+    const bar = svg("rect", { x: x(i) - step * 0.35, y, width: step * 0.7, height: pad.top + h - y, class: "bar" });
+    bar.append(svg("title", {}, `${date}: ${d.attempts} attempt(s), average ${score(d)} %`));
+    chart.append(bar);
   });
-  ctx.stroke();
-  ctx.fillStyle = "#1d6b35";
-  days.forEach((d, i) => {
-    ctx.beginPath();
-    ctx.arc(pad.left + i * step + step / 2, pad.top + h - (d.avg_percentage / 100) * h, 4, 0, 2 * Math.PI);
-    ctx.fill();
-  });
-  ctx.fillStyle = "#1d2330";
-  ctx.fillText(`${maxAttempts} attempts`, 2, pad.top + 4);
-  ctx.fillText("100 %", width - pad.right + 4, pad.top + 4);
-  ctx.fillText(days[0].date, pad.left, height - 12);
-  if (days.length > 1) ctx.fillText(days[days.length - 1].date, width - pad.right - 70, height - 12);
+  // Score line and dots.
+  const points = slots.map((date, i) => [i, byDate.get(date)]).filter(([, d]) => d);
+  if (points.length > 1) {
+    const path = points.map(([i, d], k) => `${k ? "L" : "M"}${x(i)},${yScore(score(d))}`).join(" ");
+    chart.append(svg("path", { d: path, class: "line" }));
+  }
+  for (const [i, d] of points) {
+    chart.append(svg("circle", { cx: x(i), cy: yScore(score(d)), r: 4, class: "dot" }));
+  }
+  // The newest day's score, written next to its dot, inside the plot.
+  const [lastIndex, last] = points[points.length - 1];
+  const labelY = Math.max(yScore(score(last)) - 8, pad.top - 6);
+  const anchor = x(lastIndex) > pad.left + w / 2 ? "end" : "start";
+  chart.append(svg("text", { x: x(lastIndex) + (anchor === "end" ? -6 : 6), y: labelY, "text-anchor": anchor, class: "value" }, `${Math.round(score(last))} %`));
+  box.append(chart);
 }
 
 // ---------------------------------------------------------------- wiring
@@ -212,11 +430,21 @@ function showTab(name) {
   if (name === "progress") showProgress();
 }
 
+function saveKey(event) {
+  event.preventDefault();
+  localStorage.setItem("lw-api-key", $("api-key").value.trim());
+  $("settings").open = false;
+  setBanner(null);
+  if ($("progress-view").hidden) loadItems();
+  else showProgress();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   $("api-key").value = localStorage.getItem("lw-api-key") || "";
-  $("api-key").addEventListener("change", (e) => localStorage.setItem("lw-api-key", e.target.value.trim()));
+  $("key-form").addEventListener("submit", saveKey);
   $("filters").addEventListener("submit", loadItems);
   $("play").addEventListener("click", play);
+  $("retry-audio").addEventListener("click", retryAudio);
   $("submit").addEventListener("click", check);
   $("next").addEventListener("click", next);
   $("tab-practice").addEventListener("click", () => showTab("practice"));
@@ -235,6 +463,11 @@ document.addEventListener("DOMContentLoaded", () => {
       e.preventDefault();
       play();
     }
+  });
+  let resize;
+  window.addEventListener("resize", () => {
+    clearTimeout(resize);
+    resize = setTimeout(() => state.progress && drawChart(state.progress), 100);
   });
   loadItems();
 });
