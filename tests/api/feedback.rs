@@ -140,7 +140,10 @@ async fn a_number_typed_as_heard_is_right_everywhere() {
     assert_eq!(day["progress"][0]["avg_percentage_spoken"], 100.0);
     let plain: Value = app.get("/v1/stats/progress").await.json().await.unwrap();
     assert!(plain["progress"][0].get("avg_percentage_spoken").is_none());
-    assert_eq!(app.get("/v1/stats/progress?spoken=maybe").await.status(), 422);
+    assert_eq!(
+        app.get("/v1/stats/progress?spoken=maybe").await.status(),
+        422
+    );
 
     // A real miss is still counted, under the unit's written form.
     app.create_attempt(id, "juna lähtee kello kahdeksan raiteelta viisi")

@@ -92,6 +92,7 @@ function showItem() {
   showInfo($("item-count"), `Item ${state.index + 1} of ${state.items.length} · difficulty ${item.difficulty ?? "?"}`);
   $("exercise").hidden = false;
   $("result").hidden = true;
+  for (const id of ["score", "words-right", "exact-score", "diff"]) $(id).replaceChildren();
   $("check-status").textContent = "";
   $("answer").value = "";
   state.checked = false;
