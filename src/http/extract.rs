@@ -57,10 +57,72 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 json!(input),
             )]));
         }
-        serde_json::from_slice::<Value>(&bytes)
-            .map(JsonBody)
-            .map_err(|err| ApiError::validation(vec![json_invalid(&bytes, &err)]))
+        let value = serde_json::from_slice::<Value>(&bytes)
+            .map_err(|err| ApiError::validation(vec![json_invalid(&bytes, &err)]))?;
+        let mut errors = Vec::new();
+        find_nul(&value, &mut vec![json!("body")], &mut errors);
+        if errors.is_empty() {
+            Ok(JsonBody(value))
+        } else {
+            Err(ApiError::validation(errors))
+        }
     }
+}
+
+// ---------------------------------------------------------------- NUL
+
+/// One rule for text that cannot be stored: a NUL character (U+0000) is
+/// refused with a 422 wherever it appears — any string or key of a JSON
+/// body, any query parameter, a text path segment — before anything is
+/// stored. PostgreSQL cannot store NUL in `text` (it answered 500, and a
+/// stored `\u0000` inside a tag list broke every later `?tag=` filter);
+/// SQLite can, so refusing everywhere keeps both backends alike. Refused
+/// rather than stripped: silently changing a learner's text would change
+/// what is scored and what is spoken.
+fn nul_error(loc: Vec<Value>, input: &str) -> FieldError {
+    FieldError::new(
+        "string_nul",
+        loc,
+        "Text must not contain NUL (U+0000) characters",
+        json!(input),
+    )
+}
+
+fn find_nul(value: &Value, loc: &mut Vec<Value>, errors: &mut Vec<FieldError>) {
+    match value {
+        Value::String(s) if s.contains('\0') => errors.push(nul_error(loc.clone(), s)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                loc.push(json!(i));
+                find_nul(item, loc, errors);
+                loc.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                loc.push(json!(key));
+                if key.contains('\0') {
+                    errors.push(nul_error(loc.clone(), key));
+                } else {
+                    find_nul(item, loc, errors);
+                }
+                loc.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A text path segment (e.g. a task id), refused with a 422 at
+/// `["path", name]` when it holds a NUL (see [`find_nul`]'s rule).
+pub fn path_text(raw: String, name: &str) -> Result<String, ApiError> {
+    if raw.contains('\0') {
+        return Err(ApiError::validation(vec![nul_error(
+            vec![json!("path"), json!(name)],
+            &raw,
+        )]));
+    }
+    Ok(raw)
 }
 
 fn is_json_content_type(value: &str) -> bool {
@@ -475,15 +537,16 @@ pub fn path_id(raw: &str, name: &str, not_found: &str) -> Result<i64, ApiError> 
 
 // ---------------------------------------------------------------- query
 
-/// The raw query string as ordered pairs. Never rejects.
+/// The raw query string as ordered pairs. Rejects only a NUL character in
+/// a name or value (422 at `["query", name]`, see [`find_nul`]'s rule).
 #[derive(Debug, Clone, Default)]
 pub struct RawQuery(pub Vec<(String, String)>);
 
 impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let pairs = parts
+        let pairs: Vec<(String, String)> = parts
             .uri
             .query()
             .map(|q| {
@@ -492,6 +555,14 @@ impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
                     .collect()
             })
             .unwrap_or_default();
+        let errors: Vec<FieldError> = pairs
+            .iter()
+            .filter(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map(|(k, v)| nul_error(vec![json!("query"), json!(k)], v))
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
         Ok(RawQuery(pairs))
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::db::tts_tasks::TaskRow;
 use crate::domain::timestamp::db_to_api;
 use crate::error::{during, ApiError};
-use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
+use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::tts::Submitted;
 use crate::state::AppState;
@@ -293,6 +293,7 @@ async fn get_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<TaskResponse>, ApiError> {
+    let id = path_text(id, "conversion_id")?;
     let task = state
         .tts
         .get_task(&id)
@@ -349,13 +350,19 @@ async fn list(
     Ok(Json(out))
 }
 
-/// `attachment; filename=<name>` as the original sends it. A name with
-/// characters a header cannot carry as they are (controls, non-ASCII) is
-/// sent as RFC 6266's `filename*=UTF-8''<percent-encoded>` instead; building
-/// the header from it unescaped failed with a 500 (found by fuzzing).
+/// `Content-Disposition: attachment` for a download name (RFC 6266): a
+/// name of token characters as it is (`filename=tervehdys.wav`), other
+/// printable ASCII as a quoted string with `"` and `\` escaped (so `a;
+/// filename=evil.exe` stays one name), anything else percent-encoded as
+/// `filename*=UTF-8''…`.
 fn content_disposition(name: &str) -> String {
-    if name.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if !name.is_empty() && name.bytes().all(token) {
         return format!("attachment; filename={name}");
+    }
+    if name.chars().all(|c| c == ' ' || c.is_ascii_graphic()) {
+        let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
+        return format!("attachment; filename=\"{quoted}\"");
     }
     let mut encoded = String::with_capacity(name.len() * 3);
     for byte in name.bytes() {
@@ -387,6 +394,7 @@ async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id = path_text(id, "conversion_id")?;
     let task = state
         .tts
         .get_task(&id)

@@ -423,9 +423,17 @@ impl TtsService {
         let task_id = self.unique_task_id(&mut tx, now_ts, &hash).await?;
         let (output, custom) = match &target {
             Target::Item(item_id) => (self.item_path(*item_id), Some(format!("item_{item_id}"))),
+            // A custom name only names the download: the file is kept
+            // under the task's own unique id, so no request can overwrite an
+            // item's audio (`item_8`) or another task's file.
             Target::Standalone {
                 custom_filename: Some(name),
-            } => (self.inner.store.named_path(name), Some((*name).to_string())),
+            } => (
+                self.inner
+                    .store
+                    .named_path(&format!("tts_{task_id}_{name}")),
+                Some((*name).to_string()),
+            ),
             Target::Standalone {
                 custom_filename: None,
             } => (self.inner.store.named_path(&format!("tts_{task_id}")), None),

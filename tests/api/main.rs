@@ -7,6 +7,7 @@ mod attempts;
 mod cloud_tts;
 mod feedback;
 mod fuzz_regressions;
+mod hardening;
 mod health;
 mod items;
 mod metrics;

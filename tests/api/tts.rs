@@ -262,7 +262,7 @@ async fn a_broken_model_leaves_the_service_up_and_items_failed() {
 
 // ------------------------------------------------------------ legacy API
 
-async fn wait_for_task(app: &TestApp, id: &str) -> Value {
+pub async fn wait_for_task(app: &TestApp, id: &str) -> Value {
     for _ in 0..200 {
         let task: Value = app
             .get(&format!("/api/v1/tts/{id}"))

@@ -1,0 +1,195 @@
+//! Hardening findings of an outside attack (issue 17), each through the
+//! real server; the API suite runs on SQLite and again on PostgreSQL.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with_engine};
+use crate::tts::wait_for_task;
+
+async fn refused_for_nul(resp: reqwest::Response, what: &str) -> Value {
+    assert_eq!(resp.status(), 422, "{what}");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["detail"][0]["type"], "string_nul", "{what}: {body}");
+    body["detail"][0]["loc"].clone()
+}
+
+/// NUL (U+0000) is refused with a 422 in every text field, the same on
+/// SQLite and PostgreSQL (where it was a 500, and a stored tag broke every
+/// later tag filter).
+#[tokio::test]
+async fn nul_characters_are_refused_before_anything_is_stored() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Hei" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let nul = "x\u{0}y";
+    let bodies = [
+        (
+            "/v1/items",
+            json!({ "locale": "fi", "text": nul }),
+            json!(["body", "text"]),
+        ),
+        (
+            "/v1/items",
+            json!({ "locale": nul, "text": "Hei" }),
+            json!(["body", "locale"]),
+        ),
+        (
+            "/v1/items",
+            json!({ "locale": "fi", "text": "Hei", "voice": nul }),
+            json!(["body", "voice"]),
+        ),
+        (
+            "/v1/items",
+            json!({ "locale": "fi", "text": "Hei", "spoken_text": nul }),
+            json!(["body", "spoken_text"]),
+        ),
+        (
+            "/v1/items",
+            json!({ "locale": "fi", "text": "Hei", "tags": ["ok", nul] }),
+            json!(["body", "tags", 1]),
+        ),
+        (
+            "/v1/items/bulk",
+            json!({ "items": [{ "locale": "fi", "text": nul }] }),
+            json!(["body", "items", 0, "text"]),
+        ),
+        (
+            "/v1/attempts",
+            json!({ "item_id": id, "text": nul }),
+            json!(["body", "text"]),
+        ),
+        ("/v1/tags", json!({ "name": nul }), json!(["body", "name"])),
+        (
+            "/api/v1/tts/convert",
+            json!({ "text": nul }),
+            json!(["body", "text"]),
+        ),
+    ];
+    for (path, body, loc) in bodies {
+        let got = refused_for_nul(app.post_json(path, &body).await, path).await;
+        assert_eq!(got, loc, "{path}");
+    }
+    let patches = [
+        (
+            format!("/v1/items/{id}/tags"),
+            json!({ "tags": ["x\u{0}"] }),
+        ),
+        (
+            format!("/v1/items/{id}/spoken-text"),
+            json!({ "spoken_text": nul }),
+        ),
+    ];
+    for (path, body) in patches {
+        refused_for_nul(app.patch_json(&path, &body).await, &path).await;
+    }
+    for path in [
+        "/api/v1/tts/%00",
+        "/api/v1/tts/a%00b/download",
+        "/v1/items?tag=%00",
+        "/v1/attempts?since=%00",
+    ] {
+        refused_for_nul(app.get(path).await, path).await;
+    }
+    // Nothing was stored, and tag filters still work for everyone.
+    let items: Value = app.get("/v1/items").await.json().await.unwrap();
+    assert_eq!(items["total"], 1);
+    assert_eq!(items["items"][0]["tags"], json!([]));
+    assert_eq!(app.get("/v1/items?tag=x").await.status(), 200);
+    assert_eq!(
+        app.get("/v1/attempts").await.json::<Value>().await.unwrap()["total"],
+        0
+    );
+}
+
+/// A tag list stored with an escaped NUL before the rule existed is
+/// repaired by the migration, and tag filters answer again.
+#[tokio::test]
+async fn stored_tags_with_nul_are_repaired_at_migration() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Hei", "tags": ["arki"] }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let db = app.db().await;
+    sqlx::query("UPDATE items SET tags_json = $1 WHERE id = $2")
+        .bind(r#"["arki","x\u0000"]"#)
+        .bind(id)
+        .execute(&db)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 5")
+        .execute(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let app = app.restart().await;
+    let item: Value = app
+        .get(&format!("/v1/items/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(item["tags"], json!(["arki", "x"]));
+    let found: Value = app.get("/v1/items?tag=arki").await.json().await.unwrap();
+    assert_eq!(found["total"], 1);
+}
+
+/// `custom_filename` names the download only: a legacy task named like an
+/// item's file cannot replace that item's audio, and a name with `;` stays
+/// one quoted file name in `Content-Disposition`.
+#[tokio::test]
+async fn a_custom_filename_never_overwrites_item_audio() {
+    let app = spawn_app_with_engine(&[]).await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Hyvää huomenta" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(app.wait_for_tts(id).await["tts_status"], "ready");
+    let before = app
+        .get(&format!("/v1/items/{id}/audio"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+
+    for (name, disposition) in [
+        (
+            format!("item_{id}"),
+            format!("attachment; filename=item_{id}.wav"),
+        ),
+        (
+            "a; filename=evil.exe; x".to_string(),
+            r#"attachment; filename="a; filename=evil.exe; x.wav""#.to_string(),
+        ),
+    ] {
+        let text = format!("Aivan toinen lause {}", name.len());
+        let created: Value = app
+            .post_json(
+                "/api/v1/tts/convert",
+                &json!({ "text": text, "custom_filename": name }),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let task_id = created["conversion_id"].as_str().unwrap().to_string();
+        let task = wait_for_task(&app, &task_id).await;
+        assert_eq!(task["status"], "done");
+        assert_eq!(task["custom_filename"], name.as_str());
+        let resp = app.get(&format!("/api/v1/tts/{task_id}/download")).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-disposition"], disposition.as_str());
+    }
+    let after = app
+        .get(&format!("/v1/items/{id}/audio"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(before, after, "the item's audio was replaced");
+}
