@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use config::{Config, Environment};
 
+mod connections;
 mod security;
+pub use connections::ConnectionSettings;
 pub use security::{RateLimitSettings, SecuritySettings};
 
 /// Every setting with its default. Keys are lowercase; lookups lowercase the
@@ -79,6 +81,11 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("rate_limit_synthesis_per_minute", "0"),
     ("rate_limit_burst", "0"),
     ("request_timeout_seconds", "30"),
+    // Connection limits (config/connections.rs).
+    ("http_header_read_timeout_seconds", "10"),
+    ("http_idle_timeout_seconds", "120"),
+    ("http_max_connections", "4096"),
+    ("http_max_connections_per_address", "256"),
 ];
 
 const DEFAULT_APP_NAME: &str = "Last Whisper Backend";
@@ -354,6 +361,7 @@ pub struct Settings {
     pub metrics_enabled: bool,
     /// API keys, rate limits, trusted proxies, request timeout.
     pub security: SecuritySettings,
+    pub connections: ConnectionSettings,
 }
 
 impl Settings {
@@ -454,6 +462,7 @@ impl Settings {
             metrics_enabled: parse_bool(&raw.get("metrics_enabled")?)
                 .ok_or_else(|| invalid("metrics_enabled", "expected true or false"))?,
             security: security::parse_security(raw)?,
+            connections: connections::parse_connections(raw)?,
         })
     }
 

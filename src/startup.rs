@@ -167,14 +167,9 @@ impl Application {
     ) -> std::io::Result<()> {
         let app = http::app(self.state.clone());
         tracing::info!(port = self.port, "listening");
-        // The peer address identifies clients for rate limits.
-        let service =
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app);
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(signal)
-            .await?;
+        // The peer address (for rate limits) is added per connection there.
+        let limits = self.state.settings.connections.clone();
+        http::listener::serve(self.listener, app, limits, signal).await?;
         tracing::info!("HTTP server stopped; waiting for background jobs");
         self.shutdown.cancel();
         self.tracker.close();

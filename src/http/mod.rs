@@ -10,6 +10,7 @@ pub mod guard;
 pub mod health;
 pub mod items;
 pub mod legacy_tts;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod page;

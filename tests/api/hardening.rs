@@ -193,3 +193,62 @@ async fn a_custom_filename_never_overwrites_item_audio() {
         .unwrap();
     assert_eq!(before, after, "the item's audio was replaced");
 }
+
+/// Slow clients cannot hold sockets: a connection that sends nothing or
+/// half a head is closed after the header-read timeout, and connections
+/// over the per-address cap get a 503 in the contract's shape at once,
+/// while the server keeps answering.
+#[tokio::test]
+async fn slow_and_surplus_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let app = crate::helpers::spawn_app_with(&[
+        ("HTTP_HEADER_READ_TIMEOUT_SECONDS", "1"),
+        ("HTTP_MAX_CONNECTIONS_PER_ADDRESS", "3"),
+    ])
+    .await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let closed_within = |mut s: TcpStream, limit: Duration| async move {
+        let started = Instant::now();
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(limit, s.read(&mut buf))
+            .await
+            .expect("the server kept the connection open")
+            .unwrap_or(0);
+        (n, started.elapsed())
+    };
+
+    let silent = TcpStream::connect(&addr).await.unwrap();
+    let (n, took) = closed_within(silent, Duration::from_secs(5)).await;
+    assert_eq!(n, 0, "closed without an answer");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+
+    let mut half = TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /health HTTP/1.1\r\nHo").await.unwrap();
+    let (n, _) = closed_within(half, Duration::from_secs(5)).await;
+    assert_eq!(n, 0);
+
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut surplus = TcpStream::connect(&addr).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), surplus.read_to_string(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(answer.contains("retry-after: 1"), "{answer}");
+    assert!(
+        answer.ends_with(r#"{"detail":"Too many open connections from this address"}"#),
+        "{answer}"
+    );
+    drop(held);
+    // Once the held sockets are gone, the address is served again.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(app.get("/health").await.status(), 200);
+}
