@@ -24,6 +24,7 @@ pub mod timeout;
 pub mod voices;
 
 use std::any::Any;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -34,6 +35,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -90,6 +92,21 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
                 .on_response(|response: &Response, latency, _: &tracing::Span| {
                     telemetry::log_response(response.status(), latency)
                 })
+                // A 503 is a documented refusal (request timed out, database
+                // or disk unavailable, connection caps): WARN. Other 5xx are
+                // faults: ERROR (their cause is logged once by
+                // `internal_error_details`).
+                .on_failure(
+                    |failure: ServerErrorsFailureClass, latency: Duration, _: &tracing::Span| {
+                        let ms = latency.as_millis();
+                        match failure {
+                            ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+                                tracing::warn!(latency_ms = ms, "service unavailable (503)")
+                            }
+                            other => tracing::error!(latency_ms = ms, classification = %other, "response failed"),
+                        }
+                    },
+                )
                 .make_span_with(|request: &Request<Body>| {
                     let request_id = request
                         .headers()
