@@ -135,9 +135,34 @@ pub fn during(action: &'static str) -> impl FnOnce(ServiceError) -> ApiError {
         ServiceError::NotFound(msg) => ApiError::NotFound(msg),
         ServiceError::BadRequest(msg) => ApiError::BadRequest(msg),
         ServiceError::Conflict(msg) => ApiError::Conflict(msg),
+        // The store cannot take the request now: a 503 the client may retry
+        // (nothing of it was stored: every write is one transaction), logged
+        // once here at WARN with its cause.
+        ServiceError::Database(e) if crate::db::faults::is_unavailable(&e) => {
+            tracing::warn!(action, cause = %e, "database unavailable");
+            ApiError::Unavailable(format!(
+                "Database unavailable: could not {action}; try again later"
+            ))
+        }
+        ServiceError::Io(e) if storage_unavailable(&e) => {
+            tracing::warn!(action, cause = %e, "storage unavailable");
+            ApiError::Unavailable(format!(
+                "Storage unavailable: could not {action}; try again later"
+            ))
+        }
         other => ApiError::Internal {
             action,
             cause: other.to_string(),
         },
     }
+}
+
+/// File errors that mean the disk cannot take the request now: out of
+/// space or quota, or mounted read-only.
+fn storage_unavailable(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(28 | 30 | 122))
+        || matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::ReadOnlyFilesystem
+        )
 }

@@ -114,6 +114,7 @@ impl Application {
         if state.settings.cleanup.interval_hours > 0 {
             spawn_scheduled_cleanup(&state, &tracker, &shutdown);
         }
+        spawn_database_watch(&state.db, &tracker, &shutdown);
         match state.tts.resume().await {
             Ok((0, 0)) => {}
             Ok((tasks, items)) => {
@@ -295,6 +296,28 @@ fn instance_id() -> String {
 
 /// Every third of a lease, hand this instance's workers the work nobody is
 /// doing (see [`TtsService::take_over`]): what a dead instance left behind.
+/// Look at the SQLite file every second, so a file deleted or replaced
+/// under the running server is logged and refused within seconds (see
+/// `db::faults::FileGuard`), before writes land in an unlinked file.
+fn spawn_database_watch(db: &Db, tracker: &TaskTracker, shutdown: &CancellationToken) {
+    if db.file.is_none() {
+        return;
+    }
+    let (db, shutdown) = (db.clone(), shutdown.clone());
+    tracker.spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = ticker.tick() => {}
+            }
+            if db.check_file().is_err() {
+                break;
+            }
+        }
+    });
+}
+
 fn spawn_takeover(
     tts: &TtsService,
     lease: std::time::Duration,

@@ -301,7 +301,7 @@ impl SpeechCache {
             let cache = self.clone();
             let key = key.to_string();
             tokio::spawn(async move {
-                if let Ok(mut conn) = cache.inner.db.writer.acquire().await {
+                if let Ok(mut conn) = cache.inner.db.acquire_write().await {
                     if let Err(e) = index::touch(&mut conn, &key, now_secs()).await {
                         tracing::warn!(error = %e, "cannot update cache access time");
                     }
@@ -386,7 +386,7 @@ impl SpeechCache {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => tracing::warn!(error = %e, "cannot delete a cached audio file"),
         }
-        let mut conn = self.inner.db.writer.acquire().await?;
+        let mut conn = self.inner.db.acquire_write().await?;
         index::delete(&mut conn, &row.cache_key).await?;
         self.inner.evictions.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -450,14 +450,7 @@ impl Flight {
             .hot()
             .insert(&self.key, Bytes::copy_from_slice(bytes));
         let storage = |e: sqlx::Error| CacheError::Storage(e.to_string());
-        let mut conn = self
-            .cache
-            .inner
-            .db
-            .writer
-            .acquire()
-            .await
-            .map_err(storage)?;
+        let mut conn = self.cache.inner.db.acquire_write().await.map_err(storage)?;
         index::upsert(
             &mut conn,
             &self.key,

@@ -11,6 +11,7 @@
 
 pub mod attempts;
 pub mod audio_cache;
+pub mod faults;
 pub mod items;
 pub mod sql;
 pub mod tags;
@@ -71,6 +72,10 @@ pub struct Db {
     pub writer: Pool,
     /// Connections for reads (PostgreSQL: the same pool as `writer`).
     pub reader: Pool,
+    /// The SQLite file's guard (`None` on PostgreSQL). Writes go through
+    /// [`Db::begin_write`]/[`Db::acquire_write`], which refuse once the
+    /// file is lost.
+    pub file: Option<std::sync::Arc<faults::FileGuard>>,
 }
 
 /// Why the database could not be opened.
@@ -103,10 +108,34 @@ impl Db {
     }
 
     /// `SELECT 1` on both pools, for `/health`.
+    /// Health: both pools answer, the SQLite file is the one opened, and a
+    /// write could start (see `faults::probe_write`).
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        self.check_file()?;
         sqlx::query("SELECT 1").execute(&self.reader).await?;
-        sqlx::query("SELECT 1").execute(&self.writer).await?;
-        Ok(())
+        // The probe runs on the writer connection itself (a `SELECT 1`
+        // before it would leave the connection on its way back to the pool).
+        faults::probe_write(&self.writer).await
+    }
+
+    /// A write transaction; refused at once when the SQLite file is lost.
+    pub async fn begin_write(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        self.check_file()?;
+        self.writer.begin().await
+    }
+
+    /// The writer connection; refused at once when the SQLite file is lost.
+    pub async fn acquire_write(&self) -> sqlx::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.check_file()?;
+        self.writer.acquire().await
+    }
+
+    /// Look at the SQLite file again (the watchdog calls this every second).
+    pub fn check_file(&self) -> sqlx::Result<()> {
+        match &self.file {
+            Some(file) if !file.check() => Err(faults::file_lost_error()),
+            _ => Ok(()),
+        }
     }
 
     /// The dialect of this database.
@@ -176,7 +205,12 @@ async fn connect_sqlite(path: &Path, read_connections: u32) -> Result<Db, Connec
         .connect_with(ro)
         .await
         .map_err(open_error)?;
-    Ok(Db { writer, reader })
+    let file = Some(std::sync::Arc::new(faults::FileGuard::new(path)));
+    Ok(Db {
+        writer,
+        reader,
+        file,
+    })
 }
 
 async fn connect_postgres(url: &str, connections: u32) -> Result<Db, ConnectError> {
@@ -204,6 +238,7 @@ async fn connect_postgres(url: &str, connections: u32) -> Result<Db, ConnectErro
     Ok(Db {
         writer: pool.clone(),
         reader: pool,
+        file: None,
     })
 }
 

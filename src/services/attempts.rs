@@ -23,7 +23,7 @@ pub async fn create(
     item_id: i64,
     text: &str,
 ) -> Result<AlignedAttempt, ServiceError> {
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let item = items_db::get(&mut tx, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;

@@ -47,7 +47,7 @@ pub async fn create_many(
     state: &AppState,
     new_items: &[NewItem],
 ) -> Result<Vec<ItemRow>, ServiceError> {
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let mut ids = Vec::with_capacity(new_items.len());
     for item in new_items {
         let now = to_db(state.clock.now());
@@ -130,7 +130,7 @@ pub async fn list(
 
 /// Delete an item with its attempts and its audio file.
 pub async fn delete(state: &AppState, id: i64) -> Result<(), ServiceError> {
-    let mut conn = state.db.writer.acquire().await?;
+    let mut conn = state.db.acquire_write().await?;
     if !items_db::delete(&mut conn, id).await? {
         return Err(not_found());
     }
@@ -156,7 +156,7 @@ pub async fn replace_tags(
     id: i64,
     tags: Vec<String>,
 ) -> Result<TagsChange, ServiceError> {
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
     let updated_at = state.clock.now();
     items_db::update_tags(&mut tx, id, &encode_tags(&tags), &to_db(updated_at)).await?;
@@ -181,7 +181,7 @@ pub async fn set_difficulty(
     id: i64,
     difficulty: i64,
 ) -> Result<DifficultyChange, ServiceError> {
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
     let updated_at = state.clock.now();
     items_db::update_difficulty(&mut tx, id, difficulty, &to_db(updated_at)).await?;
@@ -202,7 +202,7 @@ pub async fn set_spoken_text(
 ) -> Result<ItemRow, ServiceError> {
     let item = get(state, id).await?;
     let spoken = spoken_text.unwrap_or_else(|| state.tts.spoken_form(&item.text, &item.locale));
-    let mut conn = state.db.writer.acquire().await?;
+    let mut conn = state.db.acquire_write().await?;
     if !items_db::set_spoken_text(&mut conn, id, &spoken, &to_db(state.clock.now())).await? {
         return Err(not_found());
     }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 /// Create a tag from an already trimmed name; duplicates are a 400.
 pub async fn create(state: &AppState, name: &str) -> Result<TagRow, ServiceError> {
     let now = to_db(state.clock.now());
-    let mut conn = state.db.writer.acquire().await?;
+    let mut conn = state.db.acquire_write().await?;
     tags_db::insert(&mut conn, name, &now)
         .await?
         .ok_or_else(|| ServiceError::BadRequest(format!("Tag with name '{name}' already exists")))
@@ -25,7 +25,7 @@ pub async fn list(
 }
 
 pub async fn delete(state: &AppState, id: i64) -> Result<(), ServiceError> {
-    let mut conn = state.db.writer.acquire().await?;
+    let mut conn = state.db.acquire_write().await?;
     if tags_db::delete(&mut conn, id).await? {
         Ok(())
     } else {

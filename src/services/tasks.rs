@@ -129,7 +129,7 @@ pub async fn retry_item(
     let item = items_db::find(&db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let mut conn = db.writer.acquire().await?;
+    let mut conn = db.acquire_write().await?;
     if !items_db::reset_failed(&mut conn, item_id, &to_db(clock.now())).await? {
         return Err(ServiceError::Conflict(format!(
             "Only items whose TTS failed can be retried. Current status: {}",
@@ -157,7 +157,7 @@ pub async fn retry_failed(
         let Some(item) = items_db::find(&db.reader, id).await? else {
             continue;
         };
-        let mut conn = db.writer.acquire().await?;
+        let mut conn = db.acquire_write().await?;
         if items_db::reset_failed(&mut conn, id, &to_db(clock.now())).await? {
             retried.push(id);
             to_submit.push(ItemToSpeak::from(&item));
@@ -217,7 +217,7 @@ pub async fn cleanup(
             _ => None,
         };
         if !dry_run {
-            let mut conn = db.writer.acquire().await?;
+            let mut conn = db.acquire_write().await?;
             tts_tasks::delete(&mut conn, &candidate.task_id).await?;
             drop(conn);
             if let Some(path) = &file {

@@ -352,7 +352,7 @@ impl TtsService {
     }
 
     async fn mark_item(&self, item_id: i64, status: ItemTtsStatus) -> Result<(), ServiceError> {
-        let mut conn = self.inner.db.writer.acquire().await?;
+        let mut conn = self.inner.db.acquire_write().await?;
         let now = to_db(self.inner.clock.now());
         items_db::set_tts_status_from_pending(&mut conn, item_id, status.as_str(), &now).await?;
         Ok(())
@@ -379,7 +379,7 @@ impl TtsService {
         target: Target<'_>,
     ) -> Result<Option<TaskRow>, ServiceError> {
         let hash = speech.key();
-        let mut tx = self.inner.db.writer.begin().await?;
+        let mut tx = self.inner.db.begin_write().await?;
         tts_tasks::lock_text(&mut tx, &hash).await?;
         if let Target::Item(item_id) = target {
             if !items_db::lock_unlinked_pending(&mut tx, item_id).await? {

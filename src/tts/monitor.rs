@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -14,6 +15,10 @@ use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::tts::events::TaskEvent;
 use crate::tts::store::AudioStore;
+
+/// First and longest pause between attempts to apply an event.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// Applies events until every sender is gone.
 #[derive(Debug)]
@@ -26,17 +31,43 @@ pub struct Monitor {
 impl Monitor {
     pub async fn run(self, mut events: mpsc::Receiver<TaskEvent>) {
         while let Some(event) = events.recv().await {
-            if let Err(e) = self.apply(&event).await {
-                tracing::error!(error = %e, ?event, "could not apply task event");
-            }
+            self.apply_until_done(&event).await;
         }
         tracing::debug!("task monitor stopped");
+    }
+
+    /// Apply one event, retrying while the database is unavailable (locked,
+    /// busy, out of space) with a back-off up to 5 s: a finished synthesis
+    /// is never dropped for a passing fault (it used to be, and was then
+    /// synthesised again after its lease ran out). Other errors are bugs and
+    /// are logged once.
+    async fn apply_until_done(&self, event: &TaskEvent) {
+        let mut delay = RETRY_FIRST;
+        for attempt in 1u32.. {
+            match self.apply(event).await {
+                Ok(()) => {
+                    if attempt > 1 {
+                        tracing::info!(attempt, "task event applied after retries");
+                    }
+                    return;
+                }
+                Err(e) if crate::db::faults::is_unavailable(&e) => {
+                    tracing::warn!(attempt, error = %e, ?event, "database unavailable; retrying the task event");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(RETRY_MAX);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, ?event, "could not apply task event");
+                    return;
+                }
+            }
+        }
     }
 
     /// Apply one event (public so tests can drive the monitor step by step).
     pub async fn apply(&self, event: &TaskEvent) -> Result<(), sqlx::Error> {
         let now = to_db(self.clock.now());
-        let mut tx = self.db.writer.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         match event {
             TaskEvent::Completed {
                 task_id,

@@ -107,7 +107,7 @@ impl Worker {
             now_secs,
             lease_until: now_secs + self.lease.as_secs() as i64,
         };
-        let mut conn = self.db.writer.acquire().await?;
+        let mut conn = self.db.acquire_write().await?;
         tts_tasks::claim(&mut conn, task_id, &claim).await
     }
 

@@ -252,3 +252,96 @@ async fn slow_and_surplus_connections_are_closed() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(app.get("/health").await.status(), 200);
 }
+
+/// The SQLite file of the running server, or `None` on PostgreSQL.
+fn sqlite_file(app: &crate::helpers::TestApp) -> Option<std::path::PathBuf> {
+    app.database_url
+        .strip_prefix("sqlite:///")
+        .map(std::path::PathBuf::from)
+}
+
+async fn database_check(app: &crate::helpers::TestApp) -> Value {
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    health["checks"]["database"].clone()
+}
+
+/// A database file deleted under the running server is noticed within
+/// seconds: `/health` says so and writes answer 503 instead of landing in
+/// an unlinked file that a restart would lose.
+#[tokio::test]
+async fn a_deleted_database_file_is_detected_and_writes_are_refused() {
+    let app = spawn_app().await;
+    let Some(file) = sqlite_file(&app) else {
+        return; // PostgreSQL: no file to delete.
+    };
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Hei" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(database_check(&app).await, "healthy");
+    std::fs::remove_file(&file).unwrap();
+    let started = std::time::Instant::now();
+    while database_check(&app).await == "healthy" {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "not detected within 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "unhealthy");
+    for (path, body) in [
+        ("/v1/items", json!({ "locale": "fi", "text": "Uusi" })),
+        ("/v1/attempts", json!({ "item_id": id, "text": "hei" })),
+    ] {
+        let resp = app.post_json(path, &body).await;
+        assert_eq!(resp.status(), 503, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Database unavailable"),
+            "{body}"
+        );
+    }
+}
+
+/// A database locked by another process: `/health` says the database is
+/// unhealthy, a write answers 503 (not 500) after the busy timeout, and
+/// once the lock is gone writes succeed again.
+#[tokio::test]
+async fn a_locked_database_is_unhealthy_and_writes_answer_503() {
+    let app = spawn_app().await;
+    if sqlite_file(&app).is_none() {
+        return;
+    }
+    let db = app.db().await;
+    let mut other = db.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    assert_eq!(database_check(&app).await, "unhealthy");
+    let resp = app
+        .post_json("/v1/items", &json!({ "locale": "fi", "text": "Lukittu" }))
+        .await;
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Database unavailable"),
+        "{body}"
+    );
+    sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
+    drop(other);
+    db.close().await;
+    assert_eq!(database_check(&app).await, "healthy");
+    let resp = app
+        .post_json("/v1/items", &json!({ "locale": "fi", "text": "Vapaa" }))
+        .await;
+    assert_eq!(resp.status(), 202);
+}
