@@ -33,6 +33,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("database_url", "sqlite:///data/dictation.db"),
     ("database_read_connections", "4"),
     ("audio_dir", "audio"),
+    ("audio_min_free_bytes", "67108864"),
     ("tts_provider", "local"),
     ("tts_supported_languages", "[\"fi\"]"),
     ("tts_submission_workers", "4"),
@@ -349,6 +350,9 @@ pub struct Settings {
     pub log_format: String,
     pub database: DatabaseSettings,
     pub audio_dir: PathBuf,
+    /// `AUDIO_MIN_FREE_BYTES`: `/health` reports the audio directory as
+    /// unhealthy below this much free space (0 = not checked).
+    pub audio_min_free_bytes: u64,
     pub tts: TtsSettings,
     pub cleanup: CleanupSettings,
     pub cors: CorsSettings,
@@ -448,6 +452,7 @@ impl Settings {
                 read_connections: parse_count(raw, "database_read_connections")? as u32,
             },
             audio_dir: PathBuf::from(raw.get("audio_dir")?),
+            audio_min_free_bytes: parse_bounded(raw, "audio_min_free_bytes", 0, u64::MAX)?,
             tts: parse_tts(raw)?,
             cleanup: parse_cleanup(raw)?,
             cors: CorsSettings {

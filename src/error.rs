@@ -124,6 +124,9 @@ pub enum ServiceError {
     Database(#[from] sqlx::Error),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// Something the request needs is out of service for now (503).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Other(String),
 }
@@ -135,6 +138,7 @@ pub fn during(action: &'static str) -> impl FnOnce(ServiceError) -> ApiError {
         ServiceError::NotFound(msg) => ApiError::NotFound(msg),
         ServiceError::BadRequest(msg) => ApiError::BadRequest(msg),
         ServiceError::Conflict(msg) => ApiError::Conflict(msg),
+        ServiceError::Unavailable(msg) => ApiError::Unavailable(msg),
         // The store cannot take the request now: a 503 the client may retry
         // (nothing of it was stored: every write is one transaction), logged
         // once here at WARN with its cause.
@@ -158,9 +162,9 @@ pub fn during(action: &'static str) -> impl FnOnce(ServiceError) -> ApiError {
 }
 
 /// File errors that mean the disk cannot take the request now: out of
-/// space or quota, or mounted read-only.
+/// space or quota, mounted read-only, or not writable by the service.
 fn storage_unavailable(e: &std::io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(28 | 30 | 122))
+    matches!(e.raw_os_error(), Some(13 | 28 | 30 | 122))
         || matches!(
             e.kind(),
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::ReadOnlyFilesystem

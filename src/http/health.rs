@@ -70,5 +70,22 @@ async fn probe_audio_dir(state: &AppState) -> std::io::Result<()> {
     ));
     tokio::fs::create_dir_all(&state.settings.audio_dir).await?;
     tokio::fs::write(&probe, b"ok").await?;
-    tokio::fs::remove_file(&probe).await
+    tokio::fs::remove_file(&probe).await?;
+    let min_free = state.settings.audio_min_free_bytes;
+    if min_free > 0 {
+        let free = free_bytes(&state.settings.audio_dir)?;
+        if free < min_free {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!("{free} bytes free, below AUDIO_MIN_FREE_BYTES={min_free}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Bytes an unprivileged writer can still use on the directory's filesystem.
+fn free_bytes(dir: &std::path::Path) -> std::io::Result<u64> {
+    let stats = rustix::fs::statvfs(dir).map_err(std::io::Error::from)?;
+    Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
 }

@@ -130,16 +130,26 @@ pub async fn list(
 
 /// Delete an item with its attempts and its audio file.
 pub async fn delete(state: &AppState, id: i64) -> Result<(), ServiceError> {
-    let mut conn = state.db.acquire_write().await?;
-    if !items_db::delete(&mut conn, id).await? {
+    // The row goes only if its audio goes too: with the audio directory
+    // read-only (say) the delete is refused (503) and both stay, instead of
+    // a 204 that leaves the WAV behind.
+    let mut tx = state.db.begin_write().await?;
+    if !items_db::delete(&mut tx, id).await? {
         return Err(not_found());
     }
     let store = state.tts.store();
     match store.remove(&store.item_path(id)).await {
         Ok(true) => tracing::info!(item_id = id, "item audio removed"),
         Ok(false) => {}
-        Err(e) => tracing::warn!(item_id = id, error = %e, "could not remove item audio"),
+        Err(e) => {
+            tracing::warn!(item_id = id, error = %e, "could not remove item audio; item kept");
+            return Err(ServiceError::Unavailable(
+                "Storage unavailable: the item's audio could not be removed; nothing was deleted"
+                    .to_string(),
+            ));
+        }
     }
+    tx.commit().await?;
     Ok(())
 }
 

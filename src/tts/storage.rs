@@ -26,8 +26,28 @@ pub async fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
         tokio::fs::create_dir_all(parent).await?;
     }
     let tmp = temp_path(target);
-    let written = tokio::fs::write(&tmp, bytes).await;
+    let written = write_synced(&tmp, bytes).await;
     publish(written, &tmp, target).await
+}
+
+/// Write a file and flush it to the disk before it is renamed or linked
+/// into place: after a power cut a published name never points at a file
+/// whose blocks were never written.
+async fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut file = tokio::fs::File::create(path).await?;
+    file.write_all(bytes).await?;
+    file.sync_all().await
+}
+
+/// Flush a directory's entries (a rename into it) to the disk. Some
+/// filesystems cannot sync a directory; that is not an error here.
+async fn sync_dir(dir: &Path) {
+    if let Ok(handle) = tokio::fs::File::open(dir).await {
+        if let Err(e) = handle.sync_all().await {
+            tracing::debug!(dir = %dir.display(), error = %e, "directory sync not supported");
+        }
+    }
 }
 
 /// Rename a fully written temporary file into place, or remove it.
@@ -36,8 +56,12 @@ async fn publish(written: std::io::Result<()>, tmp: &Path, target: &Path) -> std
         Ok(()) => tokio::fs::rename(tmp, target).await,
         Err(e) => Err(e),
     };
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(tmp).await;
+    match (&result, target.parent()) {
+        (Ok(()), Some(parent)) => sync_dir(parent).await,
+        (Ok(()), None) => {}
+        (Err(_), _) => {
+            let _ = tokio::fs::remove_file(tmp).await;
+        }
     }
     result
 }
@@ -48,7 +72,13 @@ pub async fn copy_atomic(source: &Path, target: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     let tmp = temp_path(target);
-    let copied = tokio::fs::copy(source, &tmp).await.map(|_| ());
+    let copied = match tokio::fs::copy(source, &tmp).await {
+        Ok(_) => match tokio::fs::File::open(&tmp).await {
+            Ok(file) => file.sync_all().await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
     publish(copied, &tmp, target).await
 }
 

@@ -345,3 +345,46 @@ async fn a_locked_database_is_unhealthy_and_writes_answer_503() {
         .await;
     assert_eq!(resp.status(), 202);
 }
+
+/// Low disk space makes the audio directory unhealthy (it said healthy with
+/// 52 KB free); the threshold is a setting, here above any real free space.
+#[tokio::test]
+async fn low_free_space_makes_the_audio_directory_unhealthy() {
+    let app =
+        crate::helpers::spawn_app_with(&[("AUDIO_MIN_FREE_BYTES", "1000000000000000000")]).await;
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(health["checks"]["audio_directory"], "unhealthy");
+    assert_eq!(health["status"], "unhealthy");
+    let app = spawn_app().await;
+    let health: Value = app.get("/health").await.json().await.unwrap();
+    assert_eq!(health["checks"]["audio_directory"], "healthy");
+}
+
+/// An item whose audio cannot be removed is not deleted: 503, and the item
+/// and its file stay (it answered 204 and left the WAV behind).
+#[tokio::test]
+async fn a_delete_that_cannot_remove_the_audio_keeps_the_item() {
+    let app = spawn_app().await;
+    let id = app
+        .create_item(json!({ "locale": "fi", "text": "Hei" }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.wait_for_tts(id).await;
+    // Something at the audio path that cannot be removed as a file.
+    let path = app.audio_dir.join(format!("item_{id}.wav"));
+    std::fs::create_dir_all(path.join("stuck")).unwrap();
+    let resp = app.delete(&format!("/v1/items/{id}")).await;
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("Storage unavailable"),
+        "{body}"
+    );
+    assert_eq!(app.get(&format!("/v1/items/{id}")).await.status(), 200);
+    std::fs::remove_dir_all(&path).unwrap();
+    assert_eq!(app.delete(&format!("/v1/items/{id}")).await.status(), 204);
+}
