@@ -69,6 +69,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("openapi_url", "/openapi.json"),
     ("audio_cache_max_bytes", "1073741824"),
     ("audio_cache_max_age_days", "30"),
+    ("speech_slow_reader_seconds", "10"),
     ("cors_origins", "http://localhost:3000,http://127.0.0.1:3000"),
     ("cors_allow_methods", "*"),
     ("cors_allow_headers", "*"),
@@ -486,6 +487,10 @@ pub struct SpeechSettings {
     pub cache_max_age: Duration,
     /// `SYNTHESIZE_USER_TOKEN` (secret): when set, `POST /synthesizeSpeech` needs it in `user-token`.
     pub user_token: Option<String>,
+    /// `SPEECH_SLOW_READER_SECONDS`: a streaming reader that leaves audio
+    /// untaken this long is cut off, so it never holds up a production
+    /// others wait for.
+    pub slow_reader: Duration,
 }
 
 impl fmt::Debug for SpeechSettings {
@@ -493,6 +498,7 @@ impl fmt::Debug for SpeechSettings {
         f.debug_struct("SpeechSettings")
             .field("cache_max_bytes", &self.cache_max_bytes)
             .field("cache_max_age", &self.cache_max_age)
+            .field("slow_reader", &self.slow_reader)
             .field(
                 "user_token",
                 &self.user_token.as_ref().map(|_| "<redacted>"),
@@ -509,6 +515,7 @@ fn parse_speech(raw: &Raw) -> Result<SpeechSettings, SettingsError> {
         user_token: raw
             .optional("synthesize_user_token")
             .map(|t| t.trim().to_string()),
+        slow_reader: parse_seconds(raw, "speech_slow_reader_seconds", 3_600.0)?,
     })
 }
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 /// Memory the hot set may hold.
 pub const HOT_MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Larger clips are served from disk only (they would push out many small ones).
-const HOT_MAX_ITEM: usize = 4 * 1024 * 1024;
+pub const HOT_MAX_ITEM: usize = 4 * 1024 * 1024;
 
 /// Clips by key; least recently inserted leaves first (FIFO keeps a hit lock-cheap).
 #[derive(Debug)]

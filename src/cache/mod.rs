@@ -25,6 +25,10 @@ use crate::db::audio_cache as index;
 use crate::db::Db;
 use crate::tts::storage::write_atomic;
 use hot::HotSet;
+pub use hot::HOT_MAX_ITEM;
+
+/// Distinct names for files being produced.
+static PART_COUNTER: AtomicU64 = AtomicU64::new(0);
 pub use key::{normalise_text, KeyParts};
 
 /// How much the cache may hold.
@@ -162,6 +166,11 @@ impl SpeechCache {
     }
 
     /// The bytes of a cached clip: from memory when hot, else read from disk (and kept hot).
+    /// The clip's bytes if they are in memory (no disk access).
+    pub fn in_memory(&self, audio: &CachedAudio) -> Option<Bytes> {
+        self.hot().get(&audio.key)
+    }
+
     pub async fn read(&self, audio: &CachedAudio) -> std::io::Result<Bytes> {
         if let Some(bytes) = self.hot().get(&audio.key) {
             return Ok(bytes);
@@ -418,6 +427,95 @@ impl Flight {
         &self.key
     }
 
+    /// Whether other requests are waiting for this flight's result.
+    pub fn has_followers(&self) -> bool {
+        let flights = match self.cache.inner.flights.lock() {
+            Ok(f) => f,
+            Err(p) => p.into_inner(),
+        };
+        flights
+            .get(&self.key)
+            .is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// A file to produce this flight's audio into, on the cache's own
+    /// filesystem (so [`Flight::complete_file`] can rename it into place):
+    /// a long clip is never held in memory whole.
+    pub fn part_path(&self) -> PathBuf {
+        let n = PART_COUNTER.fetch_add(1, Ordering::Relaxed);
+        self.cache
+            .inner
+            .dir
+            .join(format!(".{}.{}.{n}.part", self.key, std::process::id()))
+    }
+
+    /// Store a produced file (already flushed to disk) as this flight's
+    /// audio: rename it into place, index it, keep `small` (its bytes, when
+    /// the clip is small enough for the hot set) in memory, wake the waiters.
+    pub async fn complete_file(
+        mut self,
+        part: &Path,
+        size: u64,
+        small: Option<Bytes>,
+        sample_rate: u32,
+    ) -> Result<CachedAudio, CacheError> {
+        self.done = true;
+        let result = self.store_file(part, size, small, sample_rate).await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(part).await;
+        }
+        self.cache.end_flight(&self.key, result.clone());
+        if result.is_ok() {
+            self.cache.evict_sparing(Some(&self.key)).await;
+        }
+        result
+    }
+
+    async fn store_file(
+        &self,
+        part: &Path,
+        size: u64,
+        small: Option<Bytes>,
+        sample_rate: u32,
+    ) -> Result<CachedAudio, CacheError> {
+        let storage = |e: std::io::Error| CacheError::Storage(e.to_string());
+        let path = self.cache.path_for(&self.key, self.format);
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(storage)?;
+        }
+        tokio::fs::rename(part, &path).await.map_err(storage)?;
+        if let Some(bytes) = small {
+            self.cache.hot().insert(&self.key, bytes);
+        }
+        self.index(&path, size, sample_rate).await
+    }
+
+    async fn index(
+        &self,
+        path: &Path,
+        size: u64,
+        sample_rate: u32,
+    ) -> Result<CachedAudio, CacheError> {
+        let storage = |e: sqlx::Error| CacheError::Storage(e.to_string());
+        let mut conn = self.cache.inner.db.acquire_write().await.map_err(storage)?;
+        index::upsert(
+            &mut conn,
+            &self.key,
+            &path.display().to_string(),
+            self.format.as_str(),
+            i64::from(sample_rate),
+            i64::try_from(size).unwrap_or(i64::MAX),
+            now_secs(),
+        )
+        .await
+        .map_err(storage)?;
+        Ok(CachedAudio {
+            key: self.key.clone(),
+            path: path.to_path_buf(),
+            size,
+        })
+    }
+
     /// Store the produced bytes, index them, wake the waiters, and evict if over the limits.
     pub async fn complete(
         mut self,
@@ -449,24 +547,7 @@ impl Flight {
         self.cache
             .hot()
             .insert(&self.key, Bytes::copy_from_slice(bytes));
-        let storage = |e: sqlx::Error| CacheError::Storage(e.to_string());
-        let mut conn = self.cache.inner.db.acquire_write().await.map_err(storage)?;
-        index::upsert(
-            &mut conn,
-            &self.key,
-            &path.display().to_string(),
-            self.format.as_str(),
-            i64::from(sample_rate),
-            bytes.len() as i64,
-            now_secs(),
-        )
-        .await
-        .map_err(storage)?;
-        Ok(CachedAudio {
-            key: self.key.clone(),
-            path,
-            size: bytes.len() as u64,
-        })
+        self.index(&path, bytes.len() as u64, sample_rate).await
     }
 }
 

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures_util::stream;
 
 use crate::audio::AudioFormat;
-use crate::cache::{CachedAudio, SpeechCache};
+use crate::cache::{CachedAudio, SpeechCache, HOT_MAX_ITEM};
 use crate::services::speech::{Speech, SpeechError};
 
 /// Content-addressed, so a given ETag's bytes never change; a day is a conservative lifetime.
@@ -81,6 +81,43 @@ pub fn parse_range(value: &str, size: u64) -> Result<Option<(u64, u64)>, Unsatis
     Ok(Some(range))
 }
 
+/// Where a cached clip's bytes come from.
+enum Source {
+    Memory(Bytes),
+    File,
+}
+
+/// `len` bytes of the clip from `start`: a slice of memory, or the file
+/// read in 64 KiB pieces as the client takes them.
+async fn body_of(
+    source: &Source,
+    audio: &CachedAudio,
+    start: u64,
+    len: u64,
+) -> Result<Body, SpeechError> {
+    match source {
+        Source::Memory(bytes) => {
+            let (from, to) = (start as usize, (start + len) as usize);
+            Ok(Body::from(
+                bytes.slice(from.min(bytes.len())..to.min(bytes.len())),
+            ))
+        }
+        Source::File => {
+            use tokio::io::{AsyncReadExt, AsyncSeekExt};
+            let failed =
+                |e: std::io::Error| SpeechError::Failed(format!("cannot read cached audio: {e}"));
+            let mut file = tokio::fs::File::open(&audio.path).await.map_err(failed)?;
+            file.seek(std::io::SeekFrom::Start(start))
+                .await
+                .map_err(failed)?;
+            let reader = file.take(len);
+            Ok(Body::from_stream(
+                tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024),
+            ))
+        }
+    }
+}
+
 /// Send a cached file, honouring `If-None-Match` and `Range`.
 pub async fn cached_response(
     cache: &SpeechCache,
@@ -91,23 +128,31 @@ pub async fn cached_response(
     if not_modified(headers, &audio.key) {
         return Ok(not_modified_response(&audio.key));
     }
-    let bytes = cache
-        .read(audio)
-        .await
-        .map_err(|e| SpeechError::Failed(format!("cannot read cached audio: {e}")))?;
-    let size = bytes.len() as u64;
+    // A clip too large for the memory tier is streamed from its file, so a
+    // 250 MB clip never sits in memory once per request.
+    let source = match cache.in_memory(audio) {
+        Some(bytes) => Source::Memory(bytes),
+        None if audio.size as usize > HOT_MAX_ITEM => Source::File,
+        None => Source::Memory(
+            cache
+                .read(audio)
+                .await
+                .map_err(|e| SpeechError::Failed(format!("cannot read cached audio: {e}")))?,
+        ),
+    };
+    let size = match &source {
+        Source::Memory(bytes) => bytes.len() as u64,
+        Source::File => audio.size,
+    };
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(|v| parse_range(v, size))
         .unwrap_or(Ok(None));
     let mut response = match range {
-        Ok(None) => (StatusCode::OK, bytes).into_response(),
+        Ok(None) => (StatusCode::OK, body_of(&source, audio, 0, size).await?).into_response(),
         Ok(Some((start, end))) => {
-            let body = bytes
-                .get(start as usize..=end as usize)
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default();
+            let body = body_of(&source, audio, start, end + 1 - start).await?;
             let mut r = (StatusCode::PARTIAL_CONTENT, body).into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
                 r.headers_mut().insert(header::CONTENT_RANGE, v);

@@ -284,7 +284,9 @@ impl Streamer {
     async fn fail(&mut self, sessions: &crate::services::sessions::Sessions, e: SpeechError) {
         let (code, kind) = match &e {
             SpeechError::BadRequest(_) => (4400, "invalid_request"),
-            SpeechError::NoEngine | SpeechError::Unavailable(_) => (1013, "unavailable"),
+            SpeechError::NoEngine | SpeechError::Unavailable(_) | SpeechError::Abandoned => {
+                (1013, "unavailable")
+            }
             SpeechError::Failed(_) => (1011, "internal"),
         };
         let message = match &e {
@@ -316,12 +318,30 @@ impl Streamer {
         let mut pending: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
         let cache = match speech {
             Speech::Cached(audio) => {
-                match self.state.speech.cache().read(&audio).await {
-                    Ok(bytes) => pending = bytes.to_vec(),
-                    Err(e) => {
-                        return Ok(Err(SpeechError::Failed(format!(
-                            "cannot read cached audio: {e}"
-                        ))))
+                // Read in pieces as they are sent: a large cached clip is
+                // never held whole in memory by a session.
+                let failed = |e: std::io::Error| {
+                    SpeechError::Failed(format!("cannot read cached audio: {e}"))
+                };
+                if let Some(bytes) = self.state.speech.cache().in_memory(&audio) {
+                    pending.extend_from_slice(&bytes);
+                } else {
+                    use tokio::io::AsyncReadExt;
+                    let mut file = match tokio::fs::File::open(&audio.path).await {
+                        Ok(file) => file,
+                        Err(e) => return Ok(Err(failed(e))),
+                    };
+                    let mut piece = vec![0u8; CHUNK_BYTES * 16];
+                    loop {
+                        let n = match file.read(&mut piece).await {
+                            Ok(n) => n,
+                            Err(e) => return Ok(Err(failed(e))),
+                        };
+                        if n == 0 {
+                            break;
+                        }
+                        pending.extend_from_slice(&piece[..n]);
+                        self.send_full(&mut pending).await?;
                     }
                 }
                 "hit"

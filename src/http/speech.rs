@@ -81,7 +81,7 @@ fn openai_speech_error(e: SpeechError) -> Response {
             Some("input"),
             None,
         ),
-        SpeechError::NoEngine => openai_error(
+        SpeechError::NoEngine | SpeechError::Abandoned => openai_error(
             StatusCode::SERVICE_UNAVAILABLE,
             &e.to_string(),
             "server_error",
@@ -308,7 +308,9 @@ fn forbidden() -> Response {
 pub fn api_speech_error(e: SpeechError) -> Response {
     match e {
         SpeechError::BadRequest(m) => ApiError::BadRequest(m).into_response(),
-        SpeechError::NoEngine => ApiError::Unavailable(e.to_string()).into_response(),
+        SpeechError::NoEngine | SpeechError::Abandoned => {
+            ApiError::Unavailable(e.to_string()).into_response()
+        }
         SpeechError::Unavailable(m) => ApiError::Unavailable(m).into_response(),
         SpeechError::Failed(m) => ApiError::Internal {
             action: "synthesize speech",

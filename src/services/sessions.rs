@@ -14,6 +14,12 @@ use crate::services::speech::SpeechRequest;
 const MAX_SESSIONS: usize = 10_000;
 /// A session is forgotten this long after creation.
 const SESSION_TTL: Duration = Duration::from_secs(3600);
+/// Memory the stored sessions may take in all (their texts and names plus
+/// a fixed overhead each); the oldest are dropped beyond it. Ten thousand
+/// sessions of 10,000 emoji held 463 MB before this bound.
+pub const MAX_SESSION_BYTES: usize = 16 * 1024 * 1024;
+/// Bookkeeping counted per session besides its strings.
+const SESSION_OVERHEAD: usize = 256;
 
 /// What a client sees of a session (never the text itself).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -76,13 +82,20 @@ impl Sessions {
         let mut map = self.lock();
         let now = Instant::now();
         map.retain(|_, e| now.duration_since(e.created) < SESSION_TTL);
-        if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map
+        let size = entry_bytes(&request);
+        let mut total: usize = map.values().map(|e| entry_bytes(&e.request)).sum();
+        if map.len() >= MAX_SESSIONS || total + size > MAX_SESSION_BYTES {
+            let mut by_age: Vec<(Instant, String, usize)> = map
                 .iter()
-                .min_by_key(|(_, e)| e.created)
-                .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
+                .map(|(k, e)| (e.created, k.clone(), entry_bytes(&e.request)))
+                .collect();
+            by_age.sort_unstable_by_key(|(created, _, _)| *created);
+            for (_, key, bytes) in by_age {
+                if map.len() < MAX_SESSIONS && total + size <= MAX_SESSION_BYTES {
+                    break;
+                }
+                map.remove(&key);
+                total -= bytes;
             }
         }
         map.insert(
@@ -94,6 +107,11 @@ impl Sessions {
             },
         );
         info
+    }
+
+    /// Bytes the stored sessions are counted as (see [`MAX_SESSION_BYTES`]).
+    pub fn stored_bytes(&self) -> usize {
+        self.lock().values().map(|e| entry_bytes(&e.request)).sum()
     }
 
     pub fn get(&self, id: &str) -> Option<(SpeechRequest, SessionInfo)> {
@@ -108,5 +126,54 @@ impl Sessions {
         if let Some(e) = self.lock().get_mut(id) {
             f(&mut e.info);
         }
+    }
+}
+
+/// What one stored session is counted as.
+fn entry_bytes(request: &SpeechRequest) -> usize {
+    request.text.len()
+        + request.language.len()
+        + request.voice.as_ref().map_or(0, String::len)
+        + SESSION_OVERHEAD
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::AudioFormat;
+
+    fn request(text: String) -> SpeechRequest {
+        SpeechRequest {
+            text,
+            language: "fi".into(),
+            voice: None,
+            speed: 1.0,
+            format: AudioFormat::Pcm16,
+            sample_rate: 16_000,
+        }
+    }
+
+    #[test]
+    fn stored_sessions_are_bounded_in_bytes_oldest_first() {
+        let sessions = Sessions::default();
+        // 10,000 emoji = 40,000 bytes each: far fewer fit than the count cap.
+        let big = "😀".repeat(10_000);
+        let mut ids = Vec::new();
+        for _ in 0..2_000 {
+            ids.push(
+                sessions
+                    .create(request(big.clone()), "local".into())
+                    .session_id,
+            );
+        }
+        assert!(sessions.stored_bytes() <= MAX_SESSION_BYTES);
+        assert!(sessions.get(&ids[1_999]).is_some(), "the newest is kept");
+        assert!(sessions.get(&ids[0]).is_none(), "the oldest went first");
+        // Small sessions are still bounded by count.
+        let small = Sessions::default();
+        for _ in 0..(MAX_SESSIONS + 10) {
+            small.create(request("hei".into()), "local".into());
+        }
+        assert_eq!(small.lock().len(), MAX_SESSIONS);
     }
 }

@@ -4,23 +4,36 @@
 //! engine. Concurrent identical requests share one production (the cache's single-flight).
 //!
 //! The producer runs as its own task feeding a small bounded channel: a slow reader slows the
-//! producer (backpressure), and a reader that goes away does not stop it — it finishes the
-//! (bounded) text so the cache entry is complete for the requests waiting on it, then ends.
+//! producer (backpressure) for at most the slow-reader limit, after which that reader is cut
+//! off and production goes on for the cache and the requests waiting on it — one stalled
+//! reader never holds up anyone else (issue 17). When the reader is gone and nobody else
+//! waits, production stops. A streamed production is written to a file in the cache as it
+//! goes, never held whole in memory; only a clip small enough for the cache's memory tier is
+//! also kept in memory.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
 use crate::audio::{AudioFormat, StreamEncoder};
-use crate::cache::{normalise_text, CacheError, CachedAudio, Claim, Flight, KeyParts, SpeechCache};
+use crate::cache::{
+    normalise_text, CacheError, CachedAudio, Claim, Flight, KeyParts, SpeechCache, HOT_MAX_ITEM,
+};
 use crate::services::sessions::Sessions;
 use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
 
 /// Encoded blocks buffered between the producer and a slow reader.
 const CHANNEL_CAPACITY: usize = 4;
+
+/// How long a reader may leave a block untaken before it is cut off
+/// (`SPEECH_SLOW_READER_SECONDS`).
+pub const DEFAULT_SLOW_READER: Duration = Duration::from_secs(10);
 
 /// What to say and how to encode it.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +58,9 @@ pub enum SpeechError {
     Unavailable(String),
     #[error("{0}")]
     Failed(String),
+    /// Production stopped because no reader and no waiting request was left.
+    #[error("nobody is listening any more")]
+    Abandoned,
 }
 
 impl From<ProviderError> for SpeechError {
@@ -85,6 +101,7 @@ pub struct SpeechService {
     tracker: TaskTracker,
     sessions: Sessions,
     engine_calls: Arc<AtomicU64>,
+    slow_reader: Duration,
 }
 
 impl SpeechService {
@@ -101,7 +118,14 @@ impl SpeechService {
             tracker,
             sessions: Sessions::default(),
             engine_calls: Arc::new(AtomicU64::new(0)),
+            slow_reader: DEFAULT_SLOW_READER,
         }
+    }
+
+    /// How long a streaming reader may stall before it is cut off.
+    pub fn with_slow_reader(mut self, limit: Duration) -> Self {
+        self.slow_reader = limit;
+        self
     }
 
     pub fn cache(&self) -> &SpeechCache {
@@ -157,21 +181,26 @@ impl SpeechService {
         };
         let mut spoken_by = None;
         let mut produced = false;
-        let job = Production {
+        let mut job = Production {
             provider,
             req: req.clone(),
             sentences,
             tx: None,
             engine_calls: self.engine_calls.clone(),
+            slow_reader: self.slow_reader,
         };
         let (produced_here, by) = (&mut produced, &mut spoken_by);
         let (audio, hit) = self
             .cache
             .get_or_insert_with(&parts, || async move {
                 *produced_here = true;
-                let (bytes, _, engine) = job.produce().await.map_err(|e| e.to_string())?;
+                let mut sink = Sink::Memory(Vec::new());
+                let (_, engine) = job
+                    .produce(&mut sink, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 *by = engine;
-                Ok(bytes)
+                Ok(sink.into_bytes())
             })
             .await?;
         Ok(Clip {
@@ -205,6 +234,7 @@ impl SpeechService {
                         sentences,
                         tx: Some(tx),
                         engine_calls: self.engine_calls.clone(),
+                        slow_reader: self.slow_reader,
                     };
                     self.tracker.spawn(job.run(flight));
                     return Ok(Speech::Stream { key, chunks: rx });
@@ -218,9 +248,11 @@ struct Production {
     provider: Arc<dyn TtsProvider>,
     req: SpeechRequest,
     sentences: Vec<String>,
-    /// The reader of a streamed response; `None` for whole clips.
+    /// The reader of a streamed response; `None` for whole clips, and once
+    /// the reader is gone or cut off.
     tx: Option<mpsc::Sender<Result<Bytes, SpeechError>>>,
     engine_calls: Arc<AtomicU64>,
+    slow_reader: Duration,
 }
 
 /// A whole clip for item or task audio.
@@ -234,31 +266,152 @@ pub struct Clip {
     pub spoken_by: Option<String>,
 }
 
+/// Where produced bytes go: memory for item clips (bounded by the item
+/// text limit at the engine's rate), a file in the cache for streamed
+/// speech (any size; the first `HOT_MAX_ITEM` bytes are also kept while the
+/// clip stays that small, for the cache's memory tier).
+enum Sink {
+    Memory(Vec<u8>),
+    File {
+        path: PathBuf,
+        file: tokio::fs::File,
+        size: u64,
+        small: Option<Vec<u8>>,
+    },
+}
+
+impl Sink {
+    async fn file(path: PathBuf) -> Result<Sink, SpeechError> {
+        let failed = |e: std::io::Error| SpeechError::Failed(format!("cannot store speech: {e}"));
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(failed)?;
+        }
+        let file = tokio::fs::File::create(&path).await.map_err(failed)?;
+        Ok(Sink::File {
+            path,
+            file,
+            size: 0,
+            small: Some(Vec::new()),
+        })
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError> {
+        match self {
+            Sink::Memory(all) => all.extend_from_slice(bytes),
+            Sink::File {
+                file, size, small, ..
+            } => {
+                file.write_all(bytes)
+                    .await
+                    .map_err(|e| SpeechError::Failed(format!("cannot store speech: {e}")))?;
+                *size += bytes.len() as u64;
+                match small {
+                    Some(kept) if kept.len() + bytes.len() <= HOT_MAX_ITEM => {
+                        kept.extend_from_slice(bytes);
+                    }
+                    _ => *small = None,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Sink::Memory(all) => all,
+            Sink::File { .. } => Vec::new(),
+        }
+    }
+
+    fn part_path(&self) -> Option<&Path> {
+        match self {
+            Sink::File { path, .. } => Some(path),
+            Sink::Memory(_) => None,
+        }
+    }
+}
+
 impl Production {
-    async fn run(self, flight: Flight) {
-        match self.produce().await {
-            Ok((bytes, rate, _)) => {
-                if let Err(e) = flight.complete(&bytes, rate).await {
+    async fn run(mut self, flight: Flight) {
+        let mut sink = match Sink::file(flight.part_path()).await {
+            Ok(sink) => sink,
+            Err(e) => {
+                self.fail(flight, e).await;
+                return;
+            }
+        };
+        let produced = self.produce(&mut sink, Some(&flight)).await;
+        let Sink::File {
+            path,
+            mut file,
+            size,
+            small,
+        } = sink
+        else {
+            return;
+        };
+        match produced {
+            Ok((rate, _)) => {
+                let flushed = async {
+                    file.flush().await?;
+                    file.sync_all().await
+                }
+                .await;
+                drop(file);
+                let stored = match flushed {
+                    Ok(()) => {
+                        flight
+                            .complete_file(&path, size, small.map(Bytes::from), rate)
+                            .await
+                    }
+                    Err(e) => Err(flight.fail(format!("cannot store speech: {e}"))),
+                };
+                if let Err(e) = stored {
                     tracing::error!(error = %e, "cannot store synthesised speech");
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "speech synthesis failed");
-                if let Some(tx) = &self.tx {
-                    let _ = tx.send(Err(e.clone())).await;
-                }
-                flight.fail(e.to_string());
+                drop(file);
+                let _ = tokio::fs::remove_file(&path).await;
+                self.fail(flight, e).await;
             }
         }
     }
 
-    /// Synthesise and encode sentence by sentence; returns the whole file, its rate, and the
-    /// engine that spoke when a fallback chain says. A requested rate of 0 keeps the engine's.
-    async fn produce(&self) -> Result<(Vec<u8>, u32, Option<String>), SpeechError> {
+    async fn fail(&self, flight: Flight, e: SpeechError) {
+        if e == SpeechError::Abandoned {
+            // Nobody is listening: the waiters (none) would claim again.
+            tracing::debug!(
+                key = flight.key(),
+                "speech production stopped: no listener left"
+            );
+            drop(flight);
+            return;
+        }
+        tracing::warn!(error = %e, "speech synthesis failed");
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Err(e.clone())).await;
+        }
+        flight.fail(e.to_string());
+    }
+
+    /// Synthesise and encode sentence by sentence into `sink`; returns the rate and the
+    /// engine that spoke when a fallback chain says. A requested rate of 0 keeps the
+    /// engine's. With a `flight`, production stops once no reader and no follower is left.
+    async fn produce(
+        &mut self,
+        sink: &mut Sink,
+        flight: Option<&Flight>,
+    ) -> Result<(u32, Option<String>), SpeechError> {
         let mut encoder: Option<StreamEncoder> = None;
-        let mut all = Vec::new();
         let mut spoken_by = None;
-        for sentence in &self.sentences {
+        let sentences = std::mem::take(&mut self.sentences);
+        for sentence in &sentences {
+            if let Some(flight) = flight {
+                if self.tx.is_none() && !flight.has_followers() {
+                    return Err(SpeechError::Abandoned);
+                }
+            }
             let request = SynthesisRequest {
                 text: sentence.clone(),
                 language: self.req.language.clone(),
@@ -283,7 +436,7 @@ impl Production {
             };
             let (enc, bytes) = blocking(enc, move |enc| enc.push(&audio.samples)).await?;
             encoder = Some(enc);
-            self.emit(&mut all, bytes).await;
+            self.emit(sink, bytes).await?;
         }
         let enc =
             encoder.ok_or_else(|| SpeechError::BadRequest("input has nothing to speak".into()))?;
@@ -292,19 +445,35 @@ impl Production {
             .await
             .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
-        self.emit(&mut all, bytes).await;
-        Ok((all, rate, spoken_by))
+        self.emit(sink, bytes).await?;
+        if let Some(path) = sink.part_path() {
+            tracing::debug!(part = %path.display(), "speech produced");
+        }
+        Ok((rate, spoken_by))
     }
 
-    /// Keep the bytes for the cache and offer them to the reader (who may be gone).
-    async fn emit(&self, all: &mut Vec<u8>, bytes: Vec<u8>) {
+    /// Keep the bytes for the cache and offer them to the reader, who may be gone, or too
+    /// slow: a reader that leaves a block untaken for the slow-reader limit is cut off (its
+    /// stream ends) and production goes on without it.
+    async fn emit(&mut self, sink: &mut Sink, bytes: Vec<u8>) -> Result<(), SpeechError> {
         if bytes.is_empty() {
-            return;
+            return Ok(());
         }
-        all.extend_from_slice(&bytes);
+        sink.write(&bytes).await?;
         if let Some(tx) = &self.tx {
-            let _ = tx.send(Ok(Bytes::from(bytes))).await;
+            match tokio::time::timeout(self.slow_reader, tx.send(Ok(Bytes::from(bytes)))).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => self.tx = None,
+                Err(_) => {
+                    tracing::warn!(
+                        limit_s = self.slow_reader.as_secs_f64(),
+                        "speech reader too slow; cut off"
+                    );
+                    self.tx = None;
+                }
+            }
         }
+        Ok(())
     }
 }
 

@@ -388,3 +388,101 @@ async fn a_delete_that_cannot_remove_the_audio_keeps_the_item() {
     std::fs::remove_dir_all(&path).unwrap();
     assert_eq!(app.delete(&format!("/v1/items/{id}")).await.status(), 204);
 }
+
+/// A long text, many sentences (one engine call each).
+fn long_text(sentences: usize) -> String {
+    (0..sentences)
+        .map(|i| {
+            format!(
+                "Tämä on pitkä lause numero {} jota luetaan hitaasti.",
+                i + 1
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Open a `/synthesizeSpeech` stream on a raw socket and read only the
+/// response head; the body is then left unread.
+async fn unread_stream(app: &crate::helpers::TestApp, body: &Value) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let json = body.to_string();
+    let request = format!(
+        "POST /synthesizeSpeech HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
+        json.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        socket.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    socket
+}
+
+async fn engine_calls(app: &crate::helpers::TestApp) -> i64 {
+    let stats: Value = app.get("/v1/tts/cache").await.json().await.unwrap();
+    stats["engine_calls"].as_i64().unwrap()
+}
+
+/// A reader that stops reading is cut off after the slow-reader limit, so a
+/// request for the same audio is answered in full instead of waiting 30 s
+/// for a 503.
+#[tokio::test]
+async fn a_stalled_reader_does_not_block_others_asking_for_the_same_audio() {
+    let app = spawn_app_with_engine(&[("SPEECH_SLOW_READER_SECONDS", "1")]).await;
+    let body = json!({ "text": long_text(40), "format": "pcm16", "sample_rate": 192000 });
+    let stalled = unread_stream(&app, &body).await;
+    let started = std::time::Instant::now();
+    let resp = app.post_json("/synthesizeSpeech", &body).await;
+    assert_eq!(resp.status(), 200);
+    let audio = resp.bytes().await.unwrap();
+    assert!(audio.len() > 1_000_000, "{} bytes", audio.len());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "waited {:?}",
+        started.elapsed()
+    );
+    drop(stalled);
+}
+
+/// A production whose only reader goes away stops instead of synthesising
+/// the rest of the text for nobody.
+#[tokio::test]
+async fn a_production_stops_when_its_last_listener_is_gone() {
+    let app = spawn_app_with_engine(&[("SPEECH_SLOW_READER_SECONDS", "1")]).await;
+    let sentences = 150;
+    let body = json!({ "text": long_text(sentences), "format": "pcm16", "sample_rate": 192000 });
+    let socket = unread_stream(&app, &body).await;
+    drop(socket);
+    // Let the producer notice (it waits for the reader at most 1 s).
+    let mut last = -1;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let now = engine_calls(&app).await;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    assert!(
+        last < sentences as i64 / 2,
+        "{last} of {sentences} sentences synthesised for nobody"
+    );
+    // Nothing half-made is served: the same request is produced afresh.
+    let resp = app
+        .post_json(
+            "/synthesizeSpeech",
+            &json!({ "text": "Hei maailma!", "format": "wav" }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+}

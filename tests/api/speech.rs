@@ -594,7 +594,12 @@ async fn websocket_reports_errors_with_a_close_code() {
 #[tokio::test]
 async fn a_client_leaving_mid_stream_leaves_no_broken_state() {
     let app = spawn_app_with_engine(&[]).await;
-    let text = "Ensimmäinen lause on tässä. Toinen lause tulee perässä. Kolmas lause. Neljäs lause. Viides lause.";
+    // Thirty sentences, one engine call each: far more than the stream
+    // buffers, so the reader's leaving is seen long before the end.
+    let text = (1..=30)
+        .map(|i| format!("Tämä on lause numero {i} tässä."))
+        .collect::<Vec<_>>()
+        .join(" ");
     let id = create_session(
         &app,
         json!({ "text": text, "sample_rate_hz": 48000, "target_format": "pcm16" }),
@@ -605,17 +610,25 @@ async fn a_client_leaving_mid_stream_leaves_no_broken_state() {
     assert!(matches!(first, Message::Text(_)));
     drop(ws);
 
-    // The producer finishes the text for the cache and ends; the server stays healthy.
-    let mut entries = 0;
-    for _ in 0..200 {
-        entries = stats(&app).await["entries"].as_u64().unwrap();
-        if entries == 1 {
+    // With nobody left listening (and nobody waiting for the same audio)
+    // the producer stops instead of synthesising the rest for nobody
+    // (issue 17); nothing half-made is cached.
+    let mut calls = -1;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = stats(&app).await["engine_calls"].as_i64().unwrap();
+        if now == calls {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        calls = now;
     }
-    assert_eq!(entries, 1);
-    assert_eq!(stats(&app).await["engine_calls"], 5);
+    assert!(calls < 30, "{calls} engine calls for a reader that left");
+    assert_eq!(stats(&app).await["entries"], 0);
+    // Streaming it again produces it whole, and then it is cached.
+    let (chunks, eos, code) = read_all(connect(&app, &id, "").await).await;
+    assert_eq!((eos["cache"].as_str(), code), (Some("miss"), Some(1000)));
+    assert_eq!(eos["chunks"], chunks.len());
+    assert_eq!(stats(&app).await["entries"], 1);
     let (chunks, eos, code) = read_all(connect(&app, &id, "").await).await;
     assert_eq!((eos["cache"].as_str(), code), (Some("hit"), Some(1000)));
     assert_eq!(eos["chunks"], chunks.len());
