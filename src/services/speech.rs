@@ -545,16 +545,61 @@ fn split_at(text: &str, ends: impl Fn(char, Option<char>) -> bool) -> Vec<String
     out
 }
 
+/// Push a piece, cut at word boundaries (and a word longer than the limit,
+/// such as text without spaces, into runs of the limit) so that no engine
+/// call, and so no block of audio held at once, is for more than
+/// `MAX_PIECE_CHARS` characters.
 fn push_piece(out: &mut Vec<String>, s: &str) {
     let s = s.trim();
-    if s.chars().any(char::is_alphanumeric) {
-        out.push(s.to_string());
+    if !s.chars().any(char::is_alphanumeric) {
+        return;
     }
+    if s.chars().count() <= MAX_PIECE_CHARS {
+        out.push(s.to_string());
+        return;
+    }
+    let mut packed = String::new();
+    let mut packed_len = 0;
+    for word in s.split_whitespace() {
+        let chars: Vec<char> = word.chars().collect();
+        for run in chars.chunks(MAX_PIECE_CHARS) {
+            if packed_len > 0 && packed_len + 1 + run.len() > MAX_PIECE_CHARS {
+                push_piece(out, &packed);
+                packed.clear();
+                packed_len = 0;
+            }
+            if packed_len > 0 {
+                packed.push(' ');
+                packed_len += 1;
+            }
+            packed.extend(run);
+            packed_len += run.len();
+        }
+    }
+    push_piece(out, &packed);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_piece_is_longer_than_the_limit() {
+        let unbroken = "a".repeat(MAX_PIECE_CHARS * 3 + 5);
+        let words = "sana ".repeat(MAX_PIECE_CHARS);
+        for text in [unbroken.as_str(), words.as_str()] {
+            let pieces = split_sentences(text);
+            assert!(pieces.len() > 1);
+            assert!(pieces.iter().all(|p| p.chars().count() <= MAX_PIECE_CHARS));
+            let joined: String = pieces
+                .concat()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let original: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            assert_eq!(joined, original);
+        }
+    }
 
     #[test]
     fn sentences() {
