@@ -217,3 +217,41 @@ async fn text_logs_carry_the_same_fields() {
         .await;
     assert_nothing_secret(&server.finish());
 }
+
+/// An expected 503 (here: speech asked of a server without an engine) is a
+/// documented refusal: logged at WARN, with no ERROR line for it.
+#[tokio::test]
+async fn an_expected_503_is_not_logged_as_an_error() {
+    let mut server = Server::start("json").await;
+    let resp = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/v1/audio/speech", server.port))
+        .header("x-request-id", "log-test-503")
+        .json(&json!({ "model": "tts-1", "input": "Hei", "voice": "alloy" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    let done = server
+        .wait_for(|l| l.contains("request completed") && l.contains("log-test-503"))
+        .await;
+    let done: Value = serde_json::from_str(&done).unwrap();
+    assert_eq!(done["fields"]["status"], 503);
+    server.get("/health", "log-test-after").await;
+    server
+        .wait_for(|l| l.contains("request completed") && l.contains("log-test-after"))
+        .await;
+    let lines = server.finish();
+    let for_request: Vec<Value> = lines
+        .iter()
+        .filter(|l| l.contains("log-test-503"))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        for_request.iter().all(|l| l["level"] != "ERROR"),
+        "{for_request:?}"
+    );
+    assert!(
+        for_request.iter().any(|l| l["level"] == "WARN"),
+        "{for_request:?}"
+    );
+}
