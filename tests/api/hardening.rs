@@ -6,6 +6,14 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app, spawn_app_with_engine};
 use crate::tts::wait_for_task;
 
+/// A Finnish item with `text`; its id.
+async fn new_item(app: &crate::helpers::TestApp, text: &str) -> i64 {
+    app.create_item(json!({ "locale": "fi", "text": text }))
+        .await["id"]
+        .as_i64()
+        .unwrap()
+}
+
 async fn refused_for_nul(resp: reqwest::Response, what: &str) -> Value {
     assert_eq!(resp.status(), 422, "{what}");
     let body: Value = resp.json().await.unwrap();
@@ -19,11 +27,7 @@ async fn refused_for_nul(resp: reqwest::Response, what: &str) -> Value {
 #[tokio::test]
 async fn nul_characters_are_refused_before_anything_is_stored() {
     let app = spawn_app().await;
-    let id = app
-        .create_item(json!({ "locale": "fi", "text": "Hei" }))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_item(&app, "Hei").await;
     let nul = "x\u{0}y";
     let bodies = [
         (
@@ -144,11 +148,7 @@ async fn stored_tags_with_nul_are_repaired_at_migration() {
 #[tokio::test]
 async fn a_custom_filename_never_overwrites_item_audio() {
     let app = spawn_app_with_engine(&[]).await;
-    let id = app
-        .create_item(json!({ "locale": "fi", "text": "Hyvää huomenta" }))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_item(&app, "Hyvää huomenta").await;
     assert_eq!(app.wait_for_tts(id).await["tts_status"], "ready");
     let before = app
         .get(&format!("/v1/items/{id}/audio"))
@@ -274,11 +274,7 @@ async fn a_deleted_database_file_is_detected_and_writes_are_refused() {
     let Some(file) = sqlite_file(&app) else {
         return; // PostgreSQL: no file to delete.
     };
-    let id = app
-        .create_item(json!({ "locale": "fi", "text": "Hei" }))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_item(&app, "Hei").await;
     assert_eq!(database_check(&app).await, "healthy");
     std::fs::remove_file(&file).unwrap();
     let started = std::time::Instant::now();
@@ -365,11 +361,7 @@ async fn low_free_space_makes_the_audio_directory_unhealthy() {
 #[tokio::test]
 async fn a_delete_that_cannot_remove_the_audio_keeps_the_item() {
     let app = spawn_app().await;
-    let id = app
-        .create_item(json!({ "locale": "fi", "text": "Hei" }))
-        .await["id"]
-        .as_i64()
-        .unwrap();
+    let id = new_item(&app, "Hei").await;
     app.wait_for_tts(id).await;
     // Something at the audio path that cannot be removed as a file.
     let path = app.audio_dir.join(format!("item_{id}.wav"));
