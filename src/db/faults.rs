@@ -147,13 +147,19 @@ pub async fn probe_write(writer: &Pool) -> Result<(), sqlx::Error> {
             probed
         }
         Dialect::Postgres => {
-            // (PostgreSQL: `writer` and `reader` are one pool.)
-            let read_only: String = tokio::time::timeout(
-                Duration::from_secs(2),
-                sqlx::query_scalar("SHOW transaction_read_only").fetch_one(writer),
-            )
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)??;
+            // (PostgreSQL: `writer` and `reader` are one pool; a busy pool
+            // is answering queries, which is proof enough.)
+            let mut conn = match writer.try_acquire() {
+                Some(conn) => conn,
+                None if writer.size() > 0 => return Ok(()),
+                None => match tokio::time::timeout(PROBE_ACQUIRE, writer.acquire()).await {
+                    Ok(acquired) => acquired?,
+                    Err(_) => return Ok(()),
+                },
+            };
+            let read_only: String = sqlx::query_scalar("SHOW transaction_read_only")
+                .fetch_one(&mut *conn)
+                .await?;
             if read_only == "on" {
                 return Err(sqlx::Error::Protocol("the database is read-only".into()));
             }

@@ -1,8 +1,8 @@
 //! Scoring and storing attempts.
 
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
-use crate::db::items as items_db;
-use crate::domain::alignment::Pair;
+use crate::db::items::{self as items_db, ItemRow};
+use crate::domain::alignment::{Alignment, Pair};
 use crate::domain::lenient;
 use crate::domain::scoring;
 use crate::domain::timestamp::to_db;
@@ -23,12 +23,25 @@ pub async fn create(
     item_id: i64,
     text: &str,
 ) -> Result<AlignedAttempt, ServiceError> {
-    let mut tx = state.db.begin_write().await?;
-    let item = items_db::get(&mut tx, item_id)
+    // Scoring and aligning long texts is CPU work (up to a few hundred ms
+    // for 10,000 characters without spaces): done on a blocking thread and
+    // before the write transaction, so it neither stalls other requests nor
+    // holds the single SQLite writer. The item is read again inside the
+    // transaction; if it changed meanwhile, the attempt is judged again.
+    let item = items_db::find(&state.db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let score = scoring::score(&item.text, text);
-    let assessed = lenient::assess(&item.text, item.spoken_text.as_deref(), text);
+    let judged = judge(&item, text).await?;
+    let mut tx = state.db.begin_write().await?;
+    let current = items_db::get(&mut tx, item_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
+    let (score, assessed) = if current.text == item.text && current.spoken_text == item.spoken_text
+    {
+        judged
+    } else {
+        judge(&current, text).await?
+    };
     let percentage_spoken = assessed.percentage();
     let now = to_db(state.clock.now());
     let row = NewAttemptRow {
@@ -61,6 +74,23 @@ pub async fn create(
     })
 }
 
+/// The contract's score and the learner-facing assessment of `text`.
+async fn judge(item: &ItemRow, text: &str) -> Result<(scoring::Score, Alignment), ServiceError> {
+    let (reference, heard, text) = (
+        item.text.clone(),
+        item.spoken_text.clone(),
+        text.to_string(),
+    );
+    tokio::task::spawn_blocking(move || {
+        (
+            scoring::score(&reference, &text),
+            lenient::assess(&reference, heard.as_deref(), &text),
+        )
+    })
+    .await
+    .map_err(|e| ServiceError::Other(format!("scoring task: {e}")))
+}
+
 /// One attempt, aligned against its item's text.
 pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceError> {
     let row = attempts_db::find(&state.db.reader, id)
@@ -70,7 +100,12 @@ pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceErr
     let (text, heard) = item
         .map(|item| (item.text, item.spoken_text))
         .unwrap_or_default();
-    let alignment = lenient::assess(&text, heard.as_deref(), &row.text).pairs;
+    let attempt = row.text.clone();
+    let alignment = tokio::task::spawn_blocking(move || {
+        lenient::assess(&text, heard.as_deref(), &attempt).pairs
+    })
+    .await
+    .map_err(|e| ServiceError::Other(format!("alignment task: {e}")))?;
     Ok(AlignedAttempt { row, alignment })
 }
 

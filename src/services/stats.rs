@@ -203,6 +203,18 @@ pub async fn missed_words(
     scan: i64,
 ) -> Result<(Vec<MissedWord>, usize), ServiceError> {
     let pairs = attempts_db::recent_with_reference(&state.db.reader, item_id, scan).await?;
+    // Aligning up to 2,000 attempts is CPU work of up to hundreds of
+    // milliseconds: off the async workers, so it never delays other
+    // requests (the soak saw /health wait behind it).
+    tokio::task::spawn_blocking(move || count_missed(pairs, limit))
+        .await
+        .map_err(|e| ServiceError::Other(format!("word statistics task: {e}")))
+}
+
+fn count_missed(
+    pairs: Vec<(String, Option<String>, String)>,
+    limit: usize,
+) -> (Vec<MissedWord>, usize) {
     let considered = pairs.len();
     let mut counts: std::collections::HashMap<String, MissedWord> =
         std::collections::HashMap::new();
@@ -230,7 +242,7 @@ pub async fn missed_words(
             .then(a.word.cmp(&b.word))
     });
     words.truncate(limit);
-    Ok((words, considered))
+    (words, considered)
 }
 
 fn display(written: &str) -> String {
