@@ -214,7 +214,7 @@ impl SpeechService {
     pub async fn speak(&self, req: SpeechRequest) -> Result<Speech, SpeechError> {
         let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
         let key = self.key(&req)?;
-        let sentences = split_sentences(&normalise_text(&req.text));
+        let sentences = split_for_stream(&normalise_text(&req.text));
         if sentences.is_empty() {
             return Err(SpeechError::BadRequest("input has nothing to speak".into()));
         }
@@ -545,38 +545,49 @@ fn split_at(text: &str, ends: impl Fn(char, Option<char>) -> bool) -> Vec<String
     out
 }
 
-/// Push a piece, cut at word boundaries (and a word longer than the limit,
-/// such as text without spaces, into runs of the limit) so that no engine
-/// call, and so no block of audio held at once, is for more than
-/// `MAX_PIECE_CHARS` characters.
 fn push_piece(out: &mut Vec<String>, s: &str) {
     let s = s.trim();
-    if !s.chars().any(char::is_alphanumeric) {
-        return;
-    }
-    if s.chars().count() <= MAX_PIECE_CHARS {
+    if s.chars().any(char::is_alphanumeric) {
         out.push(s.to_string());
-        return;
     }
-    let mut packed = String::new();
-    let mut packed_len = 0;
-    for word in s.split_whitespace() {
-        let chars: Vec<char> = word.chars().collect();
-        for run in chars.chunks(MAX_PIECE_CHARS) {
-            if packed_len > 0 && packed_len + 1 + run.len() > MAX_PIECE_CHARS {
-                push_piece(out, &packed);
-                packed.clear();
-                packed_len = 0;
-            }
-            if packed_len > 0 {
-                packed.push(' ');
-                packed_len += 1;
-            }
-            packed.extend(run);
-            packed_len += run.len();
+}
+
+/// Longest piece a stream produces at once: a clause without punctuation
+/// longer than this is cut at words (and a word longer than this, such as
+/// text without spaces, into runs), so no engine call — and no block of
+/// audio held at once — is for a whole long text. Streams only: item and
+/// task clips keep their pieces, so cloud engines are not asked more often.
+const MAX_STREAM_PIECE_CHARS: usize = 1_000;
+
+/// [`split_sentences`] with no piece over [`MAX_STREAM_PIECE_CHARS`].
+pub fn split_for_stream(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in split_sentences(text) {
+        if piece.chars().count() <= MAX_STREAM_PIECE_CHARS {
+            out.push(piece);
+            continue;
         }
+        let mut packed = String::new();
+        let mut packed_len = 0;
+        for word in piece.split_whitespace() {
+            let chars: Vec<char> = word.chars().collect();
+            for run in chars.chunks(MAX_STREAM_PIECE_CHARS) {
+                if packed_len > 0 && packed_len + 1 + run.len() > MAX_STREAM_PIECE_CHARS {
+                    push_piece(&mut out, &packed);
+                    packed.clear();
+                    packed_len = 0;
+                }
+                if packed_len > 0 {
+                    packed.push(' ');
+                    packed_len += 1;
+                }
+                packed.extend(run);
+                packed_len += run.len();
+            }
+        }
+        push_piece(&mut out, &packed);
     }
-    push_piece(out, &packed);
+    out
 }
 
 #[cfg(test)]
@@ -584,13 +595,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_piece_is_longer_than_the_limit() {
-        let unbroken = "a".repeat(MAX_PIECE_CHARS * 3 + 5);
-        let words = "sana ".repeat(MAX_PIECE_CHARS);
+    fn no_stream_piece_is_longer_than_the_limit() {
+        let unbroken = "a".repeat(MAX_STREAM_PIECE_CHARS * 3 + 5);
+        let words = "sana ".repeat(MAX_STREAM_PIECE_CHARS);
         for text in [unbroken.as_str(), words.as_str()] {
-            let pieces = split_sentences(text);
+            let pieces = split_for_stream(text);
             assert!(pieces.len() > 1);
-            assert!(pieces.iter().all(|p| p.chars().count() <= MAX_PIECE_CHARS));
+            assert!(pieces
+                .iter()
+                .all(|p| p.chars().count() <= MAX_STREAM_PIECE_CHARS));
             let joined: String = pieces
                 .concat()
                 .chars()
