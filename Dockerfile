@@ -46,7 +46,8 @@ ENV ENVIRONMENT=production \
     TTS_MODEL_DIR=/app/models/mms-tts-fin \
     VOICES_DIR=/app/voices \
     ORT_DYLIB_PATH=/usr/local/lib/libonnxruntime.so \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    MALLOC_ARENA_MAX=2
 VOLUME ["/app/data", "/app/audio", "/app/models"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -16,6 +16,8 @@
 #                     tests/fixtures/models/mms-fin-random-tiny)
 #   ORT_DYLIB_PATH    ONNX Runtime library (default: scripts/install-onnxruntime.sh)
 #   SOAK_ARGS         extra options for scripts/soak.py, e.g. "--seed 1 --api-workers 4"
+#   MALLOC_ARENA_MAX  glibc malloc arenas for the server (default 2, as start.sh and the image)
+#   SOAK_SERVER_ENV   extra NAME=value settings for the server, e.g. "SPEECH_SLOW_READER_SECONDS=5"
 set -euo pipefail
 
 caller_dir="$(pwd)"
@@ -70,6 +72,8 @@ base="http://127.0.0.1:$port"
         DATABASE_URL="sqlite:///$work/soak.db" AUDIO_DIR="$work/audio" \
         TTS_PROVIDER=local TTS_MODEL_DIR="$model" TTS_DEVICE=cpu \
         ORT_DYLIB_PATH="$ORT_DYLIB_PATH" \
+        MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
+        ${SOAK_SERVER_ENV:-} \
         "$server" >"$work/server.log" 2>&1
 ) &
 server_pid=$!
