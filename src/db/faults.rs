@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
+use sqlx::Any;
+
 use super::{Dialect, Pool};
 
 /// Whether `error` means the database cannot take the request now (busy,
@@ -115,6 +118,23 @@ const PROBE_ACQUIRE: Duration = Duration::from_millis(250);
 /// How long the health probe waits for the write lock.
 const PROBE_BUSY_MS: u32 = 200;
 
+/// A connection of `pool` to probe with, or `None` when every connection is
+/// busy (queries in progress are proof enough that the pool works, and
+/// `/health` must not queue behind them). A pool with no connection open
+/// yet (or all closed when idle) opens one, waiting at most 250 ms.
+pub(super) async fn idle_connection(
+    pool: &Pool,
+) -> Result<Option<PoolConnection<Any>>, sqlx::Error> {
+    match pool.try_acquire() {
+        Some(conn) => Ok(Some(conn)),
+        None if pool.size() > 0 => Ok(None),
+        None => match tokio::time::timeout(PROBE_ACQUIRE, pool.acquire()).await {
+            Ok(acquired) => acquired.map(Some),
+            Err(_) => Ok(None),
+        },
+    }
+}
+
 /// Whether a write could start now. SQLite: take the write lock and let
 /// it go (`BEGIN IMMEDIATE; ROLLBACK`) with a short busy timeout, on the
 /// writer connection when it is idle; when a write holds it, that write is
@@ -122,15 +142,8 @@ const PROBE_BUSY_MS: u32 = 200;
 pub async fn probe_write(writer: &Pool) -> Result<(), sqlx::Error> {
     match Dialect::of_pool(writer) {
         Dialect::Sqlite => {
-            let mut conn = match writer.try_acquire() {
-                Some(conn) => conn,
-                // The connection exists and a write holds it: writes work.
-                None if writer.size() > 0 => return Ok(()),
-                // Not opened yet (or closed when idle): open it.
-                None => match tokio::time::timeout(PROBE_ACQUIRE, writer.acquire()).await {
-                    Ok(acquired) => acquired?,
-                    Err(_) => return Ok(()),
-                },
+            let Some(mut conn) = idle_connection(writer).await? else {
+                return Ok(());
             };
             sqlx::query(&format!("PRAGMA busy_timeout = {PROBE_BUSY_MS}"))
                 .execute(&mut *conn)
@@ -149,13 +162,8 @@ pub async fn probe_write(writer: &Pool) -> Result<(), sqlx::Error> {
         Dialect::Postgres => {
             // (PostgreSQL: `writer` and `reader` are one pool; a busy pool
             // is answering queries, which is proof enough.)
-            let mut conn = match writer.try_acquire() {
-                Some(conn) => conn,
-                None if writer.size() > 0 => return Ok(()),
-                None => match tokio::time::timeout(PROBE_ACQUIRE, writer.acquire()).await {
-                    Ok(acquired) => acquired?,
-                    Err(_) => return Ok(()),
-                },
+            let Some(mut conn) = idle_connection(writer).await? else {
+                return Ok(());
             };
             let read_only: String = sqlx::query_scalar("SHOW transaction_read_only")
                 .fetch_one(&mut *conn)

@@ -114,10 +114,8 @@ impl Db {
         self.check_file()?;
         // A reader busy with a long query is proof the pool works; asking
         // for one anyway would make /health wait behind statistics.
-        if let Some(mut conn) = self.reader.try_acquire() {
+        if let Some(mut conn) = faults::idle_connection(&self.reader).await? {
             sqlx::query("SELECT 1").execute(&mut *conn).await?;
-        } else if self.reader.size() == 0 {
-            sqlx::query("SELECT 1").execute(&self.reader).await?;
         }
         // The probe runs on the writer connection itself (a `SELECT 1`
         // before it would leave the connection on its way back to the pool).
