@@ -119,10 +119,42 @@ impl Activity {
     }
 }
 
-/// A socket that records its activity for [`Activity::expired`].
+/// A socket that records its activity for [`Activity::expired`], and fails
+/// a write that makes no progress for the idle timeout. The second matters
+/// after a WebSocket upgrade: hyper's connection future ends there, so the
+/// watchdog no longer covers the socket, and a client that never reads
+/// would otherwise hold its session's task and socket for ever.
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
+    stall_limit: Duration,
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Watched {
+    /// After the inner write returned `polled`: clear the stall timer on
+    /// progress; on `Pending`, start it (or poll it) and fail once it fires.
+    fn check_stall<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let limit = self.stall_limit;
+        let timer = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the peer has not read for the idle timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 impl AsyncRead for Watched {
@@ -150,7 +182,7 @@ impl AsyncWrite for Watched {
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
         }
-        polled
+        self.check_stall(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -162,7 +194,7 @@ impl AsyncWrite for Watched {
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
         }
-        polled
+        self.check_stall(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -170,7 +202,8 @@ impl AsyncWrite for Watched {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.check_stall(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -230,6 +263,8 @@ where
         let io = Watched {
             inner: stream,
             activity: activity.clone(),
+            stall_limit: limits.idle_timeout,
+            stalled: None,
         };
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service))

@@ -478,3 +478,49 @@ async fn a_production_stops_when_its_last_listener_is_gone() {
         .await;
     assert_eq!(resp.status(), 200);
 }
+
+/// A WebSocket client that never reads cannot hold its session (a task and
+/// a socket) for ever: once writes make no progress for the idle timeout,
+/// the server gives up on it.
+#[tokio::test]
+async fn a_websocket_that_is_never_read_is_let_go() {
+    let app = spawn_app_with_engine(&[
+        ("HTTP_IDLE_TIMEOUT_SECONDS", "2"),
+        ("SPEECH_SLOW_READER_SECONDS", "1"),
+    ])
+    .await;
+    let resp = app
+        .post_json(
+            "/v1/tts/sessions",
+            &json!({ "text": long_text(40), "target_format": "pcm16", "sample_rate_hz": 192000 }),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let id = resp.json::<Value>().await.unwrap()["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let url = format!(
+        "{}/v1/tts/sessions/{id}/stream",
+        app.address.replace("http://", "ws://")
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let info: Value = app
+            .get(&format!("/v1/tts/sessions/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if info["status"] == "failed" {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the session still holds its stalled client: {info}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    drop(ws);
+}
