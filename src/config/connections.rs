@@ -17,7 +17,9 @@ pub struct ConnectionSettings {
     pub header_read_timeout: Duration,
     /// `HTTP_IDLE_TIMEOUT_SECONDS`: a connection that moves no byte either
     /// way this long (an idle keep-alive, a stalled upload or reader) is
-    /// closed. WebSocket pings count as traffic.
+    /// closed, and a write the peer does not take this long fails (which
+    /// also covers upgraded WebSocket connections). WebSocket pings count as
+    /// traffic.
     pub idle_timeout: Duration,
     /// `HTTP_MAX_CONNECTIONS`: open connections at once; one more is
     /// answered `503` with `Retry-After` and closed.
