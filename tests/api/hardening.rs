@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_with_engine};
+use crate::speech::{connect, create_session};
 use crate::tts::wait_for_task;
 
 /// A Finnish item with `text`; its id.
@@ -260,6 +261,16 @@ fn sqlite_file(app: &crate::helpers::TestApp) -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
 }
 
+/// A 503 in the contract's shape whose detail starts with `prefix`.
+async fn assert_unavailable(resp: reqwest::Response, prefix: &str) {
+    assert_eq!(resp.status(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().starts_with(prefix),
+        "{body}"
+    );
+}
+
 async fn database_check(app: &crate::helpers::TestApp) -> Value {
     let health: Value = app.get("/health").await.json().await.unwrap();
     health["checks"]["database"].clone()
@@ -291,16 +302,7 @@ async fn a_deleted_database_file_is_detected_and_writes_are_refused() {
         ("/v1/items", json!({ "locale": "fi", "text": "Uusi" })),
         ("/v1/attempts", json!({ "item_id": id, "text": "hei" })),
     ] {
-        let resp = app.post_json(path, &body).await;
-        assert_eq!(resp.status(), 503, "{path}");
-        let body: Value = resp.json().await.unwrap();
-        assert!(
-            body["detail"]
-                .as_str()
-                .unwrap()
-                .starts_with("Database unavailable"),
-            "{body}"
-        );
+        assert_unavailable(app.post_json(path, &body).await, "Database unavailable").await;
     }
 }
 
@@ -323,15 +325,7 @@ async fn a_locked_database_is_unhealthy_and_writes_answer_503() {
     let resp = app
         .post_json("/v1/items", &json!({ "locale": "fi", "text": "Lukittu" }))
         .await;
-    assert_eq!(resp.status(), 503);
-    let body: Value = resp.json().await.unwrap();
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("Database unavailable"),
-        "{body}"
-    );
+    assert_unavailable(resp, "Database unavailable").await;
     sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
     drop(other);
     db.close().await;
@@ -367,15 +361,7 @@ async fn a_delete_that_cannot_remove_the_audio_keeps_the_item() {
     let path = app.audio_dir.join(format!("item_{id}.wav"));
     std::fs::create_dir_all(path.join("stuck")).unwrap();
     let resp = app.delete(&format!("/v1/items/{id}")).await;
-    assert_eq!(resp.status(), 503);
-    let body: Value = resp.json().await.unwrap();
-    assert!(
-        body["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("Storage unavailable"),
-        "{body}"
-    );
+    assert_unavailable(resp, "Storage unavailable").await;
     assert_eq!(app.get(&format!("/v1/items/{id}")).await.status(), 200);
     std::fs::remove_dir_all(&path).unwrap();
     assert_eq!(app.delete(&format!("/v1/items/{id}")).await.status(), 204);
@@ -489,22 +475,12 @@ async fn a_websocket_that_is_never_read_is_let_go() {
         ("SPEECH_SLOW_READER_SECONDS", "1"),
     ])
     .await;
-    let resp = app
-        .post_json(
-            "/v1/tts/sessions",
-            &json!({ "text": long_text(40), "target_format": "pcm16", "sample_rate_hz": 192000 }),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-    let id = resp.json::<Value>().await.unwrap()["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let url = format!(
-        "{}/v1/tts/sessions/{id}/stream",
-        app.address.replace("http://", "ws://")
-    );
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let id = create_session(
+        &app,
+        json!({ "text": long_text(40), "target_format": "pcm16", "sample_rate_hz": 192000 }),
+    )
+    .await;
+    let ws = connect(&app, &id, "").await;
     let started = std::time::Instant::now();
     loop {
         let info: Value = app

@@ -378,7 +378,7 @@ async fn synthesize_speech_without_a_token_and_its_errors() {
 
 // ------------------------------------------------------------------ sessions
 
-async fn create_session(app: &TestApp, body: Value) -> String {
+pub async fn create_session(app: &TestApp, body: Value) -> String {
     let resp = app.post_json("/v1/tts/sessions", &body).await;
     assert_eq!(resp.status(), 201);
     let v: Value = resp.json().await.unwrap();
@@ -394,10 +394,10 @@ async fn create_session(app: &TestApp, body: Value) -> String {
     v["session_id"].as_str().unwrap().to_string()
 }
 
-type Ws =
+pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, id: &str, query: &str) -> Ws {
+pub async fn connect(app: &TestApp, id: &str, query: &str) -> Ws {
     let url = format!(
         "{}/v1/tts/sessions/{id}/stream{query}",
         app.address.replace("http://", "ws://")
