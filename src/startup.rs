@@ -200,8 +200,13 @@ fn speech_service(
         settings.tts.model_dir.display(),
         provider.as_ref().map(|p| p.device()).unwrap_or_default()
     );
-    SpeechService::new(cache, provider, label, tracker.clone())
-        .with_slow_reader(settings.speech.slow_reader)
+    SpeechService::new(
+        cache,
+        provider,
+        label,
+        tracker.clone(),
+        settings.speech.slow_reader,
+    )
 }
 
 /// Run the task cleanup every `TASKS_CLEANUP_INTERVAL_HOURS` (off by default).

@@ -11,7 +11,7 @@
 //! goes, never held whole in memory; only a clip small enough for the cache's memory tier is
 //! also kept in memory.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,10 +30,6 @@ use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
 
 /// Encoded blocks buffered between the producer and a slow reader.
 const CHANNEL_CAPACITY: usize = 4;
-
-/// How long a reader may leave a block untaken before it is cut off
-/// (`SPEECH_SLOW_READER_SECONDS`).
-pub const DEFAULT_SLOW_READER: Duration = Duration::from_secs(10);
 
 /// What to say and how to encode it.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +97,8 @@ pub struct SpeechService {
     tracker: TaskTracker,
     sessions: Sessions,
     engine_calls: Arc<AtomicU64>,
+    /// How long a streaming reader may leave a block untaken before it is
+    /// cut off (`SPEECH_SLOW_READER_SECONDS`).
     slow_reader: Duration,
 }
 
@@ -110,6 +108,7 @@ impl SpeechService {
         provider: Option<Arc<dyn TtsProvider>>,
         engine_label: String,
         tracker: TaskTracker,
+        slow_reader: Duration,
     ) -> Self {
         SpeechService {
             cache,
@@ -118,14 +117,8 @@ impl SpeechService {
             tracker,
             sessions: Sessions::default(),
             engine_calls: Arc::new(AtomicU64::new(0)),
-            slow_reader: DEFAULT_SLOW_READER,
+            slow_reader,
         }
-    }
-
-    /// How long a streaming reader may stall before it is cut off.
-    pub fn with_slow_reader(mut self, limit: Duration) -> Self {
-        self.slow_reader = limit;
-        self
     }
 
     pub fn cache(&self) -> &SpeechCache {
@@ -194,13 +187,13 @@ impl SpeechService {
             .cache
             .get_or_insert_with(&parts, || async move {
                 *produced_here = true;
-                let mut sink = Sink::Memory(Vec::new());
+                let mut bytes = Vec::new();
                 let (_, engine) = job
-                    .produce(&mut sink, None)
+                    .produce(&mut bytes, None)
                     .await
                     .map_err(|e| e.to_string())?;
                 *by = engine;
-                Ok(sink.into_bytes())
+                Ok(bytes)
             })
             .await?;
         Ok(Clip {
@@ -266,28 +259,40 @@ pub struct Clip {
     pub spoken_by: Option<String>,
 }
 
-/// Where produced bytes go: memory for item clips (bounded by the item
-/// text limit at the engine's rate), a file in the cache for streamed
-/// speech (any size; the first `HOT_MAX_ITEM` bytes are also kept while the
-/// clip stays that small, for the cache's memory tier).
-enum Sink {
-    Memory(Vec<u8>),
-    File {
-        path: PathBuf,
-        file: tokio::fs::File,
-        size: u64,
-        small: Option<Vec<u8>>,
-    },
+/// Where produced bytes go: memory for item clips (a `Vec`, bounded by the
+/// item text limit at the engine's rate), a file in the cache for streamed
+/// speech ([`FileSink`], any size).
+trait Sink {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError>;
 }
 
-impl Sink {
-    async fn file(path: PathBuf) -> Result<Sink, SpeechError> {
-        let failed = |e: std::io::Error| SpeechError::Failed(format!("cannot store speech: {e}"));
+impl Sink for Vec<u8> {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// A streamed production's file; the bytes are also kept in memory while
+/// the clip stays small enough for the cache's memory tier.
+struct FileSink {
+    path: PathBuf,
+    file: tokio::fs::File,
+    size: u64,
+    small: Option<Vec<u8>>,
+}
+
+fn store_failed(e: std::io::Error) -> SpeechError {
+    SpeechError::Failed(format!("cannot store speech: {e}"))
+}
+
+impl FileSink {
+    async fn create(path: PathBuf) -> Result<FileSink, SpeechError> {
         if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(failed)?;
+            tokio::fs::create_dir_all(dir).await.map_err(store_failed)?;
         }
-        let file = tokio::fs::File::create(&path).await.map_err(failed)?;
-        Ok(Sink::File {
+        let file = tokio::fs::File::create(&path).await.map_err(store_failed)?;
+        Ok(FileSink {
             path,
             file,
             size: 0,
@@ -295,84 +300,62 @@ impl Sink {
         })
     }
 
-    async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError> {
-        match self {
-            Sink::Memory(all) => all.extend_from_slice(bytes),
-            Sink::File {
-                file, size, small, ..
-            } => {
-                file.write_all(bytes)
+    /// Flush the file to the disk and hand it to the flight.
+    async fn complete(mut self, flight: Flight, rate: u32) -> Result<CachedAudio, CacheError> {
+        let flushed = async {
+            self.file.flush().await?;
+            self.file.sync_all().await
+        }
+        .await;
+        drop(self.file);
+        match flushed {
+            Ok(()) => {
+                flight
+                    .complete_file(&self.path, self.size, self.small.map(Bytes::from), rate)
                     .await
-                    .map_err(|e| SpeechError::Failed(format!("cannot store speech: {e}")))?;
-                *size += bytes.len() as u64;
-                match small {
-                    Some(kept) if kept.len() + bytes.len() <= HOT_MAX_ITEM => {
-                        kept.extend_from_slice(bytes);
-                    }
-                    _ => *small = None,
-                }
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&self.path).await;
+                Err(flight.fail(format!("cannot store speech: {e}")))
             }
         }
+    }
+
+    async fn discard(self) {
+        drop(self.file);
+        let _ = tokio::fs::remove_file(&self.path).await;
+    }
+}
+
+impl Sink for FileSink {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError> {
+        self.file.write_all(bytes).await.map_err(store_failed)?;
+        self.size += bytes.len() as u64;
+        match &mut self.small {
+            Some(kept) if kept.len() + bytes.len() <= HOT_MAX_ITEM => kept.extend_from_slice(bytes),
+            _ => self.small = None,
+        }
         Ok(())
-    }
-
-    fn into_bytes(self) -> Vec<u8> {
-        match self {
-            Sink::Memory(all) => all,
-            Sink::File { .. } => Vec::new(),
-        }
-    }
-
-    fn part_path(&self) -> Option<&Path> {
-        match self {
-            Sink::File { path, .. } => Some(path),
-            Sink::Memory(_) => None,
-        }
     }
 }
 
 impl Production {
     async fn run(mut self, flight: Flight) {
-        let mut sink = match Sink::file(flight.part_path()).await {
+        let mut sink = match FileSink::create(flight.part_path()).await {
             Ok(sink) => sink,
             Err(e) => {
                 self.fail(flight, e).await;
                 return;
             }
         };
-        let produced = self.produce(&mut sink, Some(&flight)).await;
-        let Sink::File {
-            path,
-            mut file,
-            size,
-            small,
-        } = sink
-        else {
-            return;
-        };
-        match produced {
+        match self.produce(&mut sink, Some(&flight)).await {
             Ok((rate, _)) => {
-                let flushed = async {
-                    file.flush().await?;
-                    file.sync_all().await
-                }
-                .await;
-                drop(file);
-                let stored = match flushed {
-                    Ok(()) => {
-                        flight
-                            .complete_file(&path, size, small.map(Bytes::from), rate)
-                            .await
-                    }
-                    Err(e) => Err(flight.fail(format!("cannot store speech: {e}"))),
-                };
-                if let Err(e) = stored {
+                if let Err(e) = sink.complete(flight, rate).await {
                     tracing::error!(error = %e, "cannot store synthesised speech");
                 }
             }
             Err(e) => {
-                drop(file);
-                let _ = tokio::fs::remove_file(&path).await;
+                sink.discard().await;
                 self.fail(flight, e).await;
             }
         }
@@ -400,7 +383,7 @@ impl Production {
     /// engine's. With a `flight`, production stops once no reader and no follower is left.
     async fn produce(
         &mut self,
-        sink: &mut Sink,
+        sink: &mut impl Sink,
         flight: Option<&Flight>,
     ) -> Result<(u32, Option<String>), SpeechError> {
         let mut encoder: Option<StreamEncoder> = None;
@@ -446,16 +429,13 @@ impl Production {
             .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
         self.emit(sink, bytes).await?;
-        if let Some(path) = sink.part_path() {
-            tracing::debug!(part = %path.display(), "speech produced");
-        }
         Ok((rate, spoken_by))
     }
 
     /// Keep the bytes for the cache and offer them to the reader, who may be gone, or too
     /// slow: a reader that leaves a block untaken for the slow-reader limit is cut off (its
     /// stream ends) and production goes on without it.
-    async fn emit(&mut self, sink: &mut Sink, bytes: Vec<u8>) -> Result<(), SpeechError> {
+    async fn emit(&mut self, sink: &mut impl Sink, bytes: Vec<u8>) -> Result<(), SpeechError> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -560,7 +540,7 @@ fn push_piece(out: &mut Vec<String>, s: &str) {
 const MAX_STREAM_PIECE_CHARS: usize = 1_000;
 
 /// [`split_sentences`] with no piece over [`MAX_STREAM_PIECE_CHARS`].
-pub fn split_for_stream(text: &str) -> Vec<String> {
+fn split_for_stream(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for piece in split_sentences(text) {
         if piece.chars().count() <= MAX_STREAM_PIECE_CHARS {
