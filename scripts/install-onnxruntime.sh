@@ -4,8 +4,10 @@
 # Why: the `ort` crate is built with `load-dynamic` (its default download of prebuilt binaries
 # needs a CDN that is not reachable here), so the process needs a libonnxruntime.so on disk.
 # PyPI's `onnxruntime` wheel carries exactly that library, built by Microsoft, CPU only.
+# With ORT_PACKAGE=onnxruntime-gpu it takes the CUDA build instead (CUDA 13 + cuDNN 9 needed at
+# run time; see README "On a GPU"), which adds libonnxruntime_providers_cuda.so beside it.
 #
-# Usage: scripts/install-onnxruntime.sh [DEST_DIR]
+# Usage: [ORT_PACKAGE=onnxruntime|onnxruntime-gpu] scripts/install-onnxruntime.sh [DEST_DIR]
 #   DEST_DIR defaults to <repo>/.cache/onnxruntime. Idempotent: does nothing when the library
 #   is already there. Prints the library path on stdout (everything else goes to stderr), so:
 #     export ORT_DYLIB_PATH="$(scripts/install-onnxruntime.sh)"
@@ -13,6 +15,11 @@ set -euo pipefail
 
 # ort 2.0.0-rc.15 targets the ONNX Runtime 1.31 API; keep these two in step.
 ORT_VERSION="1.31.1"
+ORT_PACKAGE="${ORT_PACKAGE:-onnxruntime}"
+case "$ORT_PACKAGE" in
+    onnxruntime | onnxruntime-gpu) ;;
+    *) echo "install-onnxruntime: ORT_PACKAGE must be onnxruntime or onnxruntime-gpu" >&2; exit 1 ;;
+esac
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="${1:-"$repo_root/.cache/onnxruntime"}"
@@ -43,12 +50,12 @@ trap 'rm -rf "$tmp"' EXIT
 
 # The shared library inside the wheel does not depend on the Python version, so pin one that
 # has a wheel instead of depending on the local interpreter's version.
-echo "install-onnxruntime: downloading onnxruntime==$ORT_VERSION wheel from PyPI ..." >&2
-"$python" -m pip download "onnxruntime==$ORT_VERSION" --no-deps --only-binary=:all: \
+echo "install-onnxruntime: downloading $ORT_PACKAGE==$ORT_VERSION wheel from PyPI ..." >&2
+"$python" -m pip download "$ORT_PACKAGE==$ORT_VERSION" --no-deps --only-binary=:all: \
     --platform "$platform" --python-version 3.11 --implementation cp \
     --disable-pip-version-check -q -d "$tmp" >&2
 
-wheel="$(find "$tmp" -maxdepth 1 -name 'onnxruntime-*.whl' | head -n 1)"
+wheel="$(find "$tmp" -maxdepth 1 -name 'onnxruntime*.whl' | head -n 1)"
 if [[ -z "$wheel" ]]; then
     echo "install-onnxruntime: pip did not produce an onnxruntime wheel" >&2
     exit 1
@@ -65,6 +72,8 @@ wanted = {
     f"onnxruntime/capi/libonnxruntime.so.{version}": f"libonnxruntime.so.{version}",
     # Needed by ONNX Runtime to load provider plugins (e.g. CUDA); harmless otherwise.
     "onnxruntime/capi/libonnxruntime_providers_shared.so": "libonnxruntime_providers_shared.so",
+    # Only in the onnxruntime-gpu wheel.
+    "onnxruntime/capi/libonnxruntime_providers_cuda.so": "libonnxruntime_providers_cuda.so",
 }
 with zipfile.ZipFile(wheel) as zf:
     names = set(zf.namelist())

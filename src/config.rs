@@ -12,8 +12,10 @@ use std::time::Duration;
 use config::{Config, Environment};
 
 mod connections;
+mod inference;
 mod security;
 pub use connections::ConnectionSettings;
+pub use inference::InferenceSettings;
 pub use security::{RateLimitSettings, SecuritySettings};
 
 /// Every setting with its default. Keys are lowercase; lookups lowercase the
@@ -43,6 +45,12 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_device", "auto"),
     ("tts_thread_count", "0"),
     ("tts_workers", "1"),
+    // Local inference (config/inference.rs).
+    ("tts_cuda_device_id", "0"),
+    ("tts_cuda_conv_algo_search", "default"),
+    ("tts_cuda_memory_limit_mb", "0"),
+    ("tts_batch_max", "auto"),
+    ("tts_batch_wait_ms", "10"),
     ("tts_queue_capacity", "1024"),
     ("tts_lease_seconds", "30"),
     ("tts_normalize", "true"),
@@ -302,6 +310,8 @@ pub struct TtsSettings {
     pub thread_count: usize,
     /// Concurrent syntheses (`TTS_WORKERS`).
     pub workers: usize,
+    /// CUDA options and batching of the local engines.
+    pub inference: InferenceSettings,
     /// Capacity of the bounded task queue (`TTS_QUEUE_CAPACITY`).
     pub queue_capacity: usize,
     /// How long a worker's claim on a task holds without renewal
@@ -329,6 +339,7 @@ impl fmt::Debug for TtsSettings {
             .field("device", &self.device)
             .field("thread_count", &self.thread_count)
             .field("workers", &self.workers)
+            .field("inference", &self.inference)
             .field("queue_capacity", &self.queue_capacity)
             .field("lease", &self.lease)
             .field("normalize", &self.normalize)
@@ -705,6 +716,7 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
             _ => return Err(invalid("tts_thread_count", "expected 0 (automatic) to 256")),
         },
         workers: parse_count(raw, "tts_workers")?,
+        inference: inference::parse_inference(raw)?,
         normalize: parse_bool(&raw.get("tts_normalize")?)
             .ok_or_else(|| invalid("tts_normalize", "expected true or false"))?,
         queue_capacity: match raw.get("tts_queue_capacity")?.trim().parse::<usize>() {
@@ -899,6 +911,29 @@ mod tests {
     }
 
     #[test]
+    fn inference_settings_default_to_the_measured_cuda_options_and_batching_by_device() {
+        let s = Settings::from_vars(Vec::<(&str, &str)>::new()).unwrap();
+        let i = &s.tts.inference;
+        assert_eq!(i.cuda_conv_algo_search, "default");
+        assert_eq!((i.cuda_device_id, i.cuda_memory_limit_bytes), (0, None));
+        assert_eq!(i.batch_max, None);
+        assert_eq!(i.batch_wait, Duration::from_millis(10));
+        let s = Settings::from_vars([
+            ("TTS_CUDA_CONV_ALGO_SEARCH", "Heuristic"),
+            ("TTS_CUDA_DEVICE_ID", "1"),
+            ("TTS_CUDA_MEMORY_LIMIT_MB", "2048"),
+            ("TTS_BATCH_MAX", "8"),
+            ("TTS_BATCH_WAIT_MS", "0"),
+        ])
+        .unwrap();
+        let i = &s.tts.inference;
+        assert_eq!(i.cuda_conv_algo_search, "heuristic");
+        assert_eq!(i.cuda_device_id, 1);
+        assert_eq!(i.cuda_memory_limit_bytes, Some(2048 * 1024 * 1024));
+        assert_eq!((i.batch_max, i.batch_wait), (Some(8), Duration::ZERO));
+    }
+
+    #[test]
     fn defaults_match_the_contract() {
         let s = Settings::from_vars(Vec::<(String, String)>::new()).unwrap();
         assert_eq!(s.port, 8000);
@@ -1016,6 +1051,10 @@ mod tests {
         assert_eq!(s.tts.azure.region.as_deref(), Some("northeurope"));
 
         assert!(Settings::from_vars([("TTS_FALLBACK", "espeak")]).is_err());
+        assert!(Settings::from_vars([("TTS_CUDA_CONV_ALGO_SEARCH", "fastest")]).is_err());
+        assert!(Settings::from_vars([("TTS_BATCH_MAX", "0")]).is_err());
+        assert!(Settings::from_vars([("TTS_BATCH_MAX", "many")]).is_err());
+        assert!(Settings::from_vars([("TTS_BATCH_WAIT_MS", "-1")]).is_err());
         assert!(Settings::from_vars([("GOOGLE_TTS_SAMPLE_RATE", "12345")]).is_err());
         assert!(Settings::from_vars([("TTS_REQUEST_TIMEOUT_SECONDS", "0")]).is_err());
     }

@@ -284,13 +284,10 @@ fn start_pipeline(ctx: &PipelineContext<'_>, provider: Arc<dyn TtsProvider>) -> 
         owner,
         lease: settings.tts.lease,
     };
-    spawn_workers(
-        settings.tts.workers,
-        queue_rx,
-        worker,
-        tracker,
-        shutdown.clone(),
-    );
+    // Enough workers to fill the engine's batches (a batching engine gathers concurrent texts).
+    let workers = settings.tts.workers.max(provider.concurrency());
+    tracing::info!(workers, "TTS pipeline workers");
+    spawn_workers(workers, queue_rx, worker, tracker, shutdown.clone());
     EngineHandle { provider, queue }
 }
 

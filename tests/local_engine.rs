@@ -10,9 +10,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns unwrap too
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use last_whisper::tts::local::{
-    Device, LoadError, LocalEngineConfig, LocalMmsProvider, ModelLayout, VitsTokenizer,
+    Batching, Device, LoadError, LocalEngineConfig, LocalMmsProvider, ModelLayout, VitsTokenizer,
 };
 use last_whisper::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
 use last_whisper::tts::wav::encode_wav_pcm16;
@@ -453,4 +454,105 @@ async fn second_load_reuses_the_runtime_and_workers_run_concurrently() {
         let audio = handle.await.unwrap().unwrap();
         assert_eq!(audio.samples.len() % SAMPLES_PER_FRAME, 0);
     }
+}
+
+// ---------------------------------------------------------------- batching
+
+fn batching(model: &str, max: usize, wait_ms: u64) -> LocalEngineConfig {
+    let mut c = config(model);
+    c.batching = Batching {
+        max: Some(max),
+        wait: Duration::from_millis(wait_ms),
+    };
+    c
+}
+
+/// Texts of different lengths submitted together share runs, and each one's audio is its
+/// unbatched audio (the golden waveforms and the one-at-a-time engine) within the goldens'
+/// tolerance: the padded batch only reaches the masked front of the graph.
+#[tokio::test]
+async fn batched_audio_equals_unbatched_audio_on_the_deterministic_model() {
+    let single = load(config("mms-fin-random-tiny-det"));
+    assert_eq!(single.batch_size(), 1);
+    let batched = load(batching("mms-fin-random-tiny-det", 8, 500));
+    assert_eq!(batched.batch_size(), 8);
+    assert_eq!(batched.concurrency(), 8);
+
+    let mut texts: Vec<String> = read_json("tiny-det-waveforms.json")
+        .iter()
+        .map(|c| c["text"].as_str().unwrap().to_owned())
+        .collect();
+    texts.extend(
+        [
+            "A",
+            "Hyvää yötä.",
+            "Tämä lause on selvästi pidempi kuin muut lauseet tässä erässä.",
+        ]
+        .map(str::to_owned),
+    );
+    assert!(texts.len() <= 8, "one batch: {}", texts.len());
+    let handles: Vec<_> = texts
+        .iter()
+        .map(|text| {
+            let engine = batched.clone();
+            let request = request(text, 1.0);
+            tokio::spawn(async move { engine.synthesize(&request).await })
+        })
+        .collect();
+    let mut outputs = Vec::new();
+    for handle in handles {
+        outputs.push(handle.await.unwrap().unwrap());
+    }
+    let (runs, pieces) = batched.batch_runs();
+    assert_eq!(pieces, texts.len() as u64);
+    assert!(
+        runs < pieces,
+        "{runs} runs for {pieces} texts: nothing was batched"
+    );
+
+    for (text, audio) in texts.iter().zip(&outputs) {
+        let alone = single.synthesize(&request(text, 1.0)).await.unwrap();
+        assert_eq!(
+            audio.samples.len(),
+            alone.samples.len(),
+            "length of {text:?}"
+        );
+        let diff = max_abs_diff(&audio.samples, &alone.samples);
+        assert!(diff <= GOLDEN_TOLERANCE, "max abs diff {diff} for {text:?}");
+    }
+    for case in read_json("tiny-det-waveforms.json") {
+        let text = case["text"].as_str().unwrap();
+        let index = texts.iter().position(|t| t == text).unwrap();
+        let golden = read_npy_f32(
+            &fixtures()
+                .join("golden")
+                .join(case["onnx_file"].as_str().unwrap()),
+        );
+        let diff = max_abs_diff(&outputs[index].samples, &golden);
+        assert!(diff <= GOLDEN_TOLERANCE, "vs golden: {diff} for {text:?}");
+    }
+}
+
+/// The pieces of one long text go through the batch together and come back in order.
+#[tokio::test]
+async fn a_long_text_batched_equals_its_unbatched_audio() {
+    let single = load(config("mms-fin-random-tiny-det"));
+    let batched = load(batching("mms-fin-random-tiny-det", 4, 50));
+    let text = "Tämä on ensimmäinen lause. ".repeat(120);
+    let alone = single.synthesize(&request(&text, 1.0)).await.unwrap();
+    let together = batched.synthesize(&request(&text, 1.0)).await.unwrap();
+    assert_eq!(together.samples.len(), alone.samples.len());
+    assert!(max_abs_diff(&together.samples, &alone.samples) <= GOLDEN_TOLERANCE);
+    let (runs, pieces) = batched.batch_runs();
+    assert!(pieces > 4 && runs < pieces, "{runs} runs, {pieces} pieces");
+}
+
+/// Graphs without per-item output lengths (sherpa-onnx, Piper) run one text at a time even when
+/// batching is asked for; on the CPU the default is one at a time.
+#[test]
+fn layouts_that_cannot_batch_and_the_cpu_default_run_one_at_a_time() {
+    let sherpa = load(batching("mms-fin-random-tiny-sherpa", 8, 10));
+    assert_eq!(sherpa.batch_size(), 1);
+    let by_device = load(config("mms-fin-random-tiny"));
+    assert_eq!(by_device.batch_size(), 1);
 }

@@ -6,7 +6,9 @@
 //! tts-bench --model-dir ../shared/fixtures/models/mms-fin-random-full \
 //!           --sentences ../shared/fixtures/sentences-fi.txt [--threads 0] [--repeats 5] [--json out.json]
 //! ```
-//! `scripts/bench-tts.sh` runs it next to the Python ONNX Runtime baseline.
+//! `scripts/bench-tts.sh` runs it next to the Python ONNX Runtime baseline; `scripts/gpu-check.sh`
+//! runs it on a GPU (`--device cuda`) next to PyTorch. `--queued 1,4,16` adds the throughput of that
+//! many texts at once, through the engine and through the service's task pipeline.
 #![allow(clippy::print_stdout)]
 
 use std::path::PathBuf;
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use last_whisper::config::Settings;
 use last_whisper::startup::Application;
-use last_whisper::tts::local::{Device, LocalEngineConfig, LocalMmsProvider};
+use last_whisper::tts::local::{Batching, Device, LocalEngineConfig, LocalMmsProvider};
 use last_whisper::tts::provider::SynthesisRequest;
 use serde_json::{json, Value};
 
@@ -30,11 +32,28 @@ struct Args {
     threads: usize,
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// `cpu` or `cuda`.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Most texts per run: `auto` (16 on CUDA, 1 on the CPU) or a number; 1 = no batching.
+    #[arg(long, default_value = "auto")]
+    batch: String,
+    /// How long a batch waits for more texts, in milliseconds.
+    #[arg(long, default_value_t = 10)]
+    batch_wait_ms: u64,
+    /// Texts submitted at once for the throughput figures, e.g. `1,4,16`; empty = none.
+    #[arg(long, default_value = "")]
+    queued: String,
     /// Items posted at once for the pipeline figure.
     #[arg(long, default_value_t = 20)]
     items: usize,
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Only compare each sentence's audio from a batching engine (all sentences at once) with
+    /// its audio from a one-at-a-time engine, print the largest difference, and exit (use a
+    /// deterministic model: `tests/fixtures/models/mms-fin-random-tiny-det`).
+    #[arg(long)]
+    check_batched: bool,
 }
 
 fn status_kb(field: &str) -> f64 {
@@ -70,9 +89,39 @@ fn request(text: &str) -> SynthesisRequest {
     }
 }
 
+fn batch_max(args: &Args) -> Result<Option<usize>, String> {
+    match args.batch.as_str() {
+        "auto" => Ok(None),
+        n => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(Some)
+            .ok_or_else(|| format!("--batch {n}: expected auto or a number ≥ 1")),
+    }
+}
+
+fn queued(args: &Args) -> Result<Vec<usize>, String> {
+    args.queued
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("--queued: {s:?} is not a count"))
+        })
+        .collect()
+}
+
 fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
     let mut config = LocalEngineConfig::new(args.model_dir.clone());
-    config.device = Device::Cpu;
+    config.device = args.device.parse::<Device>().map_err(|e| e.to_string())?;
+    config.batching = Batching {
+        max: batch_max(args)?,
+        wait: Duration::from_millis(args.batch_wait_ms),
+    };
     config.intra_threads = args.threads;
     let started = Instant::now();
     let engine = LocalMmsProvider::load(config).map_err(|e| e.to_string())?;
@@ -123,8 +172,15 @@ fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
     }
     let sum = |k: &str| rows.iter().filter_map(|r| r[k].as_f64()).sum::<f64>();
     let (sum_latency, sum_audio) = (sum("latency_median_s"), sum("audio_median_s"));
+    let mut concurrent = Vec::new();
+    for n in queued(args)? {
+        concurrent.push(concurrent_figure(&engine, sentences, n)?);
+    }
     Ok(json!({
         "engine": "rust ort",
+        "device": engine_device(&engine),
+        "batch": engine.batch_size(),
+        "concurrent": concurrent,
         "threads_requested": args.threads,
         "load_s": load_s,
         "first_call_s": first_call_s,
@@ -135,6 +191,52 @@ fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
         "overall_rtf": sum_latency / sum_audio,
         "rows": rows,
     }))
+}
+
+fn engine_device(engine: &LocalMmsProvider) -> String {
+    use last_whisper::tts::provider::TtsProvider;
+    engine.device()
+}
+
+/// `n` distinct texts handed to the engine at once from `n` threads (after one warm-up round):
+/// items per second and how many runs they took.
+fn concurrent_figure(
+    engine: &LocalMmsProvider,
+    sentences: &[String],
+    n: usize,
+) -> Result<Value, String> {
+    let texts: Vec<String> = (0..n)
+        .map(|i| sentences[i % sentences.len()].clone())
+        .collect();
+    let round = |texts: &[String]| -> Result<f64, String> {
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .iter()
+                .map(|text| scope.spawn(move || engine.synthesize_blocking(&request(text))))
+                .collect();
+            for handle in handles {
+                handle
+                    .join()
+                    .map_err(|_| "a synthesis thread panicked".to_owned())?
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        })?;
+        Ok(started.elapsed().as_secs_f64())
+    };
+    round(&texts)?;
+    let (runs_before, _) = engine.batch_runs();
+    let seconds = round(&texts)?;
+    let (runs_after, _) = engine.batch_runs();
+    let figure = json!({
+        "texts": n,
+        "seconds": seconds,
+        "items_per_s": n as f64 / seconds,
+        "runs": if engine.batch_size() > 1 { runs_after - runs_before } else { n as u64 },
+    });
+    println!("engine, {n} at once: {figure}");
+    Ok(figure)
 }
 
 /// Start the real service on the model, post items at once, wait for all of
@@ -151,7 +253,9 @@ async fn pipeline_figures(args: &Args, sentences: &[String]) -> Result<Value, St
         ),
         ("AUDIO_DIR", dir.path().join("audio").display().to_string()),
         ("TTS_MODEL_DIR", args.model_dir.display().to_string()),
-        ("TTS_DEVICE", "cpu".to_string()),
+        ("TTS_DEVICE", args.device.clone()),
+        ("TTS_BATCH_MAX", args.batch.clone()),
+        ("TTS_BATCH_WAIT_MS", args.batch_wait_ms.to_string()),
         ("TTS_THREAD_COUNT", args.threads.to_string()),
     ];
     let settings = Settings::from_vars(vars).map_err(|e| e.to_string())?;
@@ -210,6 +314,10 @@ async fn pipeline_figures(args: &Args, sentences: &[String]) -> Result<Value, St
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let all_ready_s = t.elapsed().as_secs_f64();
+    let mut queued_figures = Vec::new();
+    for (round, n) in queued(args)?.into_iter().enumerate() {
+        queued_figures.push(queued_figure(&client, &base, sentences, round, n).await?);
+    }
     token.cancel();
     let _ = server.await;
     Ok(json!({
@@ -221,7 +329,60 @@ async fn pipeline_figures(args: &Args, sentences: &[String]) -> Result<Value, St
         "items_per_s": args.items as f64 / all_ready_s,
         "read_latency_idle_ms_median": idle_read,
         "read_latency_busy_ms_median": busy_read,
+        "queued": queued_figures,
     }))
+}
+
+/// `n` new items posted at once; seconds until every one is `ready`, and items per second.
+async fn queued_figure(
+    client: &reqwest::Client,
+    base: &str,
+    sentences: &[String],
+    round: usize,
+    n: usize,
+) -> Result<Value, String> {
+    // Distinct texts (a repeated text would be deduplicated, not synthesised).
+    let items: Vec<Value> = (0..n)
+        .map(|i| json!({ "locale": "fi", "text": format!("{} ({} {i})", sentences[i % sentences.len()], round + 100) }))
+        .collect();
+    let started = Instant::now();
+    let created: Value = client
+        .post(format!("{base}/v1/items/bulk"))
+        .json(&json!({ "items": items }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids: Vec<i64> = created["created_items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["id"].as_i64()).collect())
+        .unwrap_or_default();
+    if ids.len() != n {
+        return Err(format!("bulk create answered {created}"));
+    }
+    for id in &ids {
+        loop {
+            let status: Value = client
+                .get(format!("{base}/v1/items/{id}/tts-status"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            match status["tts_status"].as_str() {
+                Some("ready") => break,
+                Some("failed") => return Err(format!("item {id} failed: {status}")),
+                _ => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let figure = json!({ "items": n, "seconds": seconds, "items_per_s": n as f64 / seconds });
+    println!("pipeline, {n} queued: {figure}");
+    Ok(figure)
 }
 
 async fn time_reads(client: &reqwest::Client, base: &str, n: usize) -> Result<f64, String> {
@@ -241,6 +402,62 @@ async fn time_reads(client: &reqwest::Client, base: &str, n: usize) -> Result<f6
     Ok(median(lat))
 }
 
+/// Batched audio against one-at-a-time audio of the same sentences on the same device.
+fn check_batched(args: &Args, sentences: &[String]) -> Result<Value, String> {
+    let load = |max: usize| {
+        let mut config = LocalEngineConfig::new(args.model_dir.clone());
+        config.device = args.device.parse::<Device>().map_err(|e| e.to_string())?;
+        config.intra_threads = args.threads;
+        config.batching = Batching {
+            max: Some(max),
+            wait: Duration::from_millis(200),
+        };
+        LocalMmsProvider::load(config).map_err(|e| e.to_string())
+    };
+    let single = load(1)?;
+    let batched = load(sentences.len().max(2))?;
+    let together: Vec<Vec<f32>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sentences
+            .iter()
+            .map(|text| {
+                let batched = &batched;
+                scope.spawn(move || batched.synthesize_blocking(&request(text)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| "a synthesis thread panicked".to_owned())?
+                    .map(|a| a.samples)
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<_, String>>()
+    })?;
+    let mut max_diff = 0f32;
+    let mut lengths_equal = true;
+    for (text, batched_audio) in sentences.iter().zip(&together) {
+        let alone = single
+            .synthesize_blocking(&request(text))
+            .map_err(|e| e.to_string())?
+            .samples;
+        lengths_equal &= alone.len() == batched_audio.len();
+        for (a, b) in alone.iter().zip(batched_audio) {
+            max_diff = max_diff.max((a - b).abs());
+        }
+    }
+    let (runs, pieces) = batched.batch_runs();
+    Ok(json!({
+        "device": engine_device(&batched),
+        "sentences": sentences.len(),
+        "batched_runs": runs,
+        "batched_pieces": pieces,
+        "lengths_equal": lengths_equal,
+        "max_abs_diff": max_diff,
+        "within_1e-4": lengths_equal && max_diff <= 1e-4,
+    }))
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
@@ -256,6 +473,23 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if args.check_batched {
+        return match check_batched(&args, &sentences) {
+            Ok(v) => {
+                println!("batched vs one at a time: {v}");
+                if let Some(path) = &args.json {
+                    if let Err(e) = std::fs::write(path, v.to_string()) {
+                        eprintln!("tts-bench: cannot write {}: {e}", path.display());
+                    }
+                }
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("tts-bench: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     let engine = match engine_figures(&args, &sentences) {
         Ok(v) => v,
         Err(e) => {

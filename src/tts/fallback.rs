@@ -66,6 +66,11 @@ impl TtsProvider for FallbackProvider {
         self.chain.first().map(|p| p.device()).unwrap_or_default()
     }
 
+    /// The primary's: it takes the work unless it fails.
+    fn concurrency(&self) -> usize {
+        self.chain.first().map_or(1, |p| p.concurrency())
+    }
+
     /// Healthy when the primary is; otherwise the primary's problem is
     /// reported together with whether a fallback can still speak.
     async fn health(&self) -> Result<(), ProviderError> {

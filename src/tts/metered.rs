@@ -59,6 +59,10 @@ impl TtsProvider for Metered {
         self.inner.device()
     }
 
+    fn concurrency(&self) -> usize {
+        self.inner.concurrency()
+    }
+
     async fn health(&self) -> Result<(), ProviderError> {
         self.inner.health().await
     }

@@ -25,7 +25,7 @@ use crate::config::{Settings, TtsProviderKind};
 use azure::AzureProvider;
 use fallback::FallbackProvider;
 use gcp::GoogleProvider;
-use local::{LocalEngineConfig, LocalMmsProvider};
+use local::{Batching, CudaOptions, LocalEngineConfig, LocalMmsProvider};
 use metered::Metered;
 use piper::{PiperConfig, PiperProvider};
 use provider::TtsProvider;
@@ -113,6 +113,7 @@ async fn build_local(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
                 model_dir = %model_dir.display(),
                 layout = provider.layout().as_str(),
                 device = %provider.device(),
+                batch = provider.batch_size(),
                 sample_rate = provider.sample_rate(),
                 "local TTS engine ready"
             );
@@ -162,9 +163,21 @@ pub fn piper_config(settings: &Settings) -> PiperConfig {
     config.max_loaded_voices = tts.piper_max_loaded_voices;
     config.dylib_path = tts.ort_dylib_path.clone().or_else(bundled_runtime);
     config.device = tts.device.parse().unwrap_or_default();
+    config.cuda = cuda_options(settings);
     config.intra_threads = tts.thread_count;
     config.workers = tts.workers;
     config
+}
+
+/// The CUDA provider options of `TTS_CUDA_*`.
+fn cuda_options(settings: &Settings) -> CudaOptions {
+    let inference = &settings.tts.inference;
+    CudaOptions {
+        device_id: inference.cuda_device_id,
+        // Validated by the settings layer.
+        conv_search: inference.cuda_conv_algo_search.parse().unwrap_or_default(),
+        memory_limit: inference.cuda_memory_limit_bytes,
+    }
 }
 
 /// Map settings onto the local engine's configuration; `None` (logged)
@@ -181,6 +194,11 @@ fn local_config(settings: &Settings) -> Option<LocalEngineConfig> {
     let mut config = LocalEngineConfig::new(tts.model_dir.clone());
     config.dylib_path = tts.ort_dylib_path.clone().or_else(bundled_runtime);
     config.device = tts.device.parse().unwrap_or_default();
+    config.cuda = cuda_options(settings);
+    config.batching = Batching {
+        max: tts.inference.batch_max,
+        wait: tts.inference.batch_wait,
+    };
     config.intra_threads = tts.thread_count;
     config.workers = tts.workers;
     if let Some(language) = tts.supported_languages.first() {

@@ -82,6 +82,11 @@ pub trait TtsProvider: Send + Sync + Debug + 'static {
     ) -> Result<SynthesizedAudio, ProviderError>;
     /// Label stored in each task's `device` column, e.g. `cpu`, `cuda`, `google-tts-api`.
     fn device(&self) -> String;
+    /// How many syntheses this engine usefully runs at once (its sessions times its batch
+    /// size); the task pipeline runs at least this many workers so batches can fill.
+    fn concurrency(&self) -> usize {
+        1
+    }
     /// Cheap readiness probe for `/health`.
     async fn health(&self) -> Result<(), ProviderError>;
     /// Voices this engine can speak with (`GET /v1/voices`); empty when the engine

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Where inference runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -54,6 +55,100 @@ impl FromStr for Device {
     }
 }
 
+/// How cuDNN picks a convolution algorithm (ONNX Runtime's `cudnn_conv_algo_search`).
+///
+/// Measured on an H200 with the full-size MMS graph (`shared/gpu.md`): `exhaustive`, ONNX
+/// Runtime's own default, re-benchmarks every new input shape, and every sentence is a new shape:
+/// RTF 0.224. `heuristic` 0.035. `default` 0.0199, PyTorch's speed, so it is this service's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConvSearch {
+    /// cuDNN's default algorithm (implicit precomputed GEMM), no search.
+    #[default]
+    Default,
+    /// cuDNN's heuristics pick per shape.
+    Heuristic,
+    /// Benchmark every algorithm for every new shape.
+    Exhaustive,
+}
+
+impl ConvSearch {
+    /// Lower-case name, as accepted by [`FromStr`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Heuristic => "heuristic",
+            Self::Exhaustive => "exhaustive",
+        }
+    }
+}
+
+impl FromStr for ConvSearch {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "default" | "" => Ok(Self::Default),
+            "heuristic" => Ok(Self::Heuristic),
+            "exhaustive" => Ok(Self::Exhaustive),
+            _ => Err(format!(
+                "unknown cuDNN algorithm search {s:?}; expected default, heuristic or exhaustive"
+            )),
+        }
+    }
+}
+
+/// Options of the CUDA execution provider; ignored on the CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CudaOptions {
+    /// Which GPU (`cudaSetDevice` ordinal).
+    pub device_id: i32,
+    /// cuDNN convolution algorithm search.
+    pub conv_search: ConvSearch,
+    /// Upper bound of ONNX Runtime's GPU memory arena in bytes; `None` = no limit.
+    pub memory_limit: Option<usize>,
+}
+
+/// Dynamic batching: texts that arrive while a run is being gathered share one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batching {
+    /// Most pieces of text in one run; `None` = by device (16 on CUDA, 1 = off on the CPU,
+    /// where a batch only adds padding: see `scripts/bench-tts.sh --batch`).
+    pub max: Option<usize>,
+    /// How long the first text of a run waits for others.
+    pub wait: Duration,
+}
+
+impl Batching {
+    /// Batch size used on a CUDA device when none is configured.
+    pub const CUDA_DEFAULT: usize = 16;
+
+    /// No batching whatever the device.
+    pub fn off() -> Self {
+        Self {
+            max: Some(1),
+            wait: Duration::ZERO,
+        }
+    }
+
+    /// The batch size on `device` (a resolved device: CPU or CUDA).
+    pub fn max_on(self, device: Device) -> usize {
+        match (self.max, device) {
+            (Some(max), _) => max.max(1),
+            (None, Device::Cuda) => Self::CUDA_DEFAULT,
+            (None, _) => 1,
+        }
+    }
+}
+
+impl Default for Batching {
+    fn default() -> Self {
+        Self {
+            max: None,
+            wait: Duration::from_millis(10),
+        }
+    }
+}
+
 /// Everything [`LocalMmsProvider::load`](super::LocalMmsProvider::load) needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalEngineConfig {
@@ -64,6 +159,10 @@ pub struct LocalEngineConfig {
     pub dylib_path: Option<PathBuf>,
     /// Execution device.
     pub device: Device,
+    /// CUDA execution provider options.
+    pub cuda: CudaOptions,
+    /// Batching of concurrent texts (layout (a) only: its graph masks everything but the vocoder).
+    pub batching: Batching,
     /// Threads ONNX Runtime may use inside one operator; 0 = ONNX Runtime's default (one per core).
     pub intra_threads: usize,
     /// Number of sessions (each holds its own copy of the weights), i.e. how many texts can be
@@ -94,6 +193,8 @@ impl LocalEngineConfig {
             model_dir: model_dir.into(),
             dylib_path: None,
             device: Device::Auto,
+            cuda: CudaOptions::default(),
+            batching: Batching::default(),
             intra_threads: 0,
             workers: 1,
             noise_scale: 0.667,
@@ -124,6 +225,9 @@ impl LocalEngineConfig {
                 self.max_chunk_chars
             ));
         }
+        if self.batching.max == Some(0) {
+            return Err("batch size must be at least 1".to_owned());
+        }
         if self.max_text_chars == 0 {
             return Err("max_text_chars must be at least 1".to_owned());
         }
@@ -142,6 +246,30 @@ mod tests {
         assert_eq!("auto".parse::<Device>(), Ok(Device::Auto));
         assert!("tpu".parse::<Device>().is_err());
         assert_eq!(Device::Cuda.to_string(), "cuda");
+    }
+
+    #[test]
+    fn conv_search_names_and_default() {
+        assert_eq!("HEURISTIC".parse::<ConvSearch>(), Ok(ConvSearch::Heuristic));
+        assert_eq!(
+            "exhaustive".parse::<ConvSearch>(),
+            Ok(ConvSearch::Exhaustive)
+        );
+        assert_eq!(ConvSearch::default(), ConvSearch::Default);
+        assert!("fastest".parse::<ConvSearch>().is_err());
+    }
+
+    #[test]
+    fn batch_size_follows_the_device_unless_set() {
+        let by_device = Batching::default();
+        assert_eq!(by_device.max_on(Device::Cpu), 1);
+        assert_eq!(by_device.max_on(Device::Cuda), Batching::CUDA_DEFAULT);
+        let set = Batching {
+            max: Some(4),
+            ..Batching::default()
+        };
+        assert_eq!(set.max_on(Device::Cpu), 4);
+        assert_eq!(Batching::off().max_on(Device::Cuda), 1);
     }
 
     #[test]

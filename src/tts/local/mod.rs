@@ -19,9 +19,11 @@
 //! [`LocalEngineConfig::max_chunk_chars`] characters, synthesized one after another and joined
 //! with [`LocalEngineConfig::chunk_pause_ms`] of silence. Inference runs on Tokio's blocking pool.
 
+mod batch;
 mod chunk;
 mod config;
 mod error;
+mod graph_cut;
 pub(crate) mod model;
 pub(crate) mod runtime;
 pub mod tokenizer;
@@ -32,12 +34,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use self::model::{InferenceParams, Model};
+use self::model::{InferenceParams, Model, Placement};
 use crate::tts::provider::{
     synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
 
-pub use self::config::{Device, LocalEngineConfig, ParseDeviceError};
+pub use self::config::{
+    Batching, ConvSearch, CudaOptions, Device, LocalEngineConfig, ParseDeviceError,
+};
 pub use self::error::LoadError;
 pub use self::model::ModelLayout;
 pub use self::tokenizer::{TokenizerError, TokenizerOptions, VitsTokenizer};
@@ -79,13 +83,14 @@ impl LocalMmsProvider {
         }
         let model_path = find_model_file(dir)?;
         let env = runtime::environment(config.dylib_path.as_deref())?;
-        let (model, metadata) = Model::load(
-            &env,
-            &model_path,
-            config.device,
-            config.intra_threads,
-            config.workers,
-        )?;
+        let placement = Placement {
+            device: config.device,
+            cuda: config.cuda,
+            intra_threads: config.intra_threads,
+            workers: config.workers,
+            batching: config.batching,
+        };
+        let (model, metadata) = Model::load(&env, &model_path, &placement)?;
 
         let (tokenizer, sample_rate) = match model.layout() {
             ModelLayout::HuggingFace => {
@@ -170,6 +175,16 @@ impl LocalMmsProvider {
         self.inner.model.layout()
     }
 
+    /// Most pieces of text that share one inference run (1 = no batching).
+    pub fn batch_size(&self) -> usize {
+        self.inner.model.batch_size()
+    }
+
+    /// Batched runs made so far and the pieces of text they carried (`(0, 0)` when not batching).
+    pub fn batch_runs(&self) -> (u64, u64) {
+        self.inner.model.batch_runs()
+    }
+
     /// The tokenizer the engine feeds the model with.
     pub fn tokenizer(&self) -> &VitsTokenizer {
         &self.inner.tokenizer
@@ -237,15 +252,15 @@ impl Engine {
         let pause_len =
             usize::try_from(u64::from(self.sample_rate) * u64::from(self.chunk_pause_ms) / 1000)
                 .unwrap_or(0);
+        let audio = self
+            .model
+            .infer_all(&pieces, params)
+            .map_err(|e| ProviderError::Engine(format!("local TTS inference failed: {e}")))?;
         let mut samples = Vec::new();
-        for (index, ids) in pieces.iter().enumerate() {
+        for (index, audio) in audio.into_iter().enumerate() {
             if index > 0 {
                 samples.resize(samples.len() + pause_len, 0.0);
             }
-            let audio = self
-                .model
-                .infer(ids, params)
-                .map_err(|e| ProviderError::Engine(format!("local TTS inference failed: {e}")))?;
             samples.extend(audio.into_iter().map(|s| {
                 if s.is_nan() {
                     0.0
@@ -278,6 +293,10 @@ impl TtsProvider for LocalMmsProvider {
         self.inner.model.device().as_str().to_owned()
     }
 
+    fn concurrency(&self) -> usize {
+        self.inner.model.concurrency()
+    }
+
     async fn health(&self) -> Result<(), ProviderError> {
         // The sessions are created in `load` and live as long as the provider.
         Ok(())
@@ -294,6 +313,7 @@ impl fmt::Debug for LocalMmsProvider {
             .field("model", &self.inner.model.path())
             .field("layout", &self.inner.model.layout())
             .field("device", &self.inner.model.device())
+            .field("batch", &self.inner.model.batch_size())
             .field("sample_rate", &self.inner.sample_rate)
             .finish_non_exhaustive()
     }

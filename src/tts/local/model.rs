@@ -3,8 +3,9 @@
 //!
 //! Why a pool of sessions behind mutexes: `ort` 2.0 runs a session through `&mut self` (some ONNX
 //! Runtime internals are not thread-safe), so concurrent requests either wait for the one session
-//! or each take one of `workers` sessions. Batch size is always 1: the VITS vocoder is not masked,
-//! so padded batch items come out longer and different (`tts-models.md` §4).
+//! or each take one of `workers` sessions. Layout (a) can also batch concurrent texts
+//! ([`super::batch`]): the graph is then cut before its vocoder, which is not masked and would
+//! make padded batch items come out longer and different (`tts-models.md` §4).
 //!
 //! Two graph layouts are supported, told apart by the input names (`tts-models.md` §4–5):
 //! (a) optimum / transformers.js export: `input_ids`, `attention_mask` → `waveform` [1, n], with
@@ -19,12 +20,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use ort::environment::Environment;
+use ort::ep::cuda::ConvAlgorithmSearch;
 use ort::ep::{ExecutionProvider, CUDA};
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
-use super::config::Device;
+use super::batch::{self, Batcher};
+use super::config::{Batching, ConvSearch, CudaOptions, Device};
 use super::error::LoadError;
+use super::graph_cut;
 
 /// Which export layout a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,28 +71,46 @@ pub(crate) struct GraphMetadata {
     pub add_blank: Option<String>,
 }
 
-/// A loaded model: `workers` sessions of the same graph.
+/// Where and how the sessions of a model run.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Placement {
+    pub device: Device,
+    pub cuda: CudaOptions,
+    pub intra_threads: usize,
+    /// Sessions (or session pairs when batching), i.e. runs at the same time. At least 1.
+    pub workers: usize,
+    pub batching: Batching,
+}
+
+/// A loaded model: `workers` sessions of the whole graph, or, when batching, `workers` pairs of
+/// sessions of its two halves behind a [`Batcher`].
 #[derive(Debug)]
 pub(crate) struct Model {
     layout: ModelLayout,
-    sessions: Vec<Mutex<Session>>,
-    next: AtomicUsize,
+    runner: Runner,
     feeds_attention_mask: bool,
     feeds_speaker_id: bool,
     device: Device,
     path: PathBuf,
 }
 
+#[derive(Debug)]
+enum Runner {
+    Whole {
+        sessions: Vec<Mutex<Session>>,
+        next: AtomicUsize,
+    },
+    Batched(Batcher),
+}
+
 impl Model {
-    /// Loads `path` into `workers` sessions on the requested device.
+    /// Loads `path` into `placement.workers` sessions on the requested device.
     pub(crate) fn load(
         env: &Environment,
         path: &Path,
-        device: Device,
-        intra_threads: usize,
-        workers: usize,
+        placement: &Placement,
     ) -> Result<(Self, GraphMetadata), LoadError> {
-        let (first, device) = open_on_device(env, path, device, intra_threads)?;
+        let (first, device) = open_on_device(env, path, placement)?;
         let layout = detect_layout(&first, path)?;
         let input_names: Vec<&str> = first.inputs().iter().map(|i| i.name()).collect();
         let feeds_attention_mask = input_names.contains(&"attention_mask");
@@ -103,32 +125,61 @@ impl Model {
                 GraphMetadata::default()
             }
         };
-        let mut sessions = Vec::with_capacity(workers.max(1));
-        sessions.push(Mutex::new(first));
-        for _ in 1..workers {
-            sessions.push(Mutex::new(open(
-                env,
-                path,
-                device == Device::Cuda,
-                intra_threads,
-            )?));
-        }
-        tracing::info!(
-            model = %path.display(),
-            layout = layout.as_str(),
-            device = device.as_str(),
-            workers = sessions.len(),
-            "loaded VITS model"
-        );
+        let workers = placement.workers.max(1);
+        let on_device = Placement {
+            device,
+            ..*placement
+        };
+        let batch = placement.batching.max_on(device);
+        let batcher = if batch > 1 {
+            if layout == ModelLayout::HuggingFace && feeds_attention_mask {
+                match start_batcher(env, path, &on_device, batch) {
+                    Ok(batcher) => Some(batcher),
+                    Err(reason) => {
+                        tracing::warn!(%reason, "this graph cannot be batched; running one text at a time");
+                        None
+                    }
+                }
+            } else {
+                tracing::info!(
+                    layout = layout.as_str(),
+                    "batching needs a graph with `attention_mask` and a `spectrogram` output; running one text at a time"
+                );
+                None
+            }
+        } else {
+            None
+        };
+        let runner = match batcher {
+            Some(batcher) => Runner::Batched(batcher),
+            None => {
+                let mut sessions = Vec::with_capacity(workers);
+                sessions.push(Mutex::new(first));
+                for _ in 1..workers {
+                    sessions.push(Mutex::new(open(env, Source::File(path), &on_device)?));
+                }
+                Runner::Whole {
+                    sessions,
+                    next: AtomicUsize::new(0),
+                }
+            }
+        };
         let model = Self {
             layout,
-            sessions,
-            next: AtomicUsize::new(0),
+            runner,
             feeds_attention_mask,
             feeds_speaker_id,
             device,
             path: path.to_path_buf(),
         };
+        tracing::info!(
+            model = %path.display(),
+            layout = layout.as_str(),
+            device = device.as_str(),
+            workers,
+            batch = model.batch_size(),
+            "loaded VITS model"
+        );
         Ok((model, metadata))
     }
 
@@ -145,45 +196,56 @@ impl Model {
         &self.path
     }
 
-    /// Runs the model on one sequence of ids (batch 1) and returns the waveform.
+    /// Most pieces of text that share one run (1 = no batching).
+    pub(crate) fn batch_size(&self) -> usize {
+        match &self.runner {
+            Runner::Whole { .. } => 1,
+            Runner::Batched(batcher) => batcher.max(),
+        }
+    }
+
+    /// Batched runs made so far and the pieces of text they carried (`(0, 0)` when not batching).
+    pub(crate) fn batch_runs(&self) -> (u64, u64) {
+        match &self.runner {
+            Runner::Whole { .. } => (0, 0),
+            Runner::Batched(batcher) => batcher.runs(),
+        }
+    }
+
+    /// Runs that can be in flight at once, each of `batch_size` pieces: what callers should
+    /// offer concurrently to keep the model busy.
+    pub(crate) fn concurrency(&self) -> usize {
+        match &self.runner {
+            Runner::Whole { sessions, .. } => sessions.len(),
+            Runner::Batched(batcher) => batcher.max() * batcher.threads(),
+        }
+    }
+
+    /// The waveform of each sequence of ids, in order: one run each, or shared runs when batching.
+    pub(crate) fn infer_all(
+        &self,
+        pieces: &[Vec<i64>],
+        params: InferenceParams,
+    ) -> Result<Vec<Vec<f32>>, String> {
+        match &self.runner {
+            Runner::Batched(batcher) => batcher.infer(pieces),
+            Runner::Whole { .. } => pieces.iter().map(|ids| self.infer(ids, params)).collect(),
+        }
+    }
+
+    /// Runs the model on one sequence of ids and returns the waveform.
     pub(crate) fn infer(&self, ids: &[i64], params: InferenceParams) -> Result<Vec<f32>, String> {
-        let n = ids.len();
-        let mut inputs: Vec<(Cow<'static, str>, SessionInputValue<'static>)> =
-            Vec::with_capacity(5);
-        let output_name = match self.layout {
-            ModelLayout::HuggingFace => {
-                inputs.push(("input_ids".into(), tensor_i64(vec![1, n], ids.to_vec())?));
-                if self.feeds_attention_mask {
-                    inputs.push(("attention_mask".into(), tensor_i64(vec![1, n], vec![1; n])?));
-                }
-                "waveform"
-            }
-            ModelLayout::Sherpa => {
-                let length = i64::try_from(n).map_err(|_| "input too long".to_owned())?;
-                inputs.push(("x".into(), tensor_i64(vec![1, n], ids.to_vec())?));
-                inputs.push(("x_length".into(), tensor_i64(vec![1], vec![length])?));
-                inputs.push(("noise_scale".into(), tensor_f32(params.noise_scale)?));
-                inputs.push(("length_scale".into(), tensor_f32(params.length_scale)?));
-                inputs.push(("noise_scale_w".into(), tensor_f32(params.noise_scale_w)?));
-                "y"
-            }
-            ModelLayout::Piper => {
-                let length = i64::try_from(n).map_err(|_| "input too long".to_owned())?;
-                inputs.push(("input".into(), tensor_i64(vec![1, n], ids.to_vec())?));
-                inputs.push(("input_lengths".into(), tensor_i64(vec![1], vec![length])?));
-                let scales = vec![
-                    params.noise_scale,
-                    params.length_scale,
-                    params.noise_scale_w,
-                ];
-                inputs.push(("scales".into(), tensor_f32s(scales)?));
-                if self.feeds_speaker_id {
-                    let sid = params.speaker_id.unwrap_or(0);
-                    inputs.push(("sid".into(), tensor_i64(vec![1], vec![sid])?));
-                }
-                "output"
-            }
+        let Runner::Whole { .. } = &self.runner else {
+            return self
+                .infer_all(&[ids.to_vec()], params)?
+                .pop()
+                .ok_or_else(|| "the batch returned nothing".to_owned());
         };
+        let flags = Feeds {
+            attention_mask: self.feeds_attention_mask,
+            speaker_id: self.feeds_speaker_id,
+        };
+        let (inputs, output_name) = feed(self.layout, flags, ids, params)?;
         let mut session = self.session()?;
         let outputs = session.run(inputs).map_err(|e| e.to_string())?;
         let value = outputs
@@ -197,7 +259,10 @@ impl Model {
 
     /// A free session if there is one, else waits for one (round robin).
     fn session(&self) -> Result<MutexGuard<'_, Session>, String> {
-        for slot in &self.sessions {
+        let Runner::Whole { sessions, next } = &self.runner else {
+            return Err("a batching model has no whole-graph session".to_owned());
+        };
+        for slot in sessions {
             match slot.try_lock() {
                 Ok(guard) => return Ok(guard),
                 // A panic while holding the lock does not corrupt the ONNX session.
@@ -205,12 +270,67 @@ impl Model {
                 Err(TryLockError::WouldBlock) => {}
             }
         }
-        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.sessions.len().max(1);
-        self.sessions
+        let index = next.fetch_add(1, Ordering::Relaxed) % sessions.len().max(1);
+        sessions
             .get(index)
             .map(|slot| slot.lock().unwrap_or_else(PoisonError::into_inner))
             .ok_or_else(|| "the model has no sessions".to_owned())
     }
+}
+
+/// Which optional inputs a graph takes.
+#[derive(Debug, Clone, Copy)]
+struct Feeds {
+    attention_mask: bool,
+    speaker_id: bool,
+}
+
+type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
+
+/// The inputs of one run on `ids` (batch 1) and the name of the waveform output.
+fn feed(
+    layout: ModelLayout,
+    flags: Feeds,
+    ids: &[i64],
+    params: InferenceParams,
+) -> Result<(Inputs, &'static str), String> {
+    let n = ids.len();
+    let mut inputs: Inputs = Vec::with_capacity(5);
+    let output_name = match layout {
+        ModelLayout::HuggingFace => {
+            inputs.push(("input_ids".into(), tensor_i64(vec![1, n], ids.to_vec())?));
+            if flags.attention_mask {
+                inputs.push(("attention_mask".into(), tensor_i64(vec![1, n], vec![1; n])?));
+            }
+            "waveform"
+        }
+        ModelLayout::Sherpa => {
+            let length = i64::try_from(n).map_err(|_| "input too long".to_owned())?;
+            inputs.push(("x".into(), tensor_i64(vec![1, n], ids.to_vec())?));
+            inputs.push(("x_length".into(), tensor_i64(vec![1], vec![length])?));
+            inputs.push(("noise_scale".into(), tensor_f32(params.noise_scale)?));
+            inputs.push(("length_scale".into(), tensor_f32(params.length_scale)?));
+            inputs.push(("noise_scale_w".into(), tensor_f32(params.noise_scale_w)?));
+            "y"
+        }
+        ModelLayout::Piper => {
+            let length = i64::try_from(n).map_err(|_| "input too long".to_owned())?;
+            inputs.push(("input".into(), tensor_i64(vec![1, n], ids.to_vec())?));
+            inputs.push(("input_lengths".into(), tensor_i64(vec![1], vec![length])?));
+            let scales = vec![
+                params.noise_scale,
+                params.length_scale,
+                params.noise_scale_w,
+            ];
+            inputs.push(("scales".into(), tensor_f32s(scales)?));
+            if flags.speaker_id {
+                let sid = params.speaker_id.unwrap_or(0);
+                inputs.push(("sid".into(), tensor_i64(vec![1], vec![sid])?));
+            }
+            "output"
+        }
+    };
+    Ok((inputs, output_name))
 }
 
 fn tensor_i64(shape: Vec<usize>, data: Vec<i64>) -> Result<SessionInputValue<'static>, String> {
@@ -229,48 +349,130 @@ fn tensor_f32s(values: Vec<f32>) -> Result<SessionInputValue<'static>, String> {
         .map_err(|e| format!("cannot build input tensor: {e}"))
 }
 
-/// Opens the first session, resolving [`Device::Auto`] to the device that worked.
+/// Cuts the graph at its spectrogram and starts `placement.workers` threads of session pairs.
+fn start_batcher(
+    env: &Environment,
+    path: &Path,
+    placement: &Placement,
+    batch: usize,
+) -> Result<Batcher, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let front = graph_cut::extract(&bytes, &["input_ids", "attention_mask"], &[batch::CUT])?;
+    let vocoder = graph_cut::extract(&bytes, &[batch::CUT], &[batch::OUTPUT])?;
+    drop(bytes);
+    let mut pairs = Vec::with_capacity(placement.workers.max(1));
+    for _ in 0..placement.workers.max(1) {
+        pairs.push(batch::Pair {
+            front: open(env, Source::Bytes(&front), placement).map_err(|e| e.to_string())?,
+            vocoder: open(env, Source::Bytes(&vocoder), placement).map_err(|e| e.to_string())?,
+        });
+    }
+    Batcher::start(pairs, batch, placement.batching.wait)
+}
+
+/// Opens the first session, resolving [`Device::Auto`] to the device that worked: CUDA when
+/// its provider registers and a tiny run on it succeeds, else the CPU.
 fn open_on_device(
     env: &Environment,
     path: &Path,
-    device: Device,
-    intra_threads: usize,
+    placement: &Placement,
 ) -> Result<(Session, Device), LoadError> {
-    match device {
-        Device::Cpu => Ok((open(env, path, false, intra_threads)?, Device::Cpu)),
-        Device::Cuda => Ok((open(env, path, true, intra_threads)?, Device::Cuda)),
-        Device::Auto => match open(env, path, true, intra_threads) {
-            Ok(session) => Ok((session, Device::Cuda)),
-            Err(LoadError::CudaUnavailable { reason }) => {
-                tracing::info!(%reason, "CUDA execution provider unavailable; using CPU");
-                Ok((open(env, path, false, intra_threads)?, Device::Cpu))
-            }
-            Err(cuda_error) => {
-                // The CUDA session may fail for CUDA reasons only at creation; try CPU, and if that
-                // fails too, report the CPU error (it describes the model, not the GPU).
-                tracing::warn!(error = %cuda_error, "creating the session with CUDA failed; trying CPU");
-                Ok((open(env, path, false, intra_threads)?, Device::Cpu))
-            }
-        },
+    let on = |device| Placement {
+        device,
+        ..*placement
+    };
+    match placement.device {
+        Device::Cpu => Ok((
+            open(env, Source::File(path), &on(Device::Cpu))?,
+            Device::Cpu,
+        )),
+        Device::Cuda => Ok((
+            open(env, Source::File(path), &on(Device::Cuda))?,
+            Device::Cuda,
+        )),
+        Device::Auto => resolve_auto(
+            open(env, Source::File(path), &on(Device::Cuda)),
+            |session| probe(session, path),
+            || open(env, Source::File(path), &on(Device::Cpu)),
+        ),
     }
 }
 
-/// Creates one session.
+/// The choice [`Device::Auto`] makes, apart from the sessions it is made with.
+fn resolve_auto<S>(
+    cuda: Result<S, LoadError>,
+    probe: impl FnOnce(&mut S) -> Result<(), String>,
+    cpu: impl FnOnce() -> Result<S, LoadError>,
+) -> Result<(S, Device), LoadError> {
+    match cuda {
+        Ok(mut session) => match probe(&mut session) {
+            Ok(()) => Ok((session, Device::Cuda)),
+            Err(reason) => {
+                tracing::warn!(%reason, "a test run on CUDA failed; using CPU");
+                drop(session);
+                Ok((cpu()?, Device::Cpu))
+            }
+        },
+        Err(LoadError::CudaUnavailable { reason }) => {
+            tracing::info!(%reason, "CUDA execution provider unavailable; using CPU");
+            Ok((cpu()?, Device::Cpu))
+        }
+        Err(cuda_error) => {
+            // The CUDA session may fail for CUDA reasons only at creation; try CPU, and if that
+            // fails too, report the CPU error (it describes the model, not the GPU).
+            tracing::warn!(error = %cuda_error, "creating the session with CUDA failed; trying CPU");
+            Ok((cpu()?, Device::Cpu))
+        }
+    }
+}
+
+/// A run on four ids, to see that the device really computes this graph.
+fn probe(session: &mut Session, path: &Path) -> Result<(), String> {
+    let layout = detect_layout(session, path).map_err(|e| e.to_string())?;
+    let names: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
+    let flags = Feeds {
+        attention_mask: names.contains(&"attention_mask"),
+        speaker_id: names.contains(&"sid"),
+    };
+    let params = InferenceParams {
+        noise_scale: 0.0,
+        length_scale: 1.0,
+        noise_scale_w: 0.0,
+        speaker_id: None,
+    };
+    let (inputs, output) = feed(layout, flags, &[0, 1, 0, 1], params)?;
+    let outputs = session.run(inputs).map_err(|e| e.to_string())?;
+    let value = outputs
+        .get(output)
+        .ok_or_else(|| format!("no `{output}` output"))?;
+    value
+        .try_extract_tensor::<f32>()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Where a session's graph comes from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    File(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+/// Creates one session on `placement.device` (CPU or CUDA).
 fn open(
     env: &Environment,
-    path: &Path,
-    cuda: bool,
-    intra_threads: usize,
+    source: Source<'_>,
+    placement: &Placement,
 ) -> Result<Session, LoadError> {
     let runtime_error =
         |e: ort::Error<ort::session::builder::SessionBuilder>| LoadError::Runtime(e.to_string());
     let mut builder = Session::builder(env).map_err(|e| LoadError::Runtime(e.to_string()))?;
-    if intra_threads > 0 {
+    if placement.intra_threads > 0 {
         builder = builder
-            .with_intra_threads(intra_threads)
+            .with_intra_threads(placement.intra_threads)
             .map_err(runtime_error)?;
     }
-    if cuda {
+    if placement.device != Device::Cpu {
         if !CUDA::is_available().unwrap_or(false) {
             return Err(LoadError::CudaUnavailable {
                 reason: "the loaded libonnxruntime was built without the CUDA execution provider"
@@ -278,17 +480,38 @@ fn open(
             });
         }
         builder = builder
-            .with_execution_providers([CUDA::default().build().error_on_failure()])
+            .with_execution_providers([cuda_provider(&placement.cuda).build().error_on_failure()])
             .map_err(|e| LoadError::CudaUnavailable {
                 reason: e.to_string(),
             })?;
     }
-    builder
-        .commit_from_file(path)
-        .map_err(|e| LoadError::BrokenModel {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
+    let (committed, path) = match source {
+        Source::File(path) => (builder.commit_from_file(path), path.to_path_buf()),
+        Source::Bytes(bytes) => (
+            builder.commit_from_memory(bytes),
+            PathBuf::from("(a cut of the model graph)"),
+        ),
+    };
+    committed.map_err(|e| LoadError::BrokenModel {
+        path,
+        reason: e.to_string(),
+    })
+}
+
+/// The CUDA execution provider with this service's options.
+fn cuda_provider(options: &CudaOptions) -> CUDA {
+    let search = match options.conv_search {
+        ConvSearch::Default => ConvAlgorithmSearch::Default,
+        ConvSearch::Heuristic => ConvAlgorithmSearch::Heuristic,
+        ConvSearch::Exhaustive => ConvAlgorithmSearch::Exhaustive,
+    };
+    let provider = CUDA::default()
+        .with_device_id(options.device_id)
+        .with_conv_algorithm_search(search);
+    match options.memory_limit {
+        Some(limit) => provider.with_memory_limit(limit),
+        None => provider,
+    }
 }
 
 /// Tells the layouts apart by the graph's input names and checks the names we feed and read.
@@ -344,4 +567,44 @@ fn detect_layout(session: &Session, path: &Path) -> Result<ModelLayout, LoadErro
         )));
     }
     Ok(layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_cuda() -> LoadError {
+        LoadError::CudaUnavailable {
+            reason: "no provider".to_owned(),
+        }
+    }
+
+    #[test]
+    fn auto_takes_cuda_only_when_a_test_run_on_it_works() {
+        let ok = resolve_auto(Ok("gpu"), |_| Ok(()), || Ok("cpu")).unwrap();
+        assert_eq!(ok, ("gpu", Device::Cuda));
+        let probe_failed = resolve_auto(
+            Ok("gpu"),
+            |_| Err("CUDNN_STATUS_NOT_SUPPORTED".to_owned()),
+            || Ok("cpu"),
+        )
+        .unwrap();
+        assert_eq!(probe_failed, ("cpu", Device::Cpu));
+        let unavailable =
+            resolve_auto(Err(no_cuda()), |_: &mut &str| Ok(()), || Ok("cpu")).unwrap();
+        assert_eq!(unavailable, ("cpu", Device::Cpu));
+        let session_failed = resolve_auto(
+            Err(LoadError::Runtime("out of memory".to_owned())),
+            |_: &mut &str| Ok(()),
+            || Ok("cpu"),
+        )
+        .unwrap();
+        assert_eq!(session_failed, ("cpu", Device::Cpu));
+        let cpu_failed = resolve_auto(
+            Err(no_cuda()),
+            |_: &mut &str| Ok(()),
+            || Err::<&str, _>(LoadError::Runtime("broken".to_owned())),
+        );
+        assert!(matches!(cpu_failed, Err(LoadError::Runtime(_))));
+    }
 }

@@ -30,8 +30,8 @@ use ort::environment::Environment;
 
 use self::card::{CardError, VoiceCard};
 use self::lru::Lru;
-use crate::tts::local::model::{InferenceParams, Model, ModelLayout};
-use crate::tts::local::{runtime, Device, LoadError};
+use crate::tts::local::model::{InferenceParams, Model, ModelLayout, Placement};
+use crate::tts::local::{runtime, Batching, CudaOptions, Device, LoadError};
 use crate::tts::provider::{
     synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
@@ -53,6 +53,8 @@ pub struct PiperConfig {
     /// `libonnxruntime.so`; `None` = `ORT_DYLIB_PATH`.
     pub dylib_path: Option<PathBuf>,
     pub device: Device,
+    /// CUDA execution provider options.
+    pub cuda: CudaOptions,
     /// ONNX intra-op threads; 0 = ONNX Runtime's default.
     pub intra_threads: usize,
     /// Sessions per loaded voice.
@@ -70,6 +72,7 @@ impl PiperConfig {
             max_loaded_voices: 2,
             dylib_path: None,
             device: Device::Auto,
+            cuda: CudaOptions::default(),
             intra_threads: 0,
             workers: 1,
             max_text_chars: 20_000,
@@ -258,13 +261,15 @@ impl Inner {
             return Ok(voice);
         }
         let device = *self.device.lock().unwrap_or_else(PoisonError::into_inner);
-        let (model, _) = Model::load(
-            &self.env,
-            &entry.model_path,
+        // Piper graphs give no per-item output lengths, so their texts run one at a time.
+        let placement = Placement {
             device,
-            self.config.intra_threads,
-            self.config.workers,
-        )?;
+            cuda: self.config.cuda,
+            intra_threads: self.config.intra_threads,
+            workers: self.config.workers,
+            batching: Batching::off(),
+        };
+        let (model, _) = Model::load(&self.env, &entry.model_path, &placement)?;
         if model.layout() != ModelLayout::Piper {
             return Err(LoadError::UnsupportedModel {
                 path: entry.model_path.clone(),

@@ -1,0 +1,60 @@
+//! How the local engines run their graphs (issue 18): the CUDA execution
+//! provider's options and the batching of concurrent texts. ONNX Runtime's
+//! own CUDA defaults made the service 18× slower on an H200 than PyTorch on
+//! the same GPU (its exhaustive cuDNN search re-benchmarks every sentence's
+//! new shape), so the defaults here are the measured ones.
+
+use std::time::Duration;
+
+use super::{invalid, parse_bounded, Raw, SettingsError};
+
+/// Settings of local inference beyond the device (`TTS_DEVICE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferenceSettings {
+    /// `TTS_CUDA_DEVICE_ID`: which GPU.
+    pub cuda_device_id: i32,
+    /// `TTS_CUDA_CONV_ALGO_SEARCH`: `default` (measured fastest), `heuristic`
+    /// or `exhaustive` (ONNX Runtime's own default).
+    pub cuda_conv_algo_search: String,
+    /// `TTS_CUDA_MEMORY_LIMIT_MB`: upper bound of ONNX Runtime's GPU memory
+    /// arena; `None` (0) = no limit.
+    pub cuda_memory_limit_bytes: Option<usize>,
+    /// `TTS_BATCH_MAX`: most texts in one run; `None` (`auto`, the default) =
+    /// 16 on CUDA and 1 (off) on the CPU.
+    pub batch_max: Option<usize>,
+    /// `TTS_BATCH_WAIT_MS`: how long the first text of a batch waits for more.
+    pub batch_wait: Duration,
+}
+
+pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsError> {
+    let search = raw.get("tts_cuda_conv_algo_search")?.trim().to_lowercase();
+    if !matches!(search.as_str(), "default" | "heuristic" | "exhaustive") {
+        return Err(invalid(
+            "tts_cuda_conv_algo_search",
+            "expected default, heuristic or exhaustive",
+        ));
+    }
+    let device_id = parse_bounded(raw, "tts_cuda_device_id", 0, 1_023)?;
+    let limit_mb = parse_bounded(raw, "tts_cuda_memory_limit_mb", 0, 16 * 1024 * 1024)?;
+    let batch_max = match raw.get("tts_batch_max")?.trim().to_lowercase().as_str() {
+        "" | "auto" => None,
+        n => match n.parse::<usize>() {
+            Ok(n) if (1..=256).contains(&n) => Some(n),
+            _ => {
+                return Err(invalid(
+                    "tts_batch_max",
+                    "expected auto or a whole number from 1 (off) to 256",
+                ))
+            }
+        },
+    };
+    let wait_ms = parse_bounded(raw, "tts_batch_wait_ms", 0, 10_000)?;
+    Ok(InferenceSettings {
+        cuda_device_id: i32::try_from(device_id).unwrap_or(0),
+        cuda_conv_algo_search: search,
+        cuda_memory_limit_bytes: (limit_mb > 0)
+            .then(|| usize::try_from(limit_mb * 1024 * 1024).unwrap_or(usize::MAX)),
+        batch_max,
+        batch_wait: Duration::from_millis(wait_ms),
+    })
+}
