@@ -20,7 +20,8 @@ const FILES: [(&str, u64); 2] = [("model.onnx", 100_000), ("tokens.txt", 20)];
 
 const LICENCE: &str = "The MMS-TTS weights (facebook/mms-tts-*) are licensed CC-BY-NC-4.0: \
      non-commercial use only, with attribution to Meta AI. See \
-     https://huggingface.co/facebook/mms-tts-fin and https://creativecommons.org/licenses/by-nc/4.0/";
+     https://huggingface.co/facebook/mms-tts-fin and https://creativecommons.org/licenses/by-nc/4.0/ . \
+     The weights are a separate work: this program's licence (GPL-3.0-or-later) does not cover them.";
 
 /// Why fetching failed; the message says what to do instead.
 #[derive(Debug, thiserror::Error)]

@@ -127,6 +127,19 @@ pub async fn fetch_voice(
         parsed.language,
         parsed.quality.as_deref().unwrap_or("unknown")
     );
+    // Each voice has its own licence, separate from this program's (GPL-3.0-or-later).
+    let licence = parsed
+        .licence
+        .clone()
+        .or_else(|| {
+            VoiceCard::load(&voices_dir.join(format!("{name}.onnx.json")))
+                .ok()
+                .and_then(|card| card.licence)
+        })
+        .unwrap_or_else(|| "not stated in the voice card; read its MODEL_CARD".to_owned());
+    eprintln!(
+        "models fetch-piper: the voice's licence: {licence}. It is a separate work with its own terms; GET /v1/voices reports it"
+    );
     Ok(model_path)
 }
 
