@@ -30,6 +30,13 @@ enum Command {
         #[command(subcommand)]
         action: TasksAction,
     },
+    /// Ask a running server's `/health` (a container's health check, with no curl in the image):
+    /// exit 0 when it answers within 5 s and its database and audio directory are healthy.
+    Healthcheck {
+        /// URL to ask; default `http://127.0.0.1:$PORT/health`.
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +102,10 @@ async fn main() -> ExitCode {
     telemetry::init(&settings.log_level, settings.log_format == "json");
     match cli.command {
         None | Some(Command::Serve) => serve(settings).await,
+        Some(Command::Healthcheck { url }) => {
+            let url = url.unwrap_or_else(|| format!("http://127.0.0.1:{}/health", settings.port));
+            healthcheck(&url).await
+        }
         Some(Command::Tasks { action }) => match tasks_cli::run(&settings, action).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -245,6 +256,50 @@ mod tasks_cli {
             );
         }
         Ok(())
+    }
+}
+
+/// Exit 0 when `url` answers 200 with healthy `database` and `audio_directory` checks (the TTS
+/// engine may be missing: the API still serves), 1 otherwise, saying why on stderr.
+async fn healthcheck(url: &str) -> ExitCode {
+    let client = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("healthcheck: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let answer = match client.get(url).send().await {
+        Ok(answer) if answer.status().is_success() => answer,
+        Ok(answer) => {
+            eprintln!("healthcheck: {url} answered {}", answer.status());
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("healthcheck: {url}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let body: serde_json::Value = match answer.json().await {
+        Ok(body) => body,
+        Err(e) => {
+            eprintln!("healthcheck: {url} did not answer JSON: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let failing: Vec<&str> = ["database", "audio_directory"]
+        .into_iter()
+        .filter(|check| body["checks"][*check] != "healthy")
+        .collect();
+    if failing.is_empty() {
+        println!("healthy");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("healthcheck: unhealthy: {}", failing.join(", "));
+        ExitCode::FAILURE
     }
 }
 

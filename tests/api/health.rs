@@ -44,3 +44,37 @@ async fn production_mode_drops_the_name_suffix() {
     assert_eq!(body["checks"]["service"], "Last Whisper Backend");
     assert_eq!(body["checks"]["version"], "2.3.4");
 }
+
+/// `last-whisper healthcheck`, the container's health check: 0 while the server is healthy,
+/// 1 with the failing check named when its audio directory is not usable, 1 when nothing answers.
+#[tokio::test]
+async fn the_healthcheck_command_follows_the_servers_health() {
+    let app = spawn_app().await;
+    // Off the test's runtime thread, which also serves the app.
+    let run = |url: String| async move {
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_last-whisper"))
+                .args(["healthcheck", "--url", &url])
+                .env("LOG_LEVEL", "warn")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let url = format!("{}/health", app.address);
+    let (code, stderr) = run(url.clone()).await;
+    assert_eq!(code, Some(0), "{stderr}");
+
+    std::fs::remove_dir_all(&app.audio_dir).unwrap();
+    std::fs::write(&app.audio_dir, b"not a dir").unwrap();
+    let (code, stderr) = run(url).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("audio_directory"), "{stderr}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    assert_eq!(run(format!("http://127.0.0.1:{port}/health")).await.0, Some(1));
+}
