@@ -296,14 +296,7 @@ async fn pipeline_figures(args: &Args, sentences: &[String]) -> Result<Value, St
     let accepted_ms = t.elapsed().as_secs_f64() * 1000.0;
     let busy_read = time_reads(&client, &base, 50).await?;
     loop {
-        let list: Value = client
-            .get(format!("{base}/v1/items?per_page=100"))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        let list = get_json(&client, &format!("{base}/v1/items?per_page=100")).await?;
         let pending = list["items"]
             .as_array()
             .map(|a| a.iter().filter(|i| i["tts_status"] == "pending").count())
@@ -364,14 +357,7 @@ async fn queued_figure(
     }
     for id in &ids {
         loop {
-            let status: Value = client
-                .get(format!("{base}/v1/items/{id}/tts-status"))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
+            let status = get_json(client, &format!("{base}/v1/items/{id}/tts-status")).await?;
             match status["tts_status"].as_str() {
                 Some("ready") => break,
                 Some("failed") => return Err(format!("item {id} failed: {status}")),
@@ -383,6 +369,17 @@ async fn queued_figure(
     let figure = json!({ "items": n, "seconds": seconds, "items_per_s": n as f64 / seconds });
     println!("pipeline, {n} queued: {figure}");
     Ok(figure)
+}
+
+async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, String> {
+    client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn time_reads(client: &reqwest::Client, base: &str, n: usize) -> Result<f64, String> {

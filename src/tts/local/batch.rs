@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
+use super::model::{run_f32, tensor_i64, Inputs};
+
 /// The tensor the graph is cut at, and the graph's output.
 pub(crate) const CUT: &str = "spectrogram";
 pub(crate) const OUTPUT: &str = "waveform";
@@ -187,17 +189,14 @@ fn spectrograms(front: &mut Session, ids: &[&[i64]]) -> Result<Vec<Frames>, Stri
         input[start..start + item.len()].copy_from_slice(item);
         mask[start..start + item.len()].fill(1);
     }
-    let inputs: Vec<(Cow<'static, str>, SessionInputValue<'static>)> = vec![
-        ("input_ids".into(), tensor(vec![rows, width], input)?),
-        ("attention_mask".into(), tensor(vec![rows, width], mask)?),
+    let inputs: Inputs = vec![
+        ("input_ids".into(), tensor_i64(vec![rows, width], input)?),
+        (
+            "attention_mask".into(),
+            tensor_i64(vec![rows, width], mask)?,
+        ),
     ];
-    let outputs = front.run(inputs).map_err(|e| e.to_string())?;
-    let value = outputs
-        .get(CUT)
-        .ok_or_else(|| format!("the model produced no `{CUT}` output"))?;
-    let (shape, data) = value
-        .try_extract_tensor::<f32>()
-        .map_err(|e| format!("unexpected `{CUT}` output: {e}"))?;
+    let (shape, data) = run_f32(front, inputs, CUT)?;
     let dims: Vec<usize> = shape
         .iter()
         .map(|d| usize::try_from(*d).map_err(|_| format!("negative `{CUT}` dimension {d}")))
@@ -241,22 +240,8 @@ fn vocode(vocoder: &mut Session, item: Frames) -> Reply {
     }
     let input = Tensor::from_array((vec![1, item.channels, item.frames], item.values))
         .map_err(|e| format!("cannot build input tensor: {e}"))?;
-    let outputs = vocoder
-        .run(vec![(Cow::Borrowed(CUT), SessionInputValue::from(input))])
-        .map_err(|e| e.to_string())?;
-    let value = outputs
-        .get(OUTPUT)
-        .ok_or_else(|| format!("the model produced no `{OUTPUT}` output"))?;
-    let (_, samples) = value
-        .try_extract_tensor::<f32>()
-        .map_err(|e| format!("unexpected `{OUTPUT}` output: {e}"))?;
-    Ok(samples.to_vec())
-}
-
-fn tensor(shape: Vec<usize>, data: Vec<i64>) -> Result<SessionInputValue<'static>, String> {
-    Tensor::from_array((shape, data))
-        .map(Into::into)
-        .map_err(|e| format!("cannot build input tensor: {e}"))
+    let inputs: Inputs = vec![(Cow::Borrowed(CUT), SessionInputValue::from(input))];
+    run_f32(vocoder, inputs, OUTPUT).map(|(_, samples)| samples)
 }
 
 #[cfg(test)]

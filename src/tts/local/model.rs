@@ -247,14 +247,7 @@ impl Model {
         };
         let (inputs, output_name) = feed(self.layout, flags, ids, params)?;
         let mut session = self.session()?;
-        let outputs = session.run(inputs).map_err(|e| e.to_string())?;
-        let value = outputs
-            .get(output_name)
-            .ok_or_else(|| format!("the model produced no `{output_name}` output"))?;
-        let (_, samples) = value
-            .try_extract_tensor::<f32>()
-            .map_err(|e| format!("unexpected `{output_name}` output: {e}"))?;
-        Ok(samples.to_vec())
+        run_f32(&mut session, inputs, output_name).map(|(_, samples)| samples)
     }
 
     /// A free session if there is one, else waits for one (round robin).
@@ -285,7 +278,23 @@ struct Feeds {
     speaker_id: bool,
 }
 
-type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
+pub(crate) type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
+
+/// One run; the shape and values of the float output `output`.
+pub(crate) fn run_f32(
+    session: &mut Session,
+    inputs: Inputs,
+    output: &str,
+) -> Result<(Vec<i64>, Vec<f32>), String> {
+    let outputs = session.run(inputs).map_err(|e| e.to_string())?;
+    let value = outputs
+        .get(output)
+        .ok_or_else(|| format!("the model produced no `{output}` output"))?;
+    let (shape, values) = value
+        .try_extract_tensor::<f32>()
+        .map_err(|e| format!("unexpected `{output}` output: {e}"))?;
+    Ok((shape.to_vec(), values.to_vec()))
+}
 
 /// The inputs of one run on `ids` (batch 1) and the name of the waveform output.
 fn feed(
@@ -333,7 +342,10 @@ fn feed(
     Ok((inputs, output_name))
 }
 
-fn tensor_i64(shape: Vec<usize>, data: Vec<i64>) -> Result<SessionInputValue<'static>, String> {
+pub(crate) fn tensor_i64(
+    shape: Vec<usize>,
+    data: Vec<i64>,
+) -> Result<SessionInputValue<'static>, String> {
     Tensor::from_array((shape, data))
         .map(Into::into)
         .map_err(|e| format!("cannot build input tensor: {e}"))
@@ -441,14 +453,7 @@ fn probe(session: &mut Session, path: &Path) -> Result<(), String> {
         speaker_id: None,
     };
     let (inputs, output) = feed(layout, flags, &[0, 1, 0, 1], params)?;
-    let outputs = session.run(inputs).map_err(|e| e.to_string())?;
-    let value = outputs
-        .get(output)
-        .ok_or_else(|| format!("no `{output}` output"))?;
-    value
-        .try_extract_tensor::<f32>()
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    run_f32(session, inputs, output).map(|_| ())
 }
 
 /// Where a session's graph comes from.
