@@ -13,3 +13,5 @@ if ! "$deny" --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
 fi
 "$deny" --version >&2
 "$deny" check --hide-inclusion-graph licenses bans sources
+# The committed notices and SBOM are what Cargo.lock gives (cargo-about, cargo-cyclonedx).
+scripts/notices.sh --check

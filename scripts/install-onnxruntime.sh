@@ -25,7 +25,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dest="${1:-"$repo_root/.cache/onnxruntime"}"
 lib="$dest/libonnxruntime.so.$ORT_VERSION"
 
-if [[ -s "$lib" ]]; then
+if [[ -s "$lib" && -s "$dest/LICENSE-onnxruntime" ]]; then
     echo "$lib"
     exit 0
 fi
@@ -74,6 +74,9 @@ wanted = {
     "onnxruntime/capi/libonnxruntime_providers_shared.so": "libonnxruntime_providers_shared.so",
     # Only in the onnxruntime-gpu wheel.
     "onnxruntime/capi/libonnxruntime_providers_cuda.so": "libonnxruntime_providers_cuda.so",
+    # Its licence (MIT) and the notices of what it bundles, shipped beside the library.
+    "onnxruntime/LICENSE": "LICENSE-onnxruntime",
+    "onnxruntime/ThirdPartyNotices.txt": "ThirdPartyNotices-onnxruntime.txt",
 }
 with zipfile.ZipFile(wheel) as zf:
     names = set(zf.namelist())

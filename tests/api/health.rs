@@ -61,7 +61,10 @@ async fn the_healthcheck_command_follows_the_servers_health() {
         })
         .await
         .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let url = format!("{}/health", app.address);
     let (code, stderr) = run(url.clone()).await;
@@ -76,5 +79,8 @@ async fn the_healthcheck_command_follows_the_servers_health() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    assert_eq!(run(format!("http://127.0.0.1:{port}/health")).await.0, Some(1));
+    assert_eq!(
+        run(format!("http://127.0.0.1:{port}/health")).await.0,
+        Some(1)
+    );
 }
