@@ -26,6 +26,8 @@ if ! cargo cyclonedx --version 2>/dev/null | grep -q "$CYCLONEDX_VERSION"; then
     cargo install --locked --quiet --root "$tools" --version "$CYCLONEDX_VERSION" cargo-cyclonedx >&2
 fi
 ort_dir="$(dirname "$(scripts/install-onnxruntime.sh)")"
+# Every package of Cargo.lock, other platforms' too: cargo-about reads their licence files offline.
+cargo fetch --locked --quiet
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
