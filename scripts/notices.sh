@@ -80,7 +80,9 @@ bom["components"].append({
     "purl": f"pkg:pypi/onnxruntime@{ORT_VERSION}",
 })
 bom["components"].sort(key=lambda c: (c["name"], c["version"]))
-(out / "last-whisper.cdx.json").write_text(json.dumps(bom, indent=2, ensure_ascii=False) + "\n")
+# The same file from any checkout: this crate's references name no local folder.
+text = json.dumps(bom, indent=2, ensure_ascii=False).replace(f"path+file://{Path.cwd()}#", "path+file:///last-whisper#")
+(out / "last-whisper.cdx.json").write_text(text + "\n")
 
 notices = (out / "cargo.md").read_text().rstrip() + "\n\n"
 # Crates Cargo.lock holds for other platforms or features than this build's: named with the licence
