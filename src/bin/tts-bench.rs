@@ -268,14 +268,7 @@ async fn pipeline_figures(args: &Args, sentences: &[String]) -> Result<Value, St
     let token = app.shutdown_token();
     let server = tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let health: Value = client
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
+    let health = get_json(&client, &format!("{base}/health")).await?;
     let first_response_s = started.elapsed().as_secs_f64();
     if health["checks"]["tts_service"] != "healthy" {
         return Err(format!("engine not ready: {health}"));
