@@ -14,9 +14,11 @@ use config::{Config, Environment};
 mod connections;
 mod inference;
 mod security;
+mod translation;
 pub use connections::ConnectionSettings;
 pub use inference::InferenceSettings;
 pub use security::{RateLimitSettings, SecuritySettings};
+pub use translation::{TranslationProviderKind, TranslationSettings};
 
 /// Every setting with its default. Keys are lowercase; lookups lowercase the
 /// variable names first.
@@ -96,6 +98,16 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("http_idle_timeout_seconds", "120"),
     ("http_max_connections", "4096"),
     ("http_max_connections_per_address", "256"),
+    // Item translations (config/translation.rs).
+    ("translation_provider", "none"),
+    (
+        "translation_supported_languages",
+        "[\"en\",\"fi\",\"zh-CN\",\"zh-TW\"]",
+    ),
+    (
+        "google_translate_endpoint",
+        "https://translation.googleapis.com",
+    ),
 ];
 
 const DEFAULT_APP_NAME: &str = "Last Whisper Backend";
@@ -131,6 +143,18 @@ pub enum TtsProviderKind {
     Gcp,
     /// Piper voices from `VOICES_DIR` (`TTS_PROVIDER=piper`).
     Piper,
+}
+
+impl TtsProviderKind {
+    /// The `TTS_PROVIDER` spelling (`gcp` for Google).
+    pub fn name(self) -> &'static str {
+        match self {
+            TtsProviderKind::Local => "local",
+            TtsProviderKind::Azure => "azure",
+            TtsProviderKind::Gcp => "gcp",
+            TtsProviderKind::Piper => "piper",
+        }
+    }
 }
 
 /// A comma-separated list that may be `*` for "any".
@@ -378,6 +402,8 @@ pub struct Settings {
     /// API keys, rate limits, trusted proxies, request timeout.
     pub security: SecuritySettings,
     pub connections: ConnectionSettings,
+    /// Item translations: provider, languages, endpoints.
+    pub translation: TranslationSettings,
 }
 
 impl Settings {
@@ -480,6 +506,7 @@ impl Settings {
                 .ok_or_else(|| invalid("metrics_enabled", "expected true or false"))?,
             security: security::parse_security(raw)?,
             connections: connections::parse_connections(raw)?,
+            translation: translation::parse_translation(raw)?,
         })
     }
 
@@ -545,6 +572,8 @@ const OPTIONAL_KEYS: &[&str] = &[
     "synthesize_user_token",
     "api_keys",
     "api_keys_csv",
+    "libretranslate_url",
+    "libretranslate_api_key",
 ];
 
 struct Raw(Config);
@@ -698,7 +727,10 @@ fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
     Ok(TtsSettings {
         provider,
         fallback: parse_fallback(&raw.get("tts_fallback")?, provider)?,
-        supported_languages: parse_language_list(&raw.get("tts_supported_languages")?)?,
+        supported_languages: parse_language_list(
+            "tts_supported_languages",
+            &raw.get("tts_supported_languages")?,
+        )?,
         submission_workers: parse_count(raw, "tts_submission_workers")?,
         resilience: parse_resilience(raw)?,
         azure: parse_azure(raw)?,
@@ -796,15 +828,11 @@ fn parse_device(value: &str) -> Result<String, SettingsError> {
 }
 
 /// `["fi","sv"]` as in the original (JSON), or a friendlier `fi,sv`.
-fn parse_language_list(value: &str) -> Result<Vec<String>, SettingsError> {
+fn parse_language_list(key: &str, value: &str) -> Result<Vec<String>, SettingsError> {
     let trimmed = value.trim();
     if trimmed.starts_with('[') {
-        serde_json::from_str::<Vec<String>>(trimmed).map_err(|_| {
-            invalid(
-                "tts_supported_languages",
-                "expected a JSON list of strings such as [\"fi\"]",
-            )
-        })
+        serde_json::from_str::<Vec<String>>(trimmed)
+            .map_err(|_| invalid(key, "expected a JSON list of strings such as [\"fi\"]"))
     } else {
         Ok(trimmed
             .split(',')

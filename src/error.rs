@@ -57,6 +57,10 @@ pub enum ApiError {
     /// 503 `{"detail": msg}`.
     #[error("{0}")]
     Unavailable(String),
+    /// 502 `{"detail": msg}`: a service this one relies on (an engine's
+    /// queue, a translation provider) refused or failed the request.
+    #[error("{0}")]
+    BadGateway(String),
     /// 422 `{"detail": [FieldError, …]}`.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -91,6 +95,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(msg) => detail(StatusCode::CONFLICT, msg),
             ApiError::UnprocessableDetail(msg) => detail(StatusCode::UNPROCESSABLE_ENTITY, msg),
             ApiError::Unavailable(msg) => detail(StatusCode::SERVICE_UNAVAILABLE, msg),
+            ApiError::BadGateway(msg) => detail(StatusCode::BAD_GATEWAY, msg),
             ApiError::PayloadTooLarge(msg) => detail(StatusCode::PAYLOAD_TOO_LARGE, msg),
             ApiError::Validation(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -127,6 +132,9 @@ pub enum ServiceError {
     /// Something the request needs is out of service for now (503).
     #[error("{0}")]
     Unavailable(String),
+    /// A service this one relies on refused or failed the request (502).
+    #[error("{0}")]
+    Upstream(String),
     #[error("{0}")]
     Other(String),
 }
@@ -139,6 +147,7 @@ pub fn during(action: &'static str) -> impl FnOnce(ServiceError) -> ApiError {
         ServiceError::BadRequest(msg) => ApiError::BadRequest(msg),
         ServiceError::Conflict(msg) => ApiError::Conflict(msg),
         ServiceError::Unavailable(msg) => ApiError::Unavailable(msg),
+        ServiceError::Upstream(msg) => ApiError::BadGateway(msg),
         // The store cannot take the request now: a 503 the client may retry
         // (nothing of it was stored: every write is one transaction), logged
         // once here at WARN with its cause.

@@ -27,5 +27,7 @@ pub mod startup;
 pub mod state;
 /// Logging setup.
 pub mod telemetry;
+/// Translation providers (Google v2, LibreTranslate) for item translations.
+pub mod translate;
 /// Speech engines and the task pipeline.
 pub mod tts;

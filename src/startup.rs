@@ -18,8 +18,10 @@ use crate::domain::timestamp::Clock;
 use crate::http;
 use crate::services::speech::SpeechService;
 use crate::services::tasks::{self, CleanupPlan};
+use crate::services::translations::TranslationService;
 use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
 use crate::state::{AppState, Shared};
+use crate::translate;
 use crate::tts;
 use crate::tts::monitor::Monitor;
 use crate::tts::provider::TtsProvider;
@@ -104,12 +106,14 @@ impl Application {
                 ),
         };
         let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
+        let translations = translation_service(&settings, &db, &clock);
         let state = AppState::new(Shared {
             settings,
             db,
             clock,
             tts,
             speech,
+            translations,
         });
         if state.settings.cleanup.interval_hours > 0 {
             spawn_scheduled_cleanup(&state, &tracker, &shutdown);
@@ -179,6 +183,33 @@ impl Application {
         tracing::info!("shutdown complete");
         Ok(())
     }
+}
+
+/// The translation provider the settings ask for. One that cannot be built
+/// (say, a missing key file) is logged, and translations are then refused
+/// with a 503 as when none is configured: the rest of the service runs.
+fn translation_service(settings: &Settings, db: &Db, clock: &Arc<Clock>) -> TranslationService {
+    let provider = match translate::from_settings(settings) {
+        Ok(Some(provider)) => {
+            tracing::info!(provider = provider.name(), "translation provider ready");
+            Some(provider)
+        }
+        Ok(None) => None,
+        Err(why) => {
+            tracing::error!(
+                provider = settings.translation.provider.name(),
+                error = %why,
+                "translation provider unavailable; translations are refused"
+            );
+            None
+        }
+    };
+    TranslationService::new(
+        db.clone(),
+        clock.clone(),
+        provider,
+        settings.translation.supported_languages.clone(),
+    )
 }
 
 /// Speech on demand shares the engine of the task pipeline; its cache keys name the engine

@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::timestamp::Clock;
 use crate::services::speech::SpeechService;
+use crate::services::translations::TranslationService;
 use crate::services::tts::TtsService;
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct Shared {
     pub tts: TtsService,
     /// Speech on demand: cache, streaming and sessions (issue 6).
     pub speech: SpeechService,
+    /// Item translations and their provider (issue 23).
+    pub translations: TranslationService,
 }
 
 impl AppState {

@@ -1,6 +1,6 @@
 //! The practice page end to end in headless Chromium (Debian `chromium`,
 //! driven by playwright-core from tests/e2e), against the real server with
-//! the fixture model. `scripts/test.sh` installs both. Screenshots of each
+//! the fixture model and a LibreTranslate mock. `scripts/test.sh` installs both. Screenshots of each
 //! step, at 390×844 and 1280×900, go to `target/e2e-screenshots/`. The
 //! script asks for the server to be stopped near its end (a line
 //! `e2e: stop-server` on its stdout, answered on its stdin) to see how the
@@ -14,11 +14,26 @@ use std::sync::mpsc;
 use last_whisper::config::Settings;
 use last_whisper::startup::Application;
 use serde_json::{json, Value};
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn practice_page_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
+    // A LibreTranslate server for the page's translation helper.
+    let translator = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/translate"))
+        .and(body_partial_json(
+            json!({ "q": "Hei maailma!", "source": "fi", "target": "en" }),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "translatedText": "Hello world!" })),
+        )
+        .expect(1)
+        .mount(&translator)
+        .await;
     let mut vars = vec![
         ("HOST".to_string(), "127.0.0.1".to_string()),
         ("PORT".to_string(), "0".to_string()),
@@ -35,6 +50,11 @@ async fn practice_page_in_chromium() {
             format!("{root}/tests/fixtures/models/mms-fin-random-tiny-det"),
         ),
         ("TTS_DEVICE".to_string(), "cpu".to_string()),
+        (
+            "TRANSLATION_PROVIDER".to_string(),
+            "libretranslate".to_string(),
+        ),
+        ("LIBRETRANSLATE_URL".to_string(), translator.uri()),
     ];
     if let Ok(path) = std::env::var("ORT_DYLIB_PATH") {
         vars.push(("ORT_DYLIB_PATH".to_string(), path));

@@ -321,6 +321,29 @@ pub async fn reset_failed(conn: &mut Conn, id: i64, now: &str) -> sqlx::Result<b
     Ok(done.rows_affected() > 0)
 }
 
+/// Put an item back to `pending` whatever its state, with the voice its
+/// next audio is made in and a fresh `updated_at` (an audio refresh,
+/// addendum §4). The caller links the new task in the same transaction.
+/// Returns whether the item exists.
+#[tracing::instrument(skip(conn, voice))]
+pub async fn reset_for_refresh(
+    conn: &mut Conn,
+    id: i64,
+    voice: Option<&str>,
+    now: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE items SET tts_status = 'pending', task_id = NULL, voice = $1, updated_at = $2 \
+         WHERE id = $3",
+    )
+    .bind(voice)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Ids of every item matching `filter`, oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn ids(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<Vec<i64>> {

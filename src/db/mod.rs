@@ -15,6 +15,7 @@ pub mod faults;
 pub mod items;
 pub mod sql;
 pub mod tags;
+pub mod translations;
 pub mod tts_tasks;
 
 use std::path::Path;

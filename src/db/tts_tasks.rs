@@ -1,6 +1,7 @@
 //! Every statement touching `tts_tasks` (the synthesis job records).
 
 use super::{Conn, Dialect, Pool};
+use crate::domain::status::TaskKind;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TaskRow {
@@ -28,6 +29,8 @@ pub struct TaskRow {
     /// How often a worker claimed the task (more than 1 only after a
     /// takeover from an instance that died).
     pub claims: i64,
+    /// `generate` or `regenerate` (an audio refresh).
+    pub task_kind: String,
 }
 
 impl TaskRow {
@@ -48,19 +51,20 @@ pub struct NewTask<'a> {
     pub language: &'a str,
     pub spoken_text: &'a str,
     pub voice: Option<&'a str>,
+    pub kind: TaskKind,
     pub now: &'a str,
 }
 
 const COLUMNS: &str = "task_id, original_text, text_hash, status, output_file_path, \
      custom_filename, language, created_at, submitted_at, started_at, completed_at, failed_at, \
-     error_message, file_size, sampling_rate, device, metadata, spoken_text, voice, claims";
+     error_message, file_size, sampling_rate, device, metadata, spoken_text, voice, claims, task_kind";
 
 #[tracing::instrument(skip_all, fields(task_id = task.task_id))]
 pub async fn insert(conn: &mut Conn, task: &NewTask<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO tts_tasks (task_id, original_text, text_hash, status, output_file_path, \
-         custom_filename, language, spoken_text, voice, created_at, submitted_at) \
-         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10)",
+         custom_filename, language, spoken_text, voice, created_at, submitted_at, task_kind) \
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(task.task_id)
     .bind(task.text)
@@ -72,6 +76,7 @@ pub async fn insert(conn: &mut Conn, task: &NewTask<'_>) -> sqlx::Result<()> {
     .bind(task.voice)
     .bind(task.now)
     .bind(task.now)
+    .bind(task.kind.as_str())
     .execute(conn)
     .await?;
     Ok(())

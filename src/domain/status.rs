@@ -25,3 +25,20 @@ impl fmt::Display for ItemTtsStatus {
         f.write_str(self.as_str())
     }
 }
+
+/// Why a TTS task exists (addendum §7): made for a new text (`generate`,
+/// deduplicated) or by an audio refresh (`regenerate`, never deduplicated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    Generate,
+    Regenerate,
+}
+
+impl TaskKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Generate => "generate",
+            TaskKind::Regenerate => "regenerate",
+        }
+    }
+}

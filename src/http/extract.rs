@@ -246,36 +246,49 @@ impl<'v, 'e> Fields<'v, 'e> {
             self.push(err);
             return None;
         };
-        let len = text.chars().count();
-        if len < min {
-            let err = FieldError::new(
-                "string_too_short",
-                self.loc(name),
-                format!(
-                    "String should have at least {min} {}",
-                    plural(min, "character")
-                ),
-                value.clone(),
-            )
-            .with_ctx(json!({ "min_length": min }));
-            self.push(err);
-            return None;
-        }
-        if len > max {
-            let err = FieldError::new(
-                "string_too_long",
-                self.loc(name),
-                format!(
-                    "String should have at most {max} {}",
-                    plural(max, "character")
-                ),
-                value.clone(),
-            )
-            .with_ctx(json!({ "max_length": max }));
+        if let Some(err) = length_error(text, min, max, self.loc(name), value) {
             self.push(err);
             return None;
         }
         Some(text.to_string())
+    }
+
+    /// A boolean, lax as pydantic's: JSON booleans, 0/1, and the strings
+    /// `true/false/1/0/yes/no/on/off/t/f/y/n` (any case). `None` when absent
+    /// or null (and allowed) or invalid.
+    pub fn bool(&mut self, name: &str, required: bool) -> Option<bool> {
+        let value = self.raw(name, required)?;
+        if value.is_null() && !required {
+            return None;
+        }
+        let parsed = match value {
+            Value::Bool(b) => Some(*b),
+            Value::Number(n) => match n.as_f64() {
+                Some(0.0) => Some(false),
+                Some(1.0) => Some(true),
+                _ => None,
+            },
+            Value::String(text) => lax_bool(text),
+            _ => None,
+        };
+        if parsed.is_none() {
+            let err = FieldError::new(
+                if value.is_string() || value.is_number() {
+                    "bool_parsing"
+                } else {
+                    "bool_type"
+                },
+                self.loc(name),
+                if value.is_string() || value.is_number() {
+                    "Input should be a valid boolean, unable to interpret input"
+                } else {
+                    "Input should be a valid boolean"
+                },
+                value.clone(),
+            );
+            self.push(err);
+        }
+        parsed
     }
 
     /// An integer in `min..=max` (lax: integral floats, numeric strings and
@@ -379,6 +392,56 @@ impl<'v, 'e> Fields<'v, 'e> {
         .with_ctx(json!({ "error": reason }));
         self.push(err);
     }
+}
+
+/// pydantic's lax boolean strings.
+fn lax_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "on" | "t" => Some(true),
+        "false" | "0" | "no" | "n" | "off" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// `string_too_short` / `string_too_long` when `text` has fewer than `min`
+/// or more than `max` characters.
+fn length_error(
+    text: &str,
+    min: usize,
+    max: usize,
+    loc: Vec<Value>,
+    input: &Value,
+) -> Option<FieldError> {
+    let len = text.chars().count();
+    if len < min {
+        return Some(
+            FieldError::new(
+                "string_too_short",
+                loc,
+                format!(
+                    "String should have at least {min} {}",
+                    plural(min, "character")
+                ),
+                input.clone(),
+            )
+            .with_ctx(json!({ "min_length": min })),
+        );
+    }
+    if len > max {
+        return Some(
+            FieldError::new(
+                "string_too_long",
+                loc,
+                format!(
+                    "String should have at most {max} {}",
+                    plural(max, "character")
+                ),
+                input.clone(),
+            )
+            .with_ctx(json!({ "max_length": max })),
+        );
+    }
+    None
 }
 
 fn string_type(loc: Vec<Value>, input: &Value) -> FieldError {
@@ -634,16 +697,33 @@ impl<'a> QueryFields<'a> {
     /// An optional boolean (`true/false/1/0/yes/no/on/off/t/f/y/n`).
     pub fn bool(&mut self, name: &str) -> Option<bool> {
         let raw = self.string(name)?;
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" | "on" | "t" => Some(true),
-            "false" | "0" | "no" | "n" | "off" | "f" => Some(false),
-            _ => {
-                self.errors.push(FieldError::new(
-                    "bool_parsing",
-                    Self::loc(name),
-                    "Input should be a valid boolean, unable to interpret input",
-                    json!(raw),
-                ));
+        let parsed = lax_bool(raw);
+        if parsed.is_none() {
+            self.errors.push(FieldError::new(
+                "bool_parsing",
+                Self::loc(name),
+                "Input should be a valid boolean, unable to interpret input",
+                json!(raw),
+            ));
+        }
+        parsed
+    }
+
+    /// A required string of `min..=max` characters (`missing` when absent).
+    pub fn required_string(&mut self, name: &str, min: usize, max: usize) -> Option<&'a str> {
+        let Some(raw) = self.string(name) else {
+            self.errors.push(FieldError::new(
+                "missing",
+                Self::loc(name),
+                "Field required",
+                Value::Null,
+            ));
+            return None;
+        };
+        match length_error(raw, min, max, Self::loc(name), &json!(raw)) {
+            None => Some(raw),
+            Some(err) => {
+                self.errors.push(err);
                 None
             }
         }

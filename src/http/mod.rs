@@ -21,6 +21,7 @@ pub mod stats;
 pub mod tags;
 pub mod tasks;
 pub mod timeout;
+pub mod translations;
 pub mod voices;
 
 use std::any::Any;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(tags::router())
         .merge(legacy_tts::router())
         .merge(tasks::router())
+        .merge(translations::router())
         .merge(voices::router())
         .merge(speech::router())
         .merge(sessions::router())

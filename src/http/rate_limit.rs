@@ -50,6 +50,7 @@ const SYNTHESIS_WRITES: &[&str] = &[
     "/v1/items/{item_id}/spoken-text",
     "/v1/items/tts/retry",
     "/v1/items/{item_id}/tts/retry",
+    "/v1/items/{item_id}/audio/refresh",
     "/api/v1/tts/convert",
     "/api/v1/tts/convert-multiple",
 ];
@@ -378,6 +379,14 @@ mod tests {
         assert_eq!(
             c(Method::POST, "/v1/items/{item_id}/tts/retry"),
             Class::Synthesis
+        );
+        assert_eq!(
+            c(Method::POST, "/v1/items/{item_id}/audio/refresh"),
+            Class::Synthesis
+        );
+        assert_eq!(
+            c(Method::POST, "/v1/items/{item_id}/translations"),
+            Class::Write
         );
         assert_eq!(c(Method::POST, "/api/v1/tts/convert"), Class::Synthesis);
         assert_eq!(c(Method::GET, "/api/v1/tts/{conversion_id}"), Class::Read);

@@ -4,15 +4,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::items::ItemFilter;
+use crate::domain::status::ItemTtsStatus;
+use crate::domain::timestamp::db_to_api;
 use crate::error::{during, ApiError};
 use crate::http::extract::{path_id, QueryFields, RawQuery};
 use crate::http::items::ItemResponse;
 use crate::http::openapi::schemas as api;
 use crate::services::items::{self, ITEM_NOT_FOUND};
-use crate::services::tasks::{self, TaskStats};
+use crate::services::tasks::{self, AudioRefresh, TaskStats};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -20,6 +23,90 @@ pub fn router() -> Router<AppState> {
         .route("/v1/tts/stats", get(stats))
         .route("/v1/items/tts/retry", post(retry_failed))
         .route("/v1/items/{item_id}/tts/retry", post(retry_one))
+        .route("/v1/items/{item_id}/audio/refresh", post(refresh_audio))
+}
+
+/// `AudioRefreshResponse` (addendum §4).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AudioRefreshResponse {
+    item_id: i64,
+    /// The new task's id; a new one on every refresh.
+    task_id: String,
+    /// Always `queued`.
+    #[schema(value_type = api::TaskStatus)]
+    status: &'static str,
+    /// Always `pending`.
+    #[schema(value_type = api::ItemTtsStatus)]
+    tts_status: &'static str,
+    /// Where the item's audio is written on the server.
+    #[schema(required = true)]
+    audio_path: Option<String>,
+    /// The configured engine (`TTS_PROVIDER`).
+    provider: String,
+    /// The voice the new audio is made in; `null` = the engine's default.
+    #[schema(required = true)]
+    voice: Option<String>,
+    /// Always `false`: a refresh never reuses audio.
+    cached: bool,
+    #[schema(value_type = Option<api::Timestamp>, required = true)]
+    created_at: Option<String>,
+    #[schema(value_type = Option<api::Timestamp>, required = true)]
+    updated_at: Option<String>,
+    /// Always `null`.
+    #[schema(value_type = Option<Object>, required = true)]
+    metadata: Option<()>,
+}
+
+/// A new synthesis of the item's current text, bypassing deduplication
+/// (addendum §4). The retry route above is the same mechanism for failed
+/// items only, with deduplication.
+#[utoipa::path(
+    post,
+    path = "/v1/items/{item_id}/audio/refresh",
+    operation_id = "refresh_item_audio",
+    summary = "Make an item's audio again",
+    tag = "items",
+    params(("item_id" = i64, Path, description = "Item id")),
+    responses(
+        (status = 202, description = "A new task is queued; the item is `pending` until it completes", body = AudioRefreshResponse),
+        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
+        (status = 422, response = api::ValidationFailed),
+        (status = 502, description = "`Unable to enqueue audio refresh`: the engine would refuse the text (blank, unsupported language, no engine); the item is unchanged", body = api::ErrorDetail),
+        (status = 500, response = api::InternalError),
+    )
+)]
+async fn refresh_audio(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<AudioRefreshResponse>), ApiError> {
+    let id = path_id(&raw, "item_id", ITEM_NOT_FOUND)?;
+    let refreshed = tasks::refresh_item_audio(&state.db, &state.tts, id)
+        .await
+        .map_err(during("refresh audio"))?;
+    let (item, task) = match refreshed {
+        AudioRefresh::Queued { item, task } => (item, task),
+        AudioRefresh::Refused(_) => {
+            return Err(ApiError::BadGateway(
+                "Unable to enqueue audio refresh".to_string(),
+            ))
+        }
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(AudioRefreshResponse {
+            item_id: item.id,
+            task_id: task.task_id,
+            status: "queued",
+            tts_status: ItemTtsStatus::Pending.as_str(),
+            audio_path: Some(state.tts.store().item_path(item.id).display().to_string()),
+            provider: state.settings.tts.provider.name().to_string(),
+            voice: task.voice,
+            cached: false,
+            created_at: Some(db_to_api(&item.created_at)),
+            updated_at: Some(db_to_api(&item.updated_at)),
+            metadata: None,
+        }),
+    ))
 }
 
 #[utoipa::path(
@@ -59,7 +146,7 @@ async fn retry_one(
     Path(raw): Path<String>,
 ) -> Result<(StatusCode, Json<ItemResponse>), ApiError> {
     let id = path_id(&raw, "item_id", ITEM_NOT_FOUND)?;
-    tasks::retry_item(&state.db, &state.clock, &state.tts, id)
+    tasks::retry_item(&state.db, &state.tts, id)
         .await
         .map_err(during("retry TTS"))?;
     let row = items::get(&state, id).await.map_err(during("retry TTS"))?;
@@ -94,7 +181,7 @@ async fn retry_failed(
         ..ItemFilter::default()
     };
     q.finish()?;
-    let ids = tasks::retry_failed(&state.db, &state.clock, &state.tts, filter)
+    let ids = tasks::retry_failed(&state.db, &state.tts, filter)
         .await
         .map_err(during("retry TTS"))?;
     Ok((

@@ -8,4 +8,5 @@ pub mod speech;
 pub mod stats;
 pub mod tags;
 pub mod tasks;
+pub mod translations;
 pub mod tts;

@@ -7,14 +7,15 @@ use std::path::Path;
 use chrono::Duration;
 use serde::Serialize;
 
-use crate::db::items::{self as items_db, ItemFilter};
-use crate::db::tts_tasks::{self, CleanupCandidate};
+use crate::db::items::{self as items_db, ItemFilter, ItemRow};
+use crate::db::tts_tasks::{self, CleanupCandidate, TaskRow};
 use crate::db::Db;
 use crate::domain::rounding::py_round;
+use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
 use crate::services::items::ITEM_NOT_FOUND;
-use crate::services::tts::{ItemToSpeak, TtsService};
+use crate::services::tts::{ItemSubmission, Refusal, Resubmitted, TtsService};
 use crate::tts::store::AudioStore;
 
 /// `GET /v1/tts/stats` and `last-whisper tasks stats`.
@@ -120,52 +121,84 @@ pub async fn stats(db: &Db) -> Result<TaskStats, ServiceError> {
 }
 
 /// Put one failed item back through the pipeline; its attempts stay.
-pub async fn retry_item(
-    db: &Db,
-    clock: &Clock,
-    tts: &TtsService,
-    item_id: i64,
-) -> Result<(), ServiceError> {
+pub async fn retry_item(db: &Db, tts: &TtsService, item_id: i64) -> Result<(), ServiceError> {
     let item = items_db::find(&db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let mut conn = db.acquire_write().await?;
-    if !items_db::reset_failed(&mut conn, item_id, &to_db(clock.now())).await? {
-        return Err(ServiceError::Conflict(format!(
-            "Only items whose TTS failed can be retried. Current status: {}",
-            item.tts_status
-        )));
+    let conflict = |status: &str| {
+        ServiceError::Conflict(format!(
+            "Only items whose TTS failed can be retried. Current status: {status}"
+        ))
+    };
+    if item.tts_status != ItemTtsStatus::Failed.as_str() {
+        return Err(conflict(&item.tts_status));
     }
-    drop(conn);
     tracing::info!(item_id, "TTS retry requested");
-    tts.submit_items(vec![ItemToSpeak::from(&item)]);
-    Ok(())
+    match tts.resubmit(&item, ItemSubmission::Retry).await? {
+        // A refused retry leaves the item failed, as its first try did.
+        Resubmitted::Task(_) | Resubmitted::Refused(_) => Ok(()),
+        Resubmitted::Skipped => Err(conflict("changed meanwhile")),
+    }
 }
 
 /// Retry every failed item matching the filter; returns their ids.
 pub async fn retry_failed(
     db: &Db,
-    clock: &Clock,
     tts: &TtsService,
     mut filter: ItemFilter,
 ) -> Result<Vec<i64>, ServiceError> {
-    filter.tts_status = Some("failed".to_string());
+    filter.tts_status = Some(ItemTtsStatus::Failed.as_str().to_string());
     let ids = items_db::ids(&db.reader, &filter).await?;
     let mut retried = Vec::with_capacity(ids.len());
-    let mut to_submit = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(item) = items_db::find(&db.reader, id).await? else {
             continue;
         };
-        let mut conn = db.acquire_write().await?;
-        if items_db::reset_failed(&mut conn, id, &to_db(clock.now())).await? {
-            retried.push(id);
-            to_submit.push(ItemToSpeak::from(&item));
+        match tts.resubmit(&item, ItemSubmission::Retry).await? {
+            Resubmitted::Task(_) | Resubmitted::Refused(_) => retried.push(id),
+            Resubmitted::Skipped => {}
         }
     }
     tracing::info!(count = retried.len(), "bulk TTS retry requested");
-    tts.submit_items(to_submit);
     Ok(retried)
+}
+
+/// An audio refresh (addendum §4): a new synthesis of the item's current
+/// text, bypassing deduplication, with a new task id every time; the item
+/// is `pending` until it completes.
+pub async fn refresh_item_audio(
+    db: &Db,
+    tts: &TtsService,
+    item_id: i64,
+) -> Result<AudioRefresh, ServiceError> {
+    let item = items_db::find(&db.reader, item_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
+    let task = match tts.resubmit(&item, ItemSubmission::Refresh).await? {
+        Resubmitted::Task(task) => task,
+        Resubmitted::Refused(refusal) => return Ok(AudioRefresh::Refused(refusal)),
+        Resubmitted::Skipped => return Err(ServiceError::NotFound(ITEM_NOT_FOUND.to_string())),
+    };
+    let item = items_db::find(&db.reader, item_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
+    tracing::info!(item_id, task_id = %task.task_id, "audio refresh queued");
+    Ok(AudioRefresh::Queued {
+        item: Box::new(item),
+        task,
+    })
+}
+
+/// What an audio refresh did.
+#[derive(Debug)]
+pub enum AudioRefresh {
+    /// The item is `pending`, linked to this new task.
+    Queued {
+        item: Box<ItemRow>,
+        task: Box<TaskRow>,
+    },
+    /// The engine would refuse the text; the item is unchanged.
+    Refused(Refusal),
 }
 
 /// What a cleanup removes.

@@ -14,7 +14,7 @@ use crate::db::items::{self as items_db, ItemRow};
 use crate::db::tts_tasks::{self, NewTask, TaskRow};
 use crate::db::Db;
 use crate::domain::spoken;
-use crate::domain::status::ItemTtsStatus;
+use crate::domain::status::{ItemTtsStatus, TaskKind};
 use crate::domain::timestamp::{to_db, Clock};
 use crate::error::ServiceError;
 use crate::tts::provider::TtsProvider;
@@ -186,10 +186,53 @@ impl Speech<'_> {
     }
 }
 
+/// How an item reaches a task: one mechanism, three paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemSubmission {
+    /// A new (or re-spoken) item waiting for its first task; deduplicated.
+    New,
+    /// A failed item sent back (`…/tts/retry`); deduplicated like a new one.
+    Retry,
+    /// An audio refresh (addendum §4): always a new `regenerate` task,
+    /// whatever the item's state, never shared with another text.
+    Refresh,
+}
+
+/// What [`TtsService::resubmit`] did.
+#[derive(Debug)]
+pub enum Resubmitted {
+    /// The item is `pending` and linked to this task, in one transaction.
+    Task(Box<TaskRow>),
+    /// Refused before any engine (blank text, no engine, language); the
+    /// item is unchanged.
+    Refused(Refusal),
+    /// The item is gone, or (retry) no longer `failed`.
+    Skipped,
+}
+
 /// Who the audio is for.
 enum Target<'a> {
-    Item(i64),
+    Item { id: i64, how: ItemSubmission },
     Standalone { custom_filename: Option<&'a str> },
+}
+
+impl Target<'_> {
+    fn kind(&self) -> TaskKind {
+        match self {
+            Target::Item {
+                how: ItemSubmission::Refresh,
+                ..
+            } => TaskKind::Regenerate,
+            _ => TaskKind::Generate,
+        }
+    }
+
+    fn item_id(&self) -> Option<i64> {
+        match self {
+            Target::Item { id, .. } => Some(*id),
+            Target::Standalone { .. } => None,
+        }
+    }
 }
 
 impl TtsService {
@@ -309,10 +352,81 @@ impl TtsService {
                 voice: item.voice.as_deref(),
             },
             &item.locale,
-            Target::Item(item.item_id),
+            Target::Item {
+                id: item.item_id,
+                how: ItemSubmission::New,
+            },
         )
         .await
         .map(|_| ())
+    }
+
+    /// Send one item back to the engine now: its pending state, its task
+    /// (new, or for a retry possibly one with the same text) and the link
+    /// between them are written in one transaction, then the task is
+    /// queued. A refresh speaks in the next voice of the item's language
+    /// when the engine has several.
+    pub async fn resubmit(
+        &self,
+        item: &ItemRow,
+        how: ItemSubmission,
+    ) -> Result<Resubmitted, ServiceError> {
+        if let Some(refusal) = self.refusal(&item.text, &item.locale) {
+            tracing::warn!(
+                item_id = item.id,
+                reason = refusal.reason(),
+                "TTS resubmission refused"
+            );
+            return Ok(Resubmitted::Refused(refusal));
+        }
+        let voice = match how {
+            ItemSubmission::Refresh => self.next_voice(item),
+            _ => item.voice.clone(),
+        };
+        let spoken = item.spoken_text.as_deref().unwrap_or(&item.text);
+        let task = self
+            .attach(
+                &item.text,
+                &Speech {
+                    spoken,
+                    voice: voice.as_deref(),
+                },
+                &item.locale,
+                Target::Item { id: item.id, how },
+            )
+            .await?;
+        Ok(match task {
+            Some(task) => Resubmitted::Task(Box::new(task)),
+            None => Resubmitted::Skipped,
+        })
+    }
+
+    /// The voice after the item's current one among the engine's voices of
+    /// its language, so a refresh is heard in another voice; the item's own
+    /// choice when the engine has fewer than two.
+    fn next_voice(&self, item: &ItemRow) -> Option<String> {
+        let primary = |code: &str| {
+            code.split(['-', '_'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let language = primary(&item.locale);
+        let voices: Vec<String> = self
+            .voices()
+            .into_iter()
+            .filter(|v| primary(&v.language) == language)
+            .map(|v| v.name)
+            .collect();
+        if voices.len() < 2 {
+            return item.voice.clone();
+        }
+        let next = item
+            .voice
+            .as_ref()
+            .and_then(|current| voices.iter().position(|v| v == current))
+            .map_or(1, |i| (i + 1) % voices.len());
+        voices.into_iter().nth(next)
     }
 
     /// Legacy `/api/v1/tts/convert`: a standalone task.
@@ -379,17 +493,30 @@ impl TtsService {
         target: Target<'_>,
     ) -> Result<Option<TaskRow>, ServiceError> {
         let hash = speech.key();
+        let kind = target.kind();
         let mut tx = self.inner.db.begin_write().await?;
         tts_tasks::lock_text(&mut tx, &hash).await?;
-        if let Target::Item(item_id) = target {
-            if !items_db::lock_unlinked_pending(&mut tx, item_id).await? {
-                tracing::debug!(item_id, "item already has a task; submission skipped");
+        if let Target::Item { id, how } = target {
+            let now = to_db(self.inner.clock.now());
+            let ready = match how {
+                ItemSubmission::New => items_db::lock_unlinked_pending(&mut tx, id).await?,
+                ItemSubmission::Retry => items_db::reset_failed(&mut tx, id, &now).await?,
+                ItemSubmission::Refresh => {
+                    items_db::reset_for_refresh(&mut tx, id, speech.voice, &now).await?
+                }
+            };
+            if !ready {
+                tracing::debug!(item_id = id, ?how, "item not in a state to submit; skipped");
                 return Ok(None);
             }
         }
-        if let Some(task) = tts_tasks::find_reusable(&mut tx, &hash).await? {
+        let reusable = match kind {
+            TaskKind::Generate => tts_tasks::find_reusable(&mut tx, &hash).await?,
+            TaskKind::Regenerate => None,
+        };
+        if let Some(task) = reusable {
             if !task.is_finished() {
-                if let Target::Item(item_id) = target {
+                if let Some(item_id) = target.item_id() {
                     items_db::link_task(&mut tx, item_id, &task.task_id).await?;
                 }
                 tx.commit().await?;
@@ -397,7 +524,7 @@ impl TtsService {
                 return Ok(Some(task));
             }
             if let Some(source) = self.surviving_audio(&mut tx, &task, &target).await? {
-                if let Target::Item(item_id) = target {
+                if let Some(item_id) = target.item_id() {
                     self.inner
                         .store
                         .put_file(&source, &self.item_path(item_id))
@@ -422,7 +549,17 @@ impl TtsService {
         let now = to_db(now_ts);
         let task_id = self.unique_task_id(&mut tx, now_ts, &hash).await?;
         let (output, custom) = match &target {
-            Target::Item(item_id) => (self.item_path(*item_id), Some(format!("item_{item_id}"))),
+            // A refresh writes its own file, placed as the item's audio
+            // when it completes: a task still running for the item's old
+            // audio cannot overwrite the new one.
+            Target::Item {
+                id,
+                how: ItemSubmission::Refresh,
+            } => (
+                self.inner.store.named_path(&format!("tts_{task_id}")),
+                Some(format!("item_{id}")),
+            ),
+            Target::Item { id, .. } => (self.item_path(*id), Some(format!("item_{id}"))),
             // A custom name only names the download: the file is kept
             // under the task's own unique id, so no request can overwrite an
             // item's audio (`item_8`) or another task's file.
@@ -450,11 +587,12 @@ impl TtsService {
                 language,
                 spoken_text: speech.spoken,
                 voice: speech.voice,
+                kind,
                 now: &now,
             },
         )
         .await?;
-        if let Target::Item(item_id) = target {
+        if let Some(item_id) = target.item_id() {
             items_db::link_task(&mut tx, item_id, &task_id).await?;
         }
         let task = tts_tasks::get(&mut tx, &task_id)
@@ -478,7 +616,7 @@ impl TtsService {
                 return Ok(Some(path.to_path_buf()));
             }
         }
-        if !matches!(target, Target::Item(_)) {
+        if target.item_id().is_none() {
             return Ok(None);
         }
         for (item_id, status) in items_db::linked_to_task(tx, &task.task_id).await? {

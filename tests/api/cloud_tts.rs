@@ -3,7 +3,7 @@
 //! exact requests the real APIs expect, and how timeouts, retries, the
 //! circuit breaker and the fallback chain behave. Nothing touches the internet.
 
-mod mocks;
+pub mod mocks;
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};

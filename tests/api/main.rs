@@ -21,4 +21,5 @@ mod stats;
 mod tags;
 mod task_audio_cache;
 mod tasks;
+mod translations;
 mod tts;

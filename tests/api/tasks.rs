@@ -313,3 +313,109 @@ async fn cleanup_dry_run_lists_exactly_what_a_real_run_deletes_and_keeps_item_au
     assert_eq!(cli_stats["total"], api_stats["total"]);
     assert_eq!(cli_stats["by_status"], api_stats["by_status"]);
 }
+
+async fn refresh(app: &TestApp, id: i64) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/v1/items/{id}/audio/refresh")))
+        .json(&json!({"ignored": true}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_audio_refresh_makes_a_new_task_every_time_and_the_item_ready_again() {
+    let app = spawn_app_with_engine(&[]).await;
+    let id = new_item(&app, json!({ "locale": "fi", "text": "Hyvää huomenta" })).await;
+    // A second item with the same text shares the first one's task.
+    let twin = new_item(&app, json!({ "locale": "fi", "text": "Hyvää huomenta" })).await;
+    assert_eq!(settle(&app, id).await, "ready");
+    assert_eq!(settle(&app, twin).await, "ready");
+    let db = app.db().await;
+    let task_of = |item: i64| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT task_id FROM items WHERE id = $1")
+                .bind(item)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    let first_task = task_of(id).await;
+    assert_eq!(task_of(twin).await, first_task);
+
+    let mut seen = vec![first_task.clone()];
+    for _ in 0..2 {
+        let body = json_of(refresh(&app, id).await, 202).await;
+        assert_eq!(body["item_id"], id);
+        assert_eq!(body["status"], "queued");
+        assert_eq!(body["tts_status"], "pending");
+        assert_eq!(body["provider"], "local");
+        assert_eq!(body["cached"], false);
+        assert_eq!(body["metadata"], Value::Null);
+        assert!(body["audio_path"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("item_{id}.wav")));
+        assert!(body["created_at"].is_string() && body["updated_at"].is_string());
+        let task = body["task_id"].as_str().unwrap().to_string();
+        assert!(!seen.contains(&task), "a new task id every time");
+        seen.push(task.clone());
+        // The item now points at the new task (no dedupe), which completes.
+        assert_eq!(task_of(id).await, task);
+        assert_eq!(settle(&app, id).await, "ready");
+        let legacy = json_of(app.get(&format!("/api/v1/tts/{task}")).await, 200).await;
+        assert_eq!(legacy["status"], "done");
+        assert_eq!(
+            app.get(&format!("/v1/items/{id}/audio")).await.status(),
+            200
+        );
+    }
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT task_kind FROM tts_tasks ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["generate", "regenerate", "regenerate"]);
+    // The twin still has the original audio and task.
+    assert_eq!(task_of(twin).await, first_task);
+
+    // A refresh of a pending item also gets its own new task.
+    let pending = json_of(refresh(&app, id).await, 202).await;
+    let again = json_of(refresh(&app, id).await, 202).await;
+    assert_ne!(pending["task_id"], again["task_id"]);
+    assert_eq!(settle(&app, id).await, "ready");
+    assert_eq!(task_of(id).await, again["task_id"].as_str().unwrap());
+
+    let resp = refresh(&app, 999_999).await;
+    assert_eq!(
+        json_of(resp, 404).await,
+        json!({"detail": "Item not found"})
+    );
+    let resp = app
+        .client
+        .post(app.url("/v1/items/abc/audio/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(resp, 422).await["detail"][0]["loc"],
+        json!(["path", "item_id"])
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_the_engine_would_refuse_is_a_502_and_leaves_the_item_alone() {
+    let app = spawn_app_with_engine(&[]).await;
+    // `en` is not among TTS_SUPPORTED_LANGUAGES: the item is accepted and fails.
+    let id = new_item(&app, json!({ "locale": "en", "text": "Good morning" })).await;
+    assert_eq!(settle(&app, id).await, "failed");
+    let before = json_of(app.get(&format!("/v1/items/{id}")).await, 200).await;
+    let resp = refresh(&app, id).await;
+    assert_eq!(
+        json_of(resp, 502).await,
+        json!({"detail": "Unable to enqueue audio refresh"})
+    );
+    let after = json_of(app.get(&format!("/v1/items/{id}")).await, 200).await;
+    assert_eq!(before, after);
+}

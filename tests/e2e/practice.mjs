@@ -1,5 +1,5 @@
 // Drives the practice page in Debian's headless Chromium: load items, play
-// audio, type, check, see marked words (a number typed as heard, a
+// audio, type, check, translate, ask for a new voice, see marked words (a number typed as heard, a
 // misspelling next to a missing word), a failed item, the progress chart at
 // phone and desktop sizes, and a server that has gone away.
 // Usage: node practice.mjs <base-url> <screenshot-dir>
@@ -99,6 +99,30 @@ try {
   const expected = ["op-equal:Hei", "op-substitute:maailma → maalima"];
   if (JSON.stringify(first) !== JSON.stringify(expected)) fail(`marked words ${JSON.stringify(first)}`);
   await shot("checked");
+
+  // The translation helper: closed until asked for, its languages from
+  // /metadata without the item's own, the text from the provider.
+  if (await page.isHidden("#translation")) fail("no translation helper");
+  if ((await page.getAttribute("#translation", "open")) !== null) fail("translation open before asked");
+  await page.click("#translation summary");
+  const langs = await page.$$eval("#translation-lang option", (o) => o.map((e) => `${e.value}:${e.textContent}`));
+  if (JSON.stringify(langs) !== JSON.stringify(["en:English", "zh-CN:简体中文", "zh-TW:繁體中文"])) fail(`translation languages ${JSON.stringify(langs)}`);
+  await page.selectOption("#translation-lang", "en");
+  await page.click("#translate");
+  await page.waitForFunction(() => document.getElementById("translation-text").textContent === "Hello world!", null, { timeout: 10000 })
+    .catch(async () => fail(`translation ${await page.textContent("#translation-text")}`));
+  await shot("translation");
+
+  // New voice: the audio is made again, and the new audio plays when ready.
+  const oldSrc = await page.getAttribute("#audio", "src");
+  const refreshed = page.waitForResponse((r) => r.request().method() === "POST" && /\/v1\/items\/\d+\/audio\/refresh$/.test(r.url()));
+  await page.click("#new-voice");
+  if ((await refreshed).status() !== 202) fail("audio refresh was not accepted");
+  await page.waitForFunction((old) => {
+    const a = document.getElementById("audio");
+    return a.src && a.src !== old && a.duration > 0;
+  }, oldSrc, { timeout: 20000 }).catch(() => fail("the new audio was not loaded"));
+  await shot("new-voice");
 
   // Enter again moves on to the next item.
   await page.press("#answer", "Enter");

@@ -2,7 +2,11 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { items: [], index: 0, checked: false, audioUrl: null, audioToken: 0, progress: null };
+const state = {
+  items: [], index: 0, checked: false, audioUrl: null, audioToken: 0, progress: null,
+  // Target languages offered by the translation helper (from /metadata).
+  translationLanguages: [],
+};
 const SVG = "http://www.w3.org/2000/svg";
 
 // Sent as a bearer token: the server accepts it whatever API_KEY_HEADER names.
@@ -96,6 +100,7 @@ function showItem() {
   $("check-status").textContent = "";
   $("answer").value = "";
   state.checked = false;
+  showTranslationHelper(item);
   loadAudio(item.id);
   $("answer").focus();
 }
@@ -114,7 +119,8 @@ const FAILURES = {
 
 // Waits for the item's speech through `tts-status` (backing off from
 // 0.5 s to 3 s), then loads the audio; a failed item is shown at once.
-async function loadAudio(id) {
+// With `autoplay` the audio plays as soon as it is loaded.
+async function loadAudio(id, { autoplay = false } = {}) {
   const token = ++state.audioToken;
   const stale = () => token !== state.audioToken;
   const status = $("audio-status");
@@ -165,6 +171,7 @@ async function loadAudio(id) {
     $("play").disabled = false;
     showInfo(status, "");
     delete status.dataset.failure;
+    if (autoplay) play();
   } catch (e) {
     if (!stale()) showError(status, `no audio: ${e.message}`);
   }
@@ -191,6 +198,83 @@ async function retryAudio() {
     }
   }
   loadAudio(item.id);
+}
+
+// "New voice": the server makes the item's audio again (a new synthesis,
+// in the next voice where the engine has several); the page waits for it
+// like for any audio and plays it when it is ready.
+async function newVoice() {
+  const item = current();
+  if (!item) return;
+  const status = $("audio-status");
+  const button = $("new-voice");
+  button.disabled = true;
+  showInfo(status, "asking for new audio…");
+  try {
+    await api(`/v1/items/${item.id}/audio/refresh`, { method: "POST" });
+  } catch (e) {
+    showError(status, `could not make new audio: ${e.message}`);
+    button.disabled = false;
+    return;
+  }
+  button.disabled = false;
+  loadAudio(item.id, { autoplay: true });
+}
+
+// ---------------------------------------------------------------- translation
+
+const LANGUAGE_NAME = (language) => language.language_name || language.language_code;
+
+// The translation helper is offered only when the server has a provider;
+// its languages come from /metadata, as the frontend reads them.
+async function loadMetadata() {
+  try {
+    const metadata = await api("/metadata?fields=features,providers");
+    const provider = metadata.providers?.translation?.provider;
+    state.translationLanguages = provider && provider !== "none"
+      ? metadata.features?.translation_languages || []
+      : [];
+  } catch {
+    state.translationLanguages = [];
+  }
+  const item = current();
+  if (item) showTranslationHelper(item);
+}
+
+// Closed until asked for: the learner hears first, then may read.
+function showTranslationHelper(item) {
+  const helper = $("translation");
+  const languages = state.translationLanguages.filter((l) => l.language_code !== item.locale);
+  helper.hidden = languages.length === 0;
+  helper.open = false;
+  $("translation-text").replaceChildren();
+  const select = $("translation-lang");
+  const chosen = select.value;
+  select.replaceChildren(...languages.map((l) => new Option(LANGUAGE_NAME(l), l.language_code)));
+  if (languages.some((l) => l.language_code === chosen)) select.value = chosen;
+}
+
+async function translate() {
+  const item = current();
+  if (!item) return;
+  const out = $("translation-text");
+  const button = $("translate");
+  button.disabled = true;
+  showInfo(out, "Translating…");
+  try {
+    const translation = await api(`/v1/items/${item.id}/translations`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ target_lang: $("translation-lang").value }),
+    });
+    if (current() !== item) return;
+    showInfo(out, translation.translated_text ?? "(no translation)");
+    out.lang = translation.target_lang;
+  } catch (e) {
+    showError(out, `Could not translate: ${e.message}.`);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function play() {
@@ -446,6 +530,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("filters").addEventListener("submit", loadItems);
   $("play").addEventListener("click", play);
   $("retry-audio").addEventListener("click", retryAudio);
+  $("new-voice").addEventListener("click", newVoice);
+  $("translate").addEventListener("click", translate);
   $("submit").addEventListener("click", check);
   $("next").addEventListener("click", next);
   $("tab-practice").addEventListener("click", () => showTab("practice"));
@@ -471,4 +557,5 @@ document.addEventListener("DOMContentLoaded", () => {
     resize = setTimeout(() => state.progress && drawChart(state.progress), 100);
   });
   loadItems();
+  loadMetadata();
 });
