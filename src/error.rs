@@ -7,6 +7,8 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::services::ServiceError;
+
 /// One entry of a 422 validation list (shape B).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldError {
@@ -114,29 +116,6 @@ impl IntoResponse for ApiError {
             }
         }
     }
-}
-
-/// Errors of the service layer; handlers add the action name.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("file error: {0}")]
-    Io(#[from] std::io::Error),
-    /// Something the request needs is out of service for now (503).
-    #[error("{0}")]
-    Unavailable(String),
-    /// A service this one relies on refused or failed the request (502).
-    #[error("{0}")]
-    Upstream(String),
-    #[error("{0}")]
-    Other(String),
 }
 
 /// `result.map_err(during("create item"))` turns service errors into API

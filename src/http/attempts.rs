@@ -106,7 +106,7 @@ async fn create(
         Some((Some(item_id), Some(text))) if errors.is_empty() => (item_id, text),
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = attempts::create(&state, item_id, &text)
+    let row = attempts::create(&state.db, &state.clock, item_id, &text)
         .await
         .map_err(during("create attempt"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -136,7 +136,7 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
         since: since.map(to_db),
         until: until.map(to_db),
     };
-    let (rows, total) = attempts::list(&state, item_id, &window, page.per_page, page.offset())
+    let (rows, total) = attempts::list(&state.db, item_id, &window, page.per_page, page.offset())
         .await
         .map_err(during("list attempts"))?;
     let attempts: Vec<AttemptResponse> = rows.into_iter().map(Into::into).collect();
@@ -167,7 +167,7 @@ async fn get_one(
     Path(raw): Path<String>,
 ) -> Result<Json<AttemptResponse>, ApiError> {
     let id = path_id(&raw, "attempt_id", "Attempt not found")?;
-    let row = attempts::get(&state, id)
+    let row = attempts::get(&state.db, id)
         .await
         .map_err(during("retrieve attempt"))?;
     Ok(Json(row.into()))

@@ -145,7 +145,7 @@ async fn create(
     let item = object_fields(&body, vec![json!("body")], &mut errors)
         .and_then(|mut f| parse_new_item(&mut f));
     let item = validation_result(item, errors)?;
-    let mut rows = items::create_many(&state, std::slice::from_ref(&item))
+    let mut rows = items::create_many(&state.db, &state.clock, &state.tts, std::slice::from_ref(&item))
         .await
         .map_err(during("create item"))?;
     let row = rows.pop().ok_or_else(|| ApiError::Internal {
@@ -186,7 +186,7 @@ async fn create_bulk(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let rows = items::create_many(&state, &parsed)
+    let rows = items::create_many(&state.db, &state.clock, &state.tts, &parsed)
         .await
         .map_err(during("create items"))?;
     let created: Vec<ItemResponse> = rows.into_iter().map(Into::into).collect();
@@ -251,7 +251,7 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
         "difficulty.desc" => ItemSort::DifficultyDesc,
         _ => return Err(ApiError::BadRequest(SORT_ERROR.to_string())),
     };
-    let (rows, total) = items::list(&state, &filter, sort, page.per_page, page.offset())
+    let (rows, total) = items::list(&state.db, &filter, sort, page.per_page, page.offset())
         .await
         .map_err(during("list items"))?;
     let items: Vec<ItemResponse> = rows.into_iter().map(Into::into).collect();
@@ -285,7 +285,7 @@ async fn get_one(
     Path(raw): Path<String>,
 ) -> Result<Json<ItemResponse>, ApiError> {
     let id = item_id(&raw)?;
-    let row = items::get(&state, id)
+    let row = items::get(&state.db, id)
         .await
         .map_err(during("retrieve item"))?;
     Ok(Json(row.into()))
@@ -308,10 +308,10 @@ async fn tts_status(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = item_id(&raw)?;
-    let row = items::get(&state, id)
+    let row = items::get(&state.db, id)
         .await
         .map_err(during("retrieve TTS status"))?;
-    let tts_error = items::tts_failure(&state, &row)
+    let tts_error = items::tts_failure(&state.db, &state.tts, &row)
         .await
         .map_err(during("retrieve TTS status"))?;
     let spoken_text = row.spoken_text.clone().unwrap_or_else(|| row.text.clone());
@@ -348,7 +348,7 @@ async fn delete(
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = item_id(&raw)?;
-    items::delete(&state, id)
+    items::delete(&state.db, &state.tts, id)
         .await
         .map_err(during("delete item"))?;
     Ok(StatusCode::NO_CONTENT)
@@ -385,7 +385,7 @@ async fn update_tags(
     };
     let id = merge_path_and_body(id, &mut errors)?;
     let tags = validation_result(tags, errors)?;
-    let change = items::replace_tags(&state, id, tags)
+    let change = items::replace_tags(&state.db, &state.clock, id, tags)
         .await
         .map_err(during("update tags"))?;
     let message = if change.current.is_empty() {
@@ -443,7 +443,7 @@ async fn update_difficulty(
         .and_then(|mut f| f.int("difficulty", true, 1, 5));
     let id = merge_path_and_body(id, &mut errors)?;
     let difficulty = validation_result(difficulty, errors)?;
-    let change = items::set_difficulty(&state, id, difficulty)
+    let change = items::set_difficulty(&state.db, &state.clock, id, difficulty)
         .await
         .map_err(during("update difficulty"))?;
     let message = match change.previous {
@@ -494,7 +494,7 @@ async fn update_spoken_text(
         Some(spoken) if errors.is_empty() => spoken,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = items::set_spoken_text(&state, id, spoken)
+    let row = items::set_spoken_text(&state.db, &state.clock, &state.tts, id, spoken)
         .await
         .map_err(during("update spoken text"))?;
     Ok(Json(row.into()))
@@ -521,7 +521,7 @@ async fn audio(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = item_id(&raw)?;
-    let bytes = items::audio(&state, id)
+    let bytes = items::audio(&state.db, &state.tts, id)
         .await
         .map_err(during("get audio"))?;
     Ok((

@@ -42,7 +42,7 @@ async fn summary(
     let until = q.datetime("until");
     q.finish()?;
     let window = stats::window(since, until).map_err(during("get summary stats"))?;
-    let summary = stats::summary(&state, &window)
+    let summary = stats::summary(&state.db, &window)
         .await
         .map_err(during("get summary stats"))?;
     Ok(Json(summary))
@@ -70,7 +70,7 @@ async fn practice_log(
     let page = Page::read(&mut q);
     q.finish()?;
     let window = stats::window(since, until).map_err(during("get practice log"))?;
-    let (entries, total) = stats::practice_log(&state, &window, page.per_page, page.offset())
+    let (entries, total) = stats::practice_log(&state.db, &window, page.per_page, page.offset())
         .await
         .map_err(during("get practice log"))?;
     Ok(Json(json!({
@@ -100,7 +100,7 @@ async fn item_stats(
     Path(raw): Path<String>,
 ) -> Result<Json<ItemStats>, ApiError> {
     let id = path_id(&raw, "item_id", ITEM_NOT_FOUND)?;
-    let stats = stats::item_stats(&state, id)
+    let stats = stats::item_stats(&state.db, id)
         .await
         .map_err(during("get item stats"))?;
     Ok(Json(stats))
@@ -124,7 +124,7 @@ async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json
     let days = q.int_or("days", 30, 1, 365);
     let spoken = q.bool("spoken").unwrap_or(false);
     q.finish()?;
-    let progress = stats::progress(&state, item_id, days, spoken)
+    let progress = stats::progress(&state.db, item_id, days, spoken)
         .await
         .map_err(during("get progress data"))?;
     Ok(Json(json!({ "progress": progress })))
@@ -149,7 +149,7 @@ async fn words(State(state): State<AppState>, query: RawQuery) -> Result<Json<Va
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
     let limit = q.int_or("limit", 20, 1, 200);
     q.finish()?;
-    let (words, considered) = stats::missed_words(&state, item_id, limit as usize, 2_000)
+    let (words, considered) = stats::missed_words(&state.db, item_id, limit as usize, 2_000)
         .await
         .map_err(during("get word stats"))?;
     Ok(Json(

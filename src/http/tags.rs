@@ -74,7 +74,7 @@ async fn create(
         Some(name) if errors.is_empty() => name,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = tags::create(&state, &name)
+    let row = tags::create(&state.db, &state.clock, &name)
         .await
         .map_err(during("create tag"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -97,7 +97,7 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
     let limit = q.int_or("limit", 100, 1, 1000);
     let offset = q.int_or("offset", 0, 0, i64::MAX);
     q.finish()?;
-    let (rows, total) = tags::list(&state, limit, offset)
+    let (rows, total) = tags::list(&state.db, limit, offset)
         .await
         .map_err(during("get tags"))?;
     let tags: Vec<TagResponse> = rows.into_iter().map(Into::into).collect();
@@ -126,7 +126,7 @@ async fn remove(
         "tag_id",
         &format!("Tag with ID {} not found", raw.trim()),
     )?;
-    tags::delete(&state, id)
+    tags::delete(&state.db, id)
         .await
         .map_err(during("delete tag"))?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,14 +1,15 @@
 //! Scoring and storing attempts.
 
+use crate::db::Db;
+use crate::domain::timestamp::Clock;
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
 use crate::db::items::{self as items_db, ItemRow};
 use crate::domain::alignment::{Alignment, Pair};
 use crate::domain::lenient;
 use crate::domain::scoring;
 use crate::domain::timestamp::to_db;
-use crate::error::ServiceError;
+use crate::services::ServiceError;
 use crate::services::items::ITEM_NOT_FOUND;
-use crate::state::AppState;
 
 /// A stored attempt with its word alignment against the item text.
 #[derive(Debug, Clone)]
@@ -19,7 +20,8 @@ pub struct AlignedAttempt {
 
 /// Score `text` against the item's current text and store the attempt.
 pub async fn create(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     item_id: i64,
     text: &str,
 ) -> Result<AlignedAttempt, ServiceError> {
@@ -28,11 +30,11 @@ pub async fn create(
     // before the write transaction, so it neither stalls other requests nor
     // holds the single SQLite writer. The item is read again inside the
     // transaction; if it changed meanwhile, the attempt is judged again.
-    let item = items_db::find(&state.db.reader, item_id)
+    let item = items_db::find(&db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
     let judged = judge(&item, text).await?;
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let current = items_db::get(&mut tx, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
@@ -43,7 +45,7 @@ pub async fn create(
         judge(&current, text).await?
     };
     let percentage_spoken = assessed.percentage();
-    let now = to_db(state.clock.now());
+    let now = to_db(clock.now());
     let row = NewAttemptRow {
         item_id,
         text,
@@ -92,11 +94,11 @@ async fn judge(item: &ItemRow, text: &str) -> Result<(scoring::Score, Alignment)
 }
 
 /// One attempt, aligned against its item's text.
-pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceError> {
-    let row = attempts_db::find(&state.db.reader, id)
+pub async fn get(db: &Db, id: i64) -> Result<AlignedAttempt, ServiceError> {
+    let row = attempts_db::find(&db.reader, id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("Attempt not found".to_string()))?;
-    let item = items_db::find(&state.db.reader, row.item_id).await?;
+    let item = items_db::find(&db.reader, row.item_id).await?;
     let (text, heard) = item
         .map(|item| (item.text, item.spoken_text))
         .unwrap_or_default();
@@ -110,13 +112,13 @@ pub async fn get(state: &AppState, id: i64) -> Result<AlignedAttempt, ServiceErr
 }
 
 pub async fn list(
-    state: &AppState,
+    db: &Db,
     item_id: Option<i64>,
     window: &Window,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AttemptRow>, i64), ServiceError> {
-    let rows = attempts_db::list(&state.db.reader, item_id, window, limit, offset).await?;
-    let total = attempts_db::count(&state.db.reader, item_id, window).await?;
+    let rows = attempts_db::list(&db.reader, item_id, window, limit, offset).await?;
+    let total = attempts_db::count(&db.reader, item_id, window).await?;
     Ok((rows, total))
 }

@@ -8,9 +8,11 @@ use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemR
 use crate::db::tts_tasks as tasks_db;
 use crate::domain::difficulty;
 use crate::domain::timestamp::to_db;
-use crate::error::ServiceError;
+use crate::services::ServiceError;
 use crate::services::tts::{failure_class, ItemToSpeak, Refusal};
-use crate::state::AppState;
+use crate::db::Db;
+use crate::domain::timestamp::Clock;
+use crate::services::tts::TtsService;
 
 /// A validated item to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,18 +46,20 @@ fn encode_tags(tags: &[String]) -> String {
 
 /// Insert items in one transaction, then queue their TTS after the commit.
 pub async fn create_many(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    tts: &TtsService,
     new_items: &[NewItem],
 ) -> Result<Vec<ItemRow>, ServiceError> {
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let mut ids = Vec::with_capacity(new_items.len());
     for item in new_items {
-        let now = to_db(state.clock.now());
+        let now = to_db(clock.now());
         let tags_json = encode_tags(&item.tags);
         let spoken = item
             .spoken_text
             .clone()
-            .unwrap_or_else(|| state.tts.spoken_form(&item.text, &item.locale));
+            .unwrap_or_else(|| tts.spoken_form(&item.text, &item.locale));
         let row = NewItemRow {
             locale: &item.locale,
             text: &item.text,
@@ -75,14 +79,12 @@ pub async fn create_many(
     }
     tx.commit().await?;
     tracing::info!(count = rows.len(), first_id = ids.first(), "items created");
-    state
-        .tts
-        .submit_items(rows.iter().map(ItemToSpeak::from).collect());
+    tts.submit_items(rows.iter().map(ItemToSpeak::from).collect());
     Ok(rows)
 }
 
-pub async fn get(state: &AppState, id: i64) -> Result<ItemRow, ServiceError> {
-    items_db::find(&state.db.reader, id)
+pub async fn get(db: &Db, id: i64) -> Result<ItemRow, ServiceError> {
+    items_db::find(&db.reader, id)
         .await?
         .ok_or_else(not_found)
 }
@@ -94,50 +96,49 @@ pub async fn get(state: &AppState, id: i64) -> Result<ItemRow, ServiceError> {
 /// `None` unless the item is `failed`. An item refused before reaching an
 /// engine has no task: its refusal is what the same submission meets now.
 pub async fn tts_failure(
-    state: &AppState,
+    db: &Db,
+    tts: &TtsService,
     item: &ItemRow,
 ) -> Result<Option<&'static str>, ServiceError> {
     if item.tts_status != "failed" {
         return Ok(None);
     }
     if let Some(task_id) = &item.task_id {
-        let task = tasks_db::find(&state.db.reader, task_id).await?;
+        let task = tasks_db::find(&db.reader, task_id).await?;
         if let Some(error) = task.and_then(|t| t.error_message) {
             return Ok(Some(failure_class(&error)));
         }
     }
     let spoken = item.spoken_text.as_deref().unwrap_or(&item.text);
     Ok(Some(
-        state
-            .tts
-            .refusal(spoken, &item.locale)
+        tts.refusal(spoken, &item.locale)
             .map_or("engine_failed", Refusal::class),
     ))
 }
 
 /// One page of items and the total number matching.
 pub async fn list(
-    state: &AppState,
+    db: &Db,
     filter: &ItemFilter,
     sort: ItemSort,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ItemRow>, i64), ServiceError> {
-    let rows = items_db::list(&state.db.reader, filter, sort, limit, offset).await?;
-    let total = items_db::count(&state.db.reader, filter).await?;
+    let rows = items_db::list(&db.reader, filter, sort, limit, offset).await?;
+    let total = items_db::count(&db.reader, filter).await?;
     Ok((rows, total))
 }
 
 /// Delete an item with its attempts and its audio file.
-pub async fn delete(state: &AppState, id: i64) -> Result<(), ServiceError> {
+pub async fn delete(db: &Db, tts: &TtsService, id: i64) -> Result<(), ServiceError> {
     // The row goes only if its audio goes too: with the audio directory
     // read-only (say) the delete is refused (503) and both stay, instead of
     // a 204 that leaves the WAV behind.
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     if !items_db::delete(&mut tx, id).await? {
         return Err(not_found());
     }
-    let store = state.tts.store();
+    let store = tts.store();
     match store.remove(&store.item_path(id)).await {
         Ok(true) => tracing::info!(item_id = id, "item audio removed"),
         Ok(false) => {}
@@ -162,13 +163,14 @@ pub struct TagsChange {
 }
 
 pub async fn replace_tags(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     id: i64,
     tags: Vec<String>,
 ) -> Result<TagsChange, ServiceError> {
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
-    let updated_at = state.clock.now();
+    let updated_at = clock.now();
     items_db::update_tags(&mut tx, id, &encode_tags(&tags), &to_db(updated_at)).await?;
     tx.commit().await?;
     Ok(TagsChange {
@@ -187,13 +189,14 @@ pub struct DifficultyChange {
 }
 
 pub async fn set_difficulty(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
     id: i64,
     difficulty: i64,
 ) -> Result<DifficultyChange, ServiceError> {
-    let mut tx = state.db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
     let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
-    let updated_at = state.clock.now();
+    let updated_at = clock.now();
     items_db::update_difficulty(&mut tx, id, difficulty, &to_db(updated_at)).await?;
     tx.commit().await?;
     Ok(DifficultyChange {
@@ -206,37 +209,39 @@ pub async fn set_difficulty(
 /// Set (or, with `None`, derive again) what the engine says for an item,
 /// and re-synthesise its audio.
 pub async fn set_spoken_text(
-    state: &AppState,
+    db: &Db,
+    clock: &Clock,
+    tts: &TtsService,
     id: i64,
     spoken_text: Option<String>,
 ) -> Result<ItemRow, ServiceError> {
-    let item = get(state, id).await?;
-    let spoken = spoken_text.unwrap_or_else(|| state.tts.spoken_form(&item.text, &item.locale));
-    let mut conn = state.db.acquire_write().await?;
-    if !items_db::set_spoken_text(&mut conn, id, &spoken, &to_db(state.clock.now())).await? {
+    let item = get(db, id).await?;
+    let spoken = spoken_text.unwrap_or_else(|| tts.spoken_form(&item.text, &item.locale));
+    let mut conn = db.acquire_write().await?;
+    if !items_db::set_spoken_text(&mut conn, id, &spoken, &to_db(clock.now())).await? {
         return Err(not_found());
     }
     drop(conn);
-    let row = get(state, id).await?;
-    state.tts.submit_items(vec![ItemToSpeak::from(&row)]);
+    let row = get(db, id).await?;
+    tts.submit_items(vec![ItemToSpeak::from(&row)]);
     Ok(row)
 }
 
 /// Where an item's audio lives (contract §6.2).
-pub fn item_audio_path(state: &AppState, id: i64) -> PathBuf {
-    state.tts.store().item_path(id)
+pub fn item_audio_path(tts: &TtsService, id: i64) -> PathBuf {
+    tts.store().item_path(id)
 }
 
 /// The audio file of a ready item, checked in the contract's order.
-pub async fn audio(state: &AppState, id: i64) -> Result<Vec<u8>, ServiceError> {
-    let item = get(state, id).await?;
+pub async fn audio(db: &Db, tts: &TtsService, id: i64) -> Result<Vec<u8>, ServiceError> {
+    let item = get(db, id).await?;
     if item.tts_status != "ready" {
         return Err(ServiceError::BadRequest(format!(
             "Audio not ready. Current status: {}",
             item.tts_status
         )));
     }
-    match state.tts.store().read(&item_audio_path(state, id)).await {
+    match tts.store().read(&item_audio_path(tts, id)).await {
         Ok(bytes) => Ok(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(ServiceError::NotFound("Audio file not found".to_string()))

@@ -2,6 +2,7 @@
 //! returns domain results; handlers only translate HTTP to these calls.
 
 pub mod attempts;
+mod error;
 pub mod items;
 pub mod sessions;
 pub mod speech;
@@ -10,3 +11,5 @@ pub mod tags;
 pub mod tasks;
 pub mod translations;
 pub mod tts;
+
+pub use error::ServiceError;

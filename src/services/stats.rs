@@ -1,6 +1,7 @@
 //! Practice statistics (contract §3.4). Averages use SQL `AVG`/sums in
 //! float64 like the original, then Python rounding.
 
+use crate::db::Db;
 use chrono::{Duration, Local, NaiveDateTime, NaiveTime};
 use serde::Serialize;
 
@@ -9,9 +10,8 @@ use crate::db::items as items_db;
 use crate::domain::lenient;
 use crate::domain::rounding::{mean, py_round};
 use crate::domain::timestamp::{db_to_api, to_db};
-use crate::error::ServiceError;
+use crate::services::ServiceError;
 use crate::services::items::{decode_tags, ITEM_NOT_FOUND};
-use crate::state::AppState;
 
 /// A validated `since`/`until` window. Both present and `since >= until` is a 400.
 pub fn window(
@@ -42,8 +42,8 @@ pub struct Summary {
     pub total_practice_time_minutes: f64,
 }
 
-pub async fn summary(state: &AppState, window: &Window) -> Result<Summary, ServiceError> {
-    let row = attempts_db::summary(&state.db.reader, window).await?;
+pub async fn summary(db: &Db, window: &Window) -> Result<Summary, ServiceError> {
+    let row = attempts_db::summary(&db.reader, window).await?;
     Ok(Summary {
         total_attempts: row.total_attempts,
         unique_items_practiced: row.unique_items,
@@ -78,13 +78,13 @@ pub struct PracticeLogEntry {
 }
 
 pub async fn practice_log(
-    state: &AppState,
+    db: &Db,
     window: &Window,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<PracticeLogEntry>, i64), ServiceError> {
-    let rows = attempts_db::practice_log(&state.db.reader, window, limit, offset).await?;
-    let total = attempts_db::practiced_item_count(&state.db.reader, window).await?;
+    let rows = attempts_db::practice_log(&db.reader, window, limit, offset).await?;
+    let total = attempts_db::practiced_item_count(&db.reader, window).await?;
     let entries = rows
         .into_iter()
         .map(|r| PracticeLogEntry {
@@ -123,11 +123,11 @@ pub struct ItemStats {
     pub worst_wer: f64,
 }
 
-pub async fn item_stats(state: &AppState, item_id: i64) -> Result<ItemStats, ServiceError> {
-    let item = items_db::find(&state.db.reader, item_id)
+pub async fn item_stats(db: &Db, item_id: i64) -> Result<ItemStats, ServiceError> {
+    let item = items_db::find(&db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let row = attempts_db::item_stats(&state.db.reader, item_id).await?;
+    let row = attempts_db::item_stats(&db.reader, item_id).await?;
     Ok(ItemStats {
         item_id,
         text: item.text,
@@ -162,7 +162,7 @@ pub struct ProgressDay {
 
 /// Per local day from `today - (days - 1)` on; days without attempts omitted.
 pub async fn progress(
-    state: &AppState,
+    db: &Db,
     item_id: Option<i64>,
     days: i64,
     spoken: bool,
@@ -170,7 +170,7 @@ pub async fn progress(
     let today = Local::now().date_naive();
     let first_day = today - Duration::days(days - 1);
     let since = to_db(first_day.and_time(NaiveTime::MIN));
-    let rows = attempts_db::progress_by_day(&state.db.reader, item_id, &since).await?;
+    let rows = attempts_db::progress_by_day(&db.reader, item_id, &since).await?;
     Ok(rows
         .into_iter()
         .map(|r| ProgressDay {
@@ -197,12 +197,12 @@ pub struct MissedWord {
 
 /// The words missed most often over the newest `scan` attempts.
 pub async fn missed_words(
-    state: &AppState,
+    db: &Db,
     item_id: Option<i64>,
     limit: usize,
     scan: i64,
 ) -> Result<(Vec<MissedWord>, usize), ServiceError> {
-    let pairs = attempts_db::recent_with_reference(&state.db.reader, item_id, scan).await?;
+    let pairs = attempts_db::recent_with_reference(&db.reader, item_id, scan).await?;
     // Aligning up to 2,000 attempts is CPU work of up to hundreds of
     // milliseconds: off the async workers, so it never delays other
     // requests (the soak saw /health wait behind it).

@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::domain::rounding::py_round;
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::error::ServiceError;
+use crate::services::ServiceError;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::tts::{ItemSubmission, Refusal, Resubmitted, TtsService};
 use crate::tts::store::AudioStore;

@@ -10,7 +10,7 @@ use crate::db::items as items_db;
 use crate::db::translations::{self as translations_db, Translated, TranslationRow};
 use crate::db::Db;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::error::ServiceError;
+use crate::services::ServiceError;
 use crate::services::tts::text_hash;
 use crate::translate::{TranslateError, Translator};
 

@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::domain::spoken;
 use crate::domain::status::{ItemTtsStatus, TaskKind};
 use crate::domain::timestamp::{to_db, Clock};
-use crate::error::ServiceError;
+use crate::services::ServiceError;
 use crate::tts::provider::TtsProvider;
 use crate::tts::queue::{Offer, TaskQueue};
 use crate::tts::store::AudioStore;
