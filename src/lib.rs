@@ -3,8 +3,6 @@
 
 /// In-process audio encoders (wav, pcm16, μ-law, Ogg/Opus, MP3) and resampling.
 pub mod audio;
-/// Content-addressed cache of synthesised audio with single-flight.
-pub mod cache;
 /// Typed settings loaded from defaults, `.env` and the environment.
 pub mod config;
 /// SQLite pools, migrations, and one module of SQL per table.
@@ -13,14 +11,21 @@ pub mod db;
 pub mod domain;
 /// The API error type and its contract-shaped bodies.
 pub mod error;
+/// Audio files: the item/task audio store and atomic writes.
+pub mod files;
 /// Routers, handlers, extractors and middleware.
 pub mod http;
 /// `models fetch`: download and verify a TTS model.
 pub mod models_fetch;
 /// Prometheus metrics: the process-wide recorder and scrape-time values.
 pub mod observability;
+/// The task pipeline: queue, workers, monitor, events.
+pub mod pipeline;
 /// Use cases called by the handlers.
 pub mod services;
+/// Speech for every caller: the speech service, streaming sessions and the
+/// content-addressed clip cache.
+pub mod speech;
 /// Building and running the server.
 pub mod startup;
 /// Shared handler state.

@@ -158,8 +158,8 @@ mod tasks_cli {
     use last_whisper::config::Settings;
     use last_whisper::db::Db;
     use last_whisper::domain::timestamp::Clock;
+    use last_whisper::files::store::LocalDirStore;
     use last_whisper::services::tasks::{self, parse_age, CleanupPlan, TaskStats};
-    use last_whisper::tts::store::LocalDirStore;
 
     use super::TasksAction;
 

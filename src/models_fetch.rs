@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+use crate::files::atomic::write_atomic;
 use crate::tts::local::{LocalEngineConfig, LocalMmsProvider};
-use crate::tts::storage::write_atomic;
 
 /// willwade's sherpa-onnx conversions of Meta's MMS-TTS, Finnish.
 pub const DEFAULT_SOURCE: &str =

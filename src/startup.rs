@@ -10,23 +10,23 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::cache::{CacheLimits, SpeechCache};
 use crate::config::{Settings, TtsProviderKind};
 use crate::db::tts_tasks;
 use crate::db::{ConnectError, Db, Dialect};
 use crate::domain::timestamp::Clock;
+use crate::files::store::{AudioStore, LocalDirStore};
 use crate::http;
-use crate::services::speech::SpeechService;
+use crate::pipeline::monitor::Monitor;
+use crate::pipeline::worker::{spawn_workers, Worker};
 use crate::services::tasks::{self, CleanupPlan};
 use crate::services::translations::TranslationService;
 use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
+use crate::speech::cache::{CacheLimits, SpeechCache};
+use crate::speech::SpeechService;
 use crate::state::{AppState, Shared};
 use crate::translate;
 use crate::tts;
-use crate::tts::monitor::Monitor;
 use crate::tts::provider::TtsProvider;
-use crate::tts::store::{AudioStore, LocalDirStore};
-use crate::tts::worker::{spawn_workers, Worker};
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -295,7 +295,7 @@ fn start_pipeline(ctx: &PipelineContext<'_>, provider: Arc<dyn TtsProvider>) -> 
         tracker,
         shutdown,
     } = *ctx;
-    let (queue, queue_rx) = tts::queue::channel(settings.tts.queue_capacity);
+    let (queue, queue_rx) = crate::pipeline::queue::channel(settings.tts.queue_capacity);
     let (events_tx, events_rx) = mpsc::channel(256);
     let monitor = Monitor {
         db: db.clone(),

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::timestamp::Clock;
-use crate::services::speech::SpeechService;
 use crate::services::translations::TranslationService;
 use crate::services::tts::TtsService;
+use crate::speech::SpeechService;
 
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Shared>);

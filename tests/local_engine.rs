@@ -12,11 +12,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use last_whisper::audio::wav::encode_wav_pcm16;
 use last_whisper::tts::local::{
     Batching, Device, LoadError, LocalEngineConfig, LocalMmsProvider, ModelLayout, VitsTokenizer,
 };
 use last_whisper::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
-use last_whisper::tts::wav::encode_wav_pcm16;
 use serde_json::Value;
 
 const SAMPLES_PER_FRAME: usize = 256;

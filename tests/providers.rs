@@ -15,10 +15,10 @@ use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Duration;
 
+use last_whisper::audio::wav::encode_wav_pcm16;
 use last_whisper::config::Settings;
 use last_whisper::tts::build_provider;
 use last_whisper::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
-use last_whisper::tts::wav::encode_wav_pcm16;
 use mocks::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

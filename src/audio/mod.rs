@@ -12,8 +12,9 @@ pub mod mp3;
 pub mod mulaw;
 pub mod opus;
 pub mod resample;
+pub mod wav;
 
-use crate::tts::wav::{encode_wav_pcm16, WavError};
+use crate::audio::wav::{encode_wav_pcm16, WavError};
 use resample::Resampler;
 
 /// An output format of the speech endpoints.

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use futures_util::stream;
 
 use crate::audio::AudioFormat;
-use crate::cache::{CachedAudio, SpeechCache, HOT_MAX_ITEM};
-use crate::services::speech::{Speech, SpeechError};
+use crate::speech::cache::{CachedAudio, SpeechCache, HOT_MAX_ITEM};
+use crate::speech::{Speech, SpeechError};
 
 /// Content-addressed, so a given ETag's bytes never change; a day is a conservative lifetime.
 const CACHE_CONTROL: &str = "public, max-age=86400";

@@ -145,9 +145,14 @@ async fn create(
     let item = object_fields(&body, vec![json!("body")], &mut errors)
         .and_then(|mut f| parse_new_item(&mut f));
     let item = validation_result(item, errors)?;
-    let mut rows = items::create_many(&state.db, &state.clock, &state.tts, std::slice::from_ref(&item))
-        .await
-        .map_err(during("create item"))?;
+    let mut rows = items::create_many(
+        &state.db,
+        &state.clock,
+        &state.tts,
+        std::slice::from_ref(&item),
+    )
+    .await
+    .map_err(during("create item"))?;
     let row = rows.pop().ok_or_else(|| ApiError::Internal {
         action: "create item",
         cause: "no row returned".into(),

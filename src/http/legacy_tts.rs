@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use crate::db::tts_tasks::TaskRow;
 use crate::domain::timestamp::db_to_api;
 use crate::error::{during, ApiError};
+use crate::files::store::AudioStore;
 use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::tts::Submitted;
 use crate::state::AppState;
-use crate::tts::store::AudioStore;
 
 pub fn router() -> Router<AppState> {
     Router::new()

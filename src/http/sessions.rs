@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::http::auth;
 use crate::http::extract::{object_fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
-use crate::services::speech::{Speech, SpeechError, SpeechRequest};
+use crate::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
 /// Bytes of encoded audio per WebSocket message.
@@ -155,7 +155,7 @@ async fn create(
     tag = "sessions",
     params(("session_id" = String, Path, description = "Session id from `POST /v1/tts/sessions`")),
     responses(
-        (status = 200, description = "The session's state and totals", body = crate::services::sessions::SessionInfo),
+        (status = 200, description = "The session's state and totals", body = crate::speech::sessions::SessionInfo),
         (status = 404, description = "`Session not found` (unknown or expired)", body = api::ErrorDetail), (status = 500, response = api::InternalError),
     )
 )]
@@ -281,7 +281,7 @@ impl Streamer {
         }
     }
 
-    async fn fail(&mut self, sessions: &crate::services::sessions::Sessions, e: SpeechError) {
+    async fn fail(&mut self, sessions: &crate::speech::sessions::Sessions, e: SpeechError) {
         let (code, kind) = match &e {
             SpeechError::BadRequest(_) => (4400, "invalid_request"),
             SpeechError::NoEngine | SpeechError::Unavailable(_) | SpeechError::Abandoned => {

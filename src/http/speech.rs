@@ -15,7 +15,7 @@ use crate::audio::AudioFormat;
 use crate::error::ApiError;
 use crate::http::audio_response::speech_response;
 use crate::http::openapi::schemas as api;
-use crate::services::speech::{SpeechError, SpeechRequest};
+use crate::speech::{SpeechError, SpeechRequest};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {

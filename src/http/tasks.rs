@@ -149,7 +149,9 @@ async fn retry_one(
     tasks::retry_item(&state.db, &state.tts, id)
         .await
         .map_err(during("retry TTS"))?;
-    let row = items::get(&state.db, id).await.map_err(during("retry TTS"))?;
+    let row = items::get(&state.db, id)
+        .await
+        .map_err(during("retry TTS"))?;
     Ok((StatusCode::ACCEPTED, Json(row.into())))
 }
 

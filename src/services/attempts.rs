@@ -1,15 +1,15 @@
 //! Scoring and storing attempts.
 
-use crate::db::Db;
-use crate::domain::timestamp::Clock;
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
 use crate::db::items::{self as items_db, ItemRow};
+use crate::db::Db;
 use crate::domain::alignment::{Alignment, Pair};
 use crate::domain::lenient;
 use crate::domain::scoring;
 use crate::domain::timestamp::to_db;
-use crate::services::ServiceError;
+use crate::domain::timestamp::Clock;
 use crate::services::items::ITEM_NOT_FOUND;
+use crate::services::ServiceError;
 
 /// A stored attempt with its word alignment against the item text.
 #[derive(Debug, Clone)]

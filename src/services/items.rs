@@ -6,13 +6,13 @@ use chrono::NaiveDateTime;
 
 use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemRow};
 use crate::db::tts_tasks as tasks_db;
+use crate::db::Db;
 use crate::domain::difficulty;
 use crate::domain::timestamp::to_db;
-use crate::services::ServiceError;
-use crate::services::tts::{failure_class, ItemToSpeak, Refusal};
-use crate::db::Db;
 use crate::domain::timestamp::Clock;
 use crate::services::tts::TtsService;
+use crate::services::tts::{failure_class, ItemToSpeak, Refusal};
+use crate::services::ServiceError;
 
 /// A validated item to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,9 +84,7 @@ pub async fn create_many(
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<ItemRow, ServiceError> {
-    items_db::find(&db.reader, id)
-        .await?
-        .ok_or_else(not_found)
+    items_db::find(&db.reader, id).await?.ok_or_else(not_found)
 }
 
 /// Why an item's speech failed, as a class a page can explain

@@ -4,8 +4,6 @@
 pub mod attempts;
 mod error;
 pub mod items;
-pub mod sessions;
-pub mod speech;
 pub mod stats;
 pub mod tags;
 pub mod tasks;

@@ -10,8 +10,8 @@ use crate::db::items as items_db;
 use crate::domain::lenient;
 use crate::domain::rounding::{mean, py_round};
 use crate::domain::timestamp::{db_to_api, to_db};
-use crate::services::ServiceError;
 use crate::services::items::{decode_tags, ITEM_NOT_FOUND};
+use crate::services::ServiceError;
 
 /// A validated `since`/`until` window. Both present and `since >= until` is a 400.
 pub fn window(

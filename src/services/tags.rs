@@ -1,9 +1,9 @@
 //! The preset tag list.
 
-use crate::db::Db;
-use crate::domain::timestamp::Clock;
 use crate::db::tags::{self as tags_db, TagRow};
+use crate::db::Db;
 use crate::domain::timestamp::to_db;
+use crate::domain::timestamp::Clock;
 use crate::services::ServiceError;
 
 /// Create a tag from an already trimmed name; duplicates are a 400.
@@ -15,11 +15,7 @@ pub async fn create(db: &Db, clock: &Clock, name: &str) -> Result<TagRow, Servic
         .ok_or_else(|| ServiceError::BadRequest(format!("Tag with name '{name}' already exists")))
 }
 
-pub async fn list(
-    db: &Db,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<TagRow>, i64), ServiceError> {
+pub async fn list(db: &Db, limit: i64, offset: i64) -> Result<(Vec<TagRow>, i64), ServiceError> {
     let rows = tags_db::list(&db.reader, limit, offset).await?;
     let total = tags_db::count(&db.reader).await?;
     Ok((rows, total))

@@ -13,10 +13,10 @@ use crate::db::Db;
 use crate::domain::rounding::py_round;
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::services::ServiceError;
+use crate::files::store::AudioStore;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::tts::{ItemSubmission, Refusal, Resubmitted, TtsService};
-use crate::tts::store::AudioStore;
+use crate::services::ServiceError;
 
 /// `GET /v1/tts/stats` and `last-whisper tasks stats`.
 #[derive(Debug, Clone, Serialize)]
@@ -331,7 +331,7 @@ mod tests {
 
     #[test]
     fn item_files_are_recognised_only_in_the_audio_dir() {
-        let store = crate::tts::store::LocalDirStore::new("/srv/audio");
+        let store = crate::files::store::LocalDirStore::new("/srv/audio");
         let id = |p: &str| item_file_id(&store, Path::new(p));
         assert_eq!(id("/srv/audio/item_12.wav"), Some(12));
         assert_eq!(id("/srv/audio/tts_x.wav"), None);

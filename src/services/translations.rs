@@ -10,8 +10,8 @@ use crate::db::items as items_db;
 use crate::db::translations::{self as translations_db, Translated, TranslationRow};
 use crate::db::Db;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::services::ServiceError;
 use crate::services::tts::text_hash;
+use crate::services::ServiceError;
 use crate::translate::{TranslateError, Translator};
 
 /// The 400 of every refused `POST …/translations` (addendum §5.2 steps 1–3).

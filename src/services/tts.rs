@@ -16,11 +16,11 @@ use crate::db::Db;
 use crate::domain::spoken;
 use crate::domain::status::{ItemTtsStatus, TaskKind};
 use crate::domain::timestamp::{to_db, Clock};
+use crate::files::store::AudioStore;
+use crate::pipeline::queue::{Offer, TaskQueue};
+use crate::pipeline::worker::unix_now;
 use crate::services::ServiceError;
 use crate::tts::provider::TtsProvider;
-use crate::tts::queue::{Offer, TaskQueue};
-use crate::tts::store::AudioStore;
-use crate::tts::worker::unix_now;
 
 /// What an item needs to be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]

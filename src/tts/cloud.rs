@@ -181,7 +181,7 @@ mod tests {
     fn wav_payloads_are_extracted() {
         let samples = [0i16, 1000, -1000, i16::MAX];
         let pcm: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-        let wav = crate::tts::wav::encode_wav_pcm16(&pcm16le_to_samples(&pcm), 24_000).unwrap();
+        let wav = crate::audio::wav::encode_wav_pcm16(&pcm16le_to_samples(&pcm), 24_000).unwrap();
         let (rate, data) = parse_wav_pcm16(&wav).unwrap();
         assert_eq!(rate, 24_000);
         assert_eq!(data, pcm.as_slice(), "16-bit PCM survives the round trip");

@@ -1,22 +1,19 @@
-//! Speech synthesis: the engine contract, the engines, the task pipeline
-//! (bounded queue → workers → monitor) and audio files.
+//! Speech engines only: the engine contract ([`provider::TtsProvider`],
+//! with the circuit state), the local MMS and Piper engines, the Azure and
+//! Google cloud engines, the decorators that wrap any engine (fallback,
+//! metrics, resilience) and model fetching. What turns queued tasks into
+//! stored audio is `crate::pipeline`; what turns text into audio for every
+//! caller is `crate::speech`.
 
 pub mod azure;
 pub mod cloud;
-pub mod events;
 pub mod fallback;
 pub mod gcp;
 pub mod local;
 pub mod metered;
-pub mod monitor;
 pub mod piper;
 pub mod provider;
-pub mod queue;
 pub mod resilience;
-pub mod storage;
-pub mod store;
-pub mod wav;
-pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -681,7 +681,7 @@ pub struct SessionCreate {
 #[derive(ToSchema)]
 pub struct SessionCreated {
     #[serde(flatten)]
-    info: crate::services::sessions::SessionInfo,
+    info: crate::speech::sessions::SessionInfo,
     /// `/v1/tts/sessions/{session_id}/stream` (a WebSocket).
     stream_url: String,
 }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::card::VoiceCard;
+use crate::files::atomic::write_atomic;
 use crate::models_fetch::{download, FetchError};
-use crate::tts::storage::write_atomic;
 
 /// Piper's voice hub.
 pub const DEFAULT_HUB: &str = "https://huggingface.co/rhasspy/piper-voices/resolve/main";

@@ -23,7 +23,7 @@ use tokio::sync::watch;
 use crate::audio::AudioFormat;
 use crate::db::audio_cache as index;
 use crate::db::Db;
-use crate::tts::storage::write_atomic;
+use crate::files::atomic::write_atomic;
 use hot::HotSet;
 pub use hot::HOT_MAX_ITEM;
 

@@ -13,8 +13,8 @@ use crate::db::tts_tasks::{self, Completion};
 use crate::db::{items, Db};
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::tts::events::TaskEvent;
-use crate::tts::store::AudioStore;
+use crate::files::store::AudioStore;
+use crate::pipeline::events::TaskEvent;
 
 /// First and longest pause between attempts to apply an event.
 const RETRY_FIRST: Duration = Duration::from_millis(100);

@@ -11,6 +11,9 @@
 //! goes, never held whole in memory; only a clip small enough for the cache's memory tier is
 //! also kept in memory.
 
+pub mod cache;
+pub mod sessions;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,10 +25,10 @@ use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
 use crate::audio::{AudioFormat, StreamEncoder};
-use crate::cache::{
+use crate::speech::cache::{
     normalise_text, CacheError, CachedAudio, Claim, Flight, KeyParts, SpeechCache, HOT_MAX_ITEM,
 };
-use crate::services::sessions::Sessions;
+use crate::speech::sessions::Sessions;
 use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
 
 /// Encoded blocks buffered between the producer and a slow reader.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use crate::tts::storage::{file_exists, item_audio_path, link_or_copy_atomic, write_atomic};
+use crate::files::atomic::{file_exists, item_audio_path, link_or_copy_atomic, write_atomic};
 
 /// Audio storage used by the task pipeline and the item endpoints.
 #[async_trait]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::services::speech::SpeechRequest;
+use crate::speech::SpeechRequest;
 
 /// Sessions kept at most; the oldest is dropped beyond this.
 const MAX_SESSIONS: usize = 10_000;

@@ -16,11 +16,11 @@ use crate::audio::AudioFormat;
 use crate::db::tts_tasks::{self, Claim, TaskRow};
 use crate::db::Db;
 use crate::domain::timestamp::{to_db, Clock};
-use crate::services::speech::{SpeechRequest, SpeechService};
-use crate::tts::events::TaskEvent;
+use crate::files::store::AudioStore;
+use crate::pipeline::events::TaskEvent;
+use crate::pipeline::queue::TaskReceiver;
+use crate::speech::{SpeechRequest, SpeechService};
 use crate::tts::provider::TtsProvider;
-use crate::tts::queue::TaskReceiver;
-use crate::tts::store::AudioStore;
 
 /// What one worker needs.
 #[derive(Debug, Clone)]
