@@ -13,9 +13,9 @@ use crate::config::{GoogleSettings, ResilienceSettings};
 use crate::translate::{Resilient, TranslateError, Translation, Translator};
 use crate::tts::cloud::http_client;
 use crate::tts::gcp::auth::{GoogleAuth, ServiceAccount};
+use crate::tts::provider::CircuitState;
 use crate::tts::resilience::{
-    classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitState, FailureKind,
+    classify_status, describe_status, parse_retry_after, transport_error, AttemptError, FailureKind,
 };
 
 const NAME: &str = "google";

@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::config::ResilienceSettings;
 use crate::translate::{Resilient, TranslateError, Translation, Translator};
 use crate::tts::cloud::http_client;
+use crate::tts::provider::CircuitState;
 use crate::tts::resilience::{
-    classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitState, FailureKind,
+    classify_status, describe_status, parse_retry_after, transport_error, AttemptError, FailureKind,
 };
 
 const NAME: &str = "libretranslate";

@@ -18,7 +18,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::config::{ResilienceSettings, Settings, TranslationProviderKind};
-use crate::tts::resilience::{AttemptError, CircuitBreaker, CircuitState, RetryPolicy};
+use crate::tts::provider::CircuitState;
+use crate::tts::resilience::{AttemptError, CircuitBreaker, RetryPolicy};
 
 /// What a provider returned for one text.
 #[derive(Debug, Clone, PartialEq, Eq)]

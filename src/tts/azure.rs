@@ -11,10 +11,11 @@ use async_trait::async_trait;
 
 use crate::config::{AzureSettings, ResilienceSettings};
 use crate::tts::cloud::{check_text, http_client, locale_of_voice, pcm16le_to_samples, pick_voice};
+use crate::tts::provider::CircuitState;
 use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
 use crate::tts::resilience::{
     classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitBreaker, CircuitState, FailureKind, RetryPolicy,
+    CircuitBreaker, FailureKind, RetryPolicy,
 };
 
 /// The `device` label of tasks this engine speaks (the original's).

@@ -100,7 +100,7 @@ impl TtsProvider for FallbackProvider {
         self.chain.iter().flat_map(|p| p.voices()).collect()
     }
 
-    fn circuit_states(&self) -> Vec<(&'static str, crate::tts::resilience::CircuitState)> {
+    fn circuit_states(&self) -> Vec<(&'static str, crate::tts::provider::CircuitState)> {
         self.chain.iter().flat_map(|p| p.circuit_states()).collect()
     }
 }

@@ -10,10 +10,10 @@ use std::time::Instant;
 use async_trait::async_trait;
 
 use crate::observability;
+use crate::tts::provider::CircuitState;
 use crate::tts::provider::{
     ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
-use crate::tts::resilience::CircuitState;
 
 /// An engine whose syntheses are recorded under `label`.
 #[derive(Debug)]

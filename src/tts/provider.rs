@@ -5,8 +5,6 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
-use crate::tts::resilience::CircuitState;
-
 /// What to say and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SynthesisRequest {
@@ -114,4 +112,26 @@ where
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| ProviderError::Engine(format!("{engine} worker failed: {e}")))?
+}
+
+/// Where a breaker stands, as `/metrics` reports it (`code`: 0 closed,
+/// 1 open, 2 half-open).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CircuitState {
+    /// Calls go through.
+    Closed,
+    /// Calls fail fast until the cool-down passes.
+    Open,
+    /// The cool-down has passed or a trial is in flight: the next call decides.
+    HalfOpen,
+}
+
+impl CircuitState {
+    pub fn code(self) -> u8 {
+        match self {
+            CircuitState::Closed => 0,
+            CircuitState::Open => 1,
+            CircuitState::HalfOpen => 2,
+        }
+    }
 }

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::config::ResilienceSettings;
-use crate::tts::provider::ProviderError;
+use crate::tts::provider::{CircuitState, ProviderError};
 
 /// How one attempt (or a whole call) failed, as far as retrying and the
 /// breaker are concerned.
@@ -233,28 +233,6 @@ enum State {
     HalfOpen {
         last: String,
     },
-}
-
-/// Where a breaker stands, as `/metrics` reports it (`code`: 0 closed,
-/// 1 open, 2 half-open).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CircuitState {
-    /// Calls go through.
-    Closed,
-    /// Calls fail fast until the cool-down passes.
-    Open,
-    /// The cool-down has passed or a trial is in flight: the next call decides.
-    HalfOpen,
-}
-
-impl CircuitState {
-    pub fn code(self) -> u8 {
-        match self {
-            CircuitState::Closed => 0,
-            CircuitState::Open => 1,
-            CircuitState::HalfOpen => 2,
-        }
-    }
 }
 
 /// A per-provider circuit breaker. Each synthesis takes a [`Permit`] and

@@ -20,10 +20,11 @@ use crate::config::{GoogleSettings, ResilienceSettings};
 use crate::tts::cloud::{
     check_text, http_client, locale_of_voice, parse_wav_pcm16, pcm16le_to_samples, pick_voice,
 };
+use crate::tts::provider::CircuitState;
 use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
 use crate::tts::resilience::{
     classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitBreaker, CircuitState, FailureKind, RetryPolicy,
+    CircuitBreaker, FailureKind, RetryPolicy,
 };
 use auth::{GoogleAuth, ServiceAccount};
 
