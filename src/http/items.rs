@@ -9,6 +9,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::items::{ItemFilter, ItemRow, ItemSort};
+use crate::domain::limits::{
+    MAX_ITEMS_PER_BULK_REQUEST, MAX_TAGS_PER_ITEM, MAX_TAG_LENGTH, MAX_TEXT_LENGTH,
+};
 use crate::domain::timestamp::{db_to_api, to_api};
 use crate::error::{during, ApiError, FieldError};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
@@ -73,10 +76,10 @@ impl From<ItemRow> for ItemResponse {
 /// Read one `ItemCreate` object; problems go to `errors`.
 fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
     let locale = fields.string("locale", true, 2, 10);
-    let text = fields.string("text", true, 1, 10_000);
+    let text = fields.string("text", true, 1, MAX_TEXT_LENGTH);
     let difficulty = fields.int("difficulty", false, 1, 10);
     let tags = fields.string_list("tags", false);
-    let spoken_text = fields.string("spoken_text", false, 1, 10_000);
+    let spoken_text = fields.string("spoken_text", false, 1, MAX_TEXT_LENGTH);
     let voice = fields.string("voice", false, 1, 200);
     if let Some(tags) = &tags {
         validate_item_tags(fields, tags);
@@ -100,13 +103,13 @@ fn fields_has_value(fields: &Fields<'_, '_>, name: &str) -> bool {
 /// The creation-time tag rules (not applied by PATCH, contract §9.8).
 fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) {
     // Checked tag by tag, in order, like the original's validator.
-    let reason = if tags.len() > 20 {
+    let reason = if tags.len() > MAX_TAGS_PER_ITEM {
         Some("Maximum 20 tags allowed")
     } else {
         tags.iter().find_map(|t| {
             if t.trim().is_empty() {
                 Some("Tags cannot be empty")
-            } else if t.chars().count() > 50 {
+            } else if t.chars().count() > MAX_TAG_LENGTH {
                 Some("Tag length cannot exceed 50 characters")
             } else {
                 None
@@ -174,7 +177,7 @@ async fn create_bulk(
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     let entries = object_fields(&body, vec![json!("body")], &mut errors)
-        .and_then(|mut top| top.list("items", 1, 100));
+        .and_then(|mut top| top.list("items", 1, MAX_ITEMS_PER_BULK_REQUEST));
     for (i, entry) in entries.into_iter().flatten().enumerate() {
         let loc = vec![json!("body"), json!("items"), json!(i)];
         if let Some(mut f) = object_fields(entry, loc, &mut errors) {
@@ -485,7 +488,7 @@ async fn update_spoken_text(
     // The key is required; its value may be null (= derive from the text).
     let spoken = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let required = f.get("spoken_text").is_none();
-        let value = f.string("spoken_text", required, 1, 10_000);
+        let value = f.string("spoken_text", required, 1, MAX_TEXT_LENGTH);
         let invalid = f.get("spoken_text").is_some_and(|v| !v.is_null()) && value.is_none();
         (!required && !invalid).then_some(value)
     });
