@@ -13,9 +13,11 @@ use config::{Config, Environment};
 
 mod connections;
 mod inference;
+mod metadata;
 mod security;
 pub use connections::ConnectionSettings;
 pub use inference::InferenceSettings;
+pub use metadata::MetadataSettings;
 pub use security::{RateLimitSettings, SecuritySettings};
 
 /// Every setting with its default. Keys are lowercase; lookups lowercase the
@@ -96,6 +98,10 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("http_idle_timeout_seconds", "120"),
     ("http_max_connections", "4096"),
     ("http_max_connections_per_address", "256"),
+    // GET /metadata (config/metadata.rs).
+    ("metadata_schema_version", "2025-11-22"),
+    ("metadata_cache_ttl_seconds", "60"),
+    ("metadata_additional_links", "{}"),
 ];
 
 const DEFAULT_APP_NAME: &str = "Last Whisper Backend";
@@ -378,6 +384,8 @@ pub struct Settings {
     /// API keys, rate limits, trusted proxies, request timeout.
     pub security: SecuritySettings,
     pub connections: ConnectionSettings,
+    /// `GET /metadata`: schema version, cache lifetime, build identity, links.
+    pub metadata: MetadataSettings,
 }
 
 impl Settings {
@@ -480,6 +488,7 @@ impl Settings {
                 .ok_or_else(|| invalid("metrics_enabled", "expected true or false"))?,
             security: security::parse_security(raw)?,
             connections: connections::parse_connections(raw)?,
+            metadata: metadata::parse_metadata(raw)?,
         })
     }
 
@@ -545,6 +554,12 @@ const OPTIONAL_KEYS: &[&str] = &[
     "synthesize_user_token",
     "api_keys",
     "api_keys_csv",
+    "metadata_commit_sha",
+    "metadata_build_branch",
+    "metadata_build_timestamp",
+    "build_commit_sha",
+    "build_branch",
+    "build_timestamp",
 ];
 
 struct Raw(Config);

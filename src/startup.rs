@@ -16,6 +16,7 @@ use crate::db::tts_tasks;
 use crate::db::{ConnectError, Db, Dialect};
 use crate::domain::timestamp::Clock;
 use crate::http;
+use crate::services::metadata::MetadataService;
 use crate::services::speech::SpeechService;
 use crate::services::tasks::{self, CleanupPlan};
 use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
@@ -104,12 +105,14 @@ impl Application {
                 ),
         };
         let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
+        let metadata = MetadataService::new(&settings.metadata);
         let state = AppState::new(Shared {
             settings,
             db,
             clock,
             tts,
             speech,
+            metadata,
         });
         if state.settings.cleanup.interval_hours > 0 {
             spawn_scheduled_cleanup(&state, &tracker, &shutdown);

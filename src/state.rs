@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::timestamp::Clock;
+use crate::services::metadata::MetadataService;
 use crate::services::speech::SpeechService;
 use crate::services::tts::TtsService;
 
@@ -27,6 +28,8 @@ pub struct Shared {
     pub tts: TtsService,
     /// Speech on demand: cache, streaming and sessions (issue 6).
     pub speech: SpeechService,
+    /// `GET /metadata`: process start and the cached static sections.
+    pub metadata: MetadataService,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 
 pub mod attempts;
 pub mod items;
+pub mod metadata;
 pub mod sessions;
 pub mod speech;
 pub mod stats;

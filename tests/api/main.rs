@@ -10,6 +10,7 @@ mod fuzz_regressions;
 mod hardening;
 mod health;
 mod items;
+mod metadata;
 mod metrics;
 mod openapi;
 mod piper;
