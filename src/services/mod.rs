@@ -2,6 +2,7 @@
 //! returns domain results; handlers only translate HTTP to these calls.
 
 pub mod attempts;
+pub mod health;
 pub mod items;
 pub mod metadata;
 pub mod sessions;

@@ -55,9 +55,19 @@ async fn new_item(app: &TestApp, locale: &str, text: &str) -> i64 {
 async fn an_item_gets_playable_audio_of_the_model_output_length() {
     let app = spawn_app_with_engine(&[]).await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["checks"]["tts_service"], "healthy");
-    assert_eq!(health["checks"]["task_manager"], "healthy");
-    assert_eq!(health["checks"]["tts_device"], "cpu");
+    assert_eq!(health["status"], "healthy");
+    assert_eq!(
+        health["checks"]["tts_service"],
+        json!({ "status": "healthy" })
+    );
+    assert_eq!(
+        health["checks"]["task_manager"],
+        json!({ "status": "healthy" })
+    );
+    assert_eq!(
+        health["checks"]["tts_device"],
+        json!({ "status": "informational", "device": "cpu" })
+    );
 
     let id = new_item(&app, "fi", "Hei maailma!").await;
     let item = app.wait_for_tts(id).await;
@@ -254,8 +264,13 @@ async fn a_broken_model_leaves_the_service_up_and_items_failed() {
     let model_dir = model.display().to_string();
     let app = crate::helpers::spawn_app_with_engine(&[("TTS_MODEL_DIR", &model_dir)]).await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["status"], "healthy");
-    assert_eq!(health["checks"]["tts_service"], "not_initialized");
+    // No engine: the service stays up, and says so (addendum §3.1).
+    assert_eq!(health["status"], "unhealthy");
+    assert_eq!(
+        health["checks"]["tts_service"],
+        json!({ "status": "unhealthy", "detail": "not initialized" })
+    );
+    assert_eq!(health["checks"]["database"], json!({ "status": "healthy" }));
     let id = new_item(&app, "fi", "Hei maailma!").await;
     assert_eq!(app.wait_for_tts(id).await["tts_status"], "failed");
 }
@@ -449,5 +464,5 @@ async fn legacy_convert_without_an_engine_is_503() {
     assert_eq!(detail(resp, 503).await, "Failed to submit TTS task");
     let app = spawn_app_with(&[("TTS_PROVIDER", "azure")]).await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["checks"]["tts_service"], "not_initialized");
+    assert_eq!(health["checks"]["tts_service"]["detail"], "not initialized");
 }
