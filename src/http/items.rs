@@ -1,8 +1,8 @@
 //! `/v1/items`: create (single and bulk), list, read, change, delete, audio.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -14,6 +14,7 @@ use crate::domain::limits::{
 };
 use crate::domain::timestamp::{db_to_api, to_api};
 use crate::error::{during, ApiError, FieldError};
+use crate::http::audio_response::{file_response, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
@@ -503,8 +504,13 @@ async fn update_spoken_text(
     Ok(Json(row.into()))
 }
 
-/// The item's audio: the whole WAV file (`Content-Disposition: inline;
-/// filename=item_{id}.wav`, `Cache-Control: public, max-age=3600`).
+/// The item's audio, streamed from its file (contract addendum §3.5):
+/// `Content-Disposition: attachment; filename="item_{id}.wav"`,
+/// `Cache-Control: public, max-age=3600`, `ETag`, `Last-Modified`,
+/// `Accept-Ranges: bytes`. A single `Range` (`bytes=a-b`, `a-`, `-n`) → 206
+/// with `Content-Range`; an unsatisfiable one → 416 with an empty body and
+/// `Content-Range: bytes */<size>`; several ranges → the whole file.
+/// `If-None-Match` with the current `ETag` → 304.
 #[utoipa::path(
     get,
     path = "/v1/items/{item_id}/audio",
@@ -514,6 +520,9 @@ async fn update_spoken_text(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = api::Binary),
+        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = api::Binary),
+        (status = 304, description = "`If-None-Match` names the current `ETag`"),
+        (status = 416, description = "Range not satisfiable (`Content-Range: bytes */size`); empty body"),
         (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = api::ErrorDetail),
         (status = 404, description = "`Item not found` or `Audio file not found`", body = api::ErrorDetail),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -522,23 +531,22 @@ async fn update_spoken_text(
 async fn audio(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = item_id(&raw)?;
-    let bytes = items::audio(&state, id)
+    let audio = items::audio(&state, id)
         .await
         .map_err(during("get audio"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "audio/wav".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=item_{id}.wav"),
-            ),
-            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    let stored = StoredFile {
+        size: audio.size,
+        modified: audio.modified,
+        content_type: "audio/wav",
+        cache_control: "public, max-age=3600",
+        disposition: format!("attachment; filename=\"item_{id}.wav\""),
+    };
+    file_response(&headers, audio.file, &stored)
+        .await
+        .map_err(|e| during("get audio")(e.into()))
 }
 
 #[cfg(test)]
