@@ -244,15 +244,15 @@ pub struct WorkerSection {
 /// Database, speech and translation providers.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProvidersSection {
-    pub database: DatabaseProvider,
-    pub tts: TtsProvider,
-    pub translation: TranslationProvider,
+    pub database: DatabaseProviderInfo,
+    pub tts: TtsProviderInfo,
+    pub translation: TranslationProviderInfo,
 }
 
 /// `{"engine":"sqlite","file":…}` or
 /// `{"engine":"postgresql","connection":"host/db","masked":true}`; never credentials.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DatabaseProvider {
+pub struct DatabaseProviderInfo {
     /// `sqlite` or `postgresql`.
     pub engine: String,
     /// SQLite: the database file.
@@ -267,7 +267,7 @@ pub struct DatabaseProvider {
 
 /// The speech engine.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TtsProvider {
+pub struct TtsProviderInfo {
     /// `TTS_PROVIDER`: `local`, `piper`, `google` or `azure`.
     pub provider: String,
     /// `TTS_SUPPORTED_LANGUAGES`.
@@ -283,7 +283,7 @@ pub struct TtsProvider {
 
 /// The translation provider.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TranslationProvider {
+pub struct TranslationProviderInfo {
     /// `TRANSLATION_PROVIDER` (`none` when translation is off).
     pub provider: String,
     pub supported_languages: Vec<Language>,
@@ -562,7 +562,7 @@ fn assemble(sources: &MetadataSources<'_>) -> StaticSections {
         },
         providers: ProvidersSection {
             database: database_provider(&settings.database.backend),
-            tts: TtsProvider {
+            tts: TtsProviderInfo {
                 provider: provider_name(settings.tts.provider).to_string(),
                 supported_languages: languages(&settings.tts.supported_languages),
                 engine: std::iter::once(settings.tts.provider)
@@ -572,7 +572,7 @@ fn assemble(sources: &MetadataSources<'_>) -> StaticSections {
                 device: sources.tts.device(),
                 voices: sources.tts.voices().into_iter().map(|v| v.name).collect(),
             },
-            translation: TranslationProvider {
+            translation: TranslationProviderInfo {
                 provider: sources.translation.provider.to_string(),
                 supported_languages: translation_languages.clone(),
             },
@@ -616,9 +616,9 @@ fn provider_name(kind: TtsProviderKind) -> &'static str {
 
 /// Where the data lives, without credentials: for PostgreSQL only what
 /// follows the last `@` (host, port, database), never the query string.
-pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProvider {
+pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProviderInfo {
     match backend {
-        DatabaseBackend::Sqlite(path) => DatabaseProvider {
+        DatabaseBackend::Sqlite(path) => DatabaseProviderInfo {
             engine: "sqlite".into(),
             file: Some(path.display().to_string()),
             connection: None,
@@ -630,7 +630,7 @@ pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProvider {
                 Some((_, host_and_db)) => host_and_db.to_string(),
                 None => "managed".to_string(),
             };
-            DatabaseProvider {
+            DatabaseProviderInfo {
                 engine: "postgresql".into(),
                 file: None,
                 connection: Some(connection),
