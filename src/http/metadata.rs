@@ -46,7 +46,7 @@ pub fn translation_defaults() -> (&'static str, Vec<String>) {
     summary = "Service metadata",
     tag = "health",
     params(
-        ("detail" = Option<String>, Query, description = "`core` (service, build, links), `runtime` (service, runtime) or `full` (default; everything). Exact lowercase; other values → 422", example = "full"),
+        ("detail" = inline(Option<DetailLevel>), Query, description = "`core` (service, build, links), `runtime` (service, runtime) or `full` (default; everything). Exact lowercase; other values → 422", example = "full"),
         ("fields" = Option<String>, Query, description = "Comma-separated sections (`service, build, runtime, providers, features, limits, links`); unknown names are ignored", example = "limits,service"),
     ),
     responses(

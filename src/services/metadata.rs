@@ -48,7 +48,8 @@ pub const SECTIONS: [&str; 7] = [
 ];
 
 /// `detail=`: how much to send when `fields` names no section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum DetailLevel {
     /// `service`, `build`, `links`.
     Core,

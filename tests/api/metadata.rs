@@ -129,9 +129,15 @@ async fn the_default_is_every_section_with_the_documented_keys() {
             let db = &providers["database"];
             assert_eq!(db["engine"], "postgresql");
             assert_eq!(db["masked"], true);
-            let after_at = app.database_url.rsplit('@').next().unwrap();
-            let after_at = after_at.split('?').next().unwrap();
-            assert_eq!(db["connection"], after_at);
+            let url = app.database_url.split(['?', '#']).next().unwrap();
+            let expected = match url.rsplit_once('@') {
+                Some((credentials, host_and_db)) => {
+                    assert!(!db.to_string().contains(credentials), "{db}");
+                    host_and_db
+                }
+                None => "managed",
+            };
+            assert_eq!(db["connection"], expected);
         }
     }
     assert_eq!(
@@ -366,4 +372,19 @@ async fn runtime_reports_the_pipeline() {
                 "tts_service_available": true })
     );
     assert_eq!(body["providers"]["tts"]["device"], "cpu");
+}
+
+/// The OpenAPI document names the three levels `detail` accepts.
+#[tokio::test]
+async fn the_document_lists_the_detail_levels() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let params = doc["paths"]["/metadata"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let detail = params.iter().find(|p| p["name"] == "detail").unwrap();
+    let schema = detail["schema"].to_string();
+    assert!(schema.contains(r#"["core","runtime","full"]"#), "{schema}");
+    let ok = &doc["paths"]["/metadata"]["get"]["responses"]["200"];
+    assert!(ok.to_string().contains("MetadataResponse"), "{ok}");
 }
