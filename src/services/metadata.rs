@@ -483,18 +483,21 @@ impl MetadataService {
 /// The pipeline as `/health` and `/metrics` see it; `{}` when the
 /// database cannot say.
 async fn worker(sources: &MetadataSources<'_>) -> WorkerSection {
-    let (tts_service, task_manager) = sources.tts.health().await;
-    let queued = tasks::count_by_status(sources.db).await.map(|counts| {
+    let pending_filter = ItemFilter {
+        tts_status: Some("pending".into()),
+        ..ItemFilter::default()
+    };
+    let ((tts_service, task_manager), counts, pending) = tokio::join!(
+        sources.tts.health(),
+        tasks::count_by_status(sources.db),
+        item_rows::count(&sources.db.reader, &pending_filter),
+    );
+    let queued = counts.map(|counts| {
         counts
             .into_iter()
             .find(|(status, _)| status == "queued")
             .map_or(0, |(_, n)| n)
     });
-    let pending_filter = ItemFilter {
-        tts_status: Some("pending".into()),
-        ..ItemFilter::default()
-    };
-    let pending = item_rows::count(&sources.db.reader, &pending_filter).await;
     match (queued, pending) {
         (Ok(queue_size), Ok(pending_items)) => WorkerSection {
             worker_running: Some(task_manager == "healthy"),
