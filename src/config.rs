@@ -13,10 +13,12 @@ use config::{Config, Environment};
 
 mod connections;
 mod inference;
+mod metadata;
 mod security;
 mod translation;
 pub use connections::ConnectionSettings;
 pub use inference::InferenceSettings;
+pub use metadata::MetadataSettings;
 pub use security::{RateLimitSettings, SecuritySettings};
 pub use translation::{TranslationProviderKind, TranslationSettings};
 
@@ -108,6 +110,10 @@ const DEFAULTS: &[(&str, &str)] = &[
         "google_translate_endpoint",
         "https://translation.googleapis.com",
     ),
+    // GET /metadata (config/metadata.rs).
+    ("metadata_schema_version", "2025-11-22"),
+    ("metadata_cache_ttl_seconds", "60"),
+    ("metadata_additional_links", "{}"),
 ];
 
 const DEFAULT_APP_NAME: &str = "Last Whisper Backend";
@@ -404,6 +410,8 @@ pub struct Settings {
     pub connections: ConnectionSettings,
     /// Item translations: provider, languages, endpoints.
     pub translation: TranslationSettings,
+    /// `GET /metadata`: schema version, cache lifetime, build identity, links.
+    pub metadata: MetadataSettings,
 }
 
 impl Settings {
@@ -507,6 +515,7 @@ impl Settings {
             security: security::parse_security(raw)?,
             connections: connections::parse_connections(raw)?,
             translation: translation::parse_translation(raw)?,
+            metadata: metadata::parse_metadata(raw)?,
         })
     }
 
@@ -574,6 +583,12 @@ const OPTIONAL_KEYS: &[&str] = &[
     "api_keys_csv",
     "libretranslate_url",
     "libretranslate_api_key",
+    "metadata_commit_sha",
+    "metadata_build_branch",
+    "metadata_build_timestamp",
+    "build_commit_sha",
+    "build_branch",
+    "build_timestamp",
 ];
 
 struct Raw(Config);

@@ -292,7 +292,7 @@ async fn healthcheck(url: &str) -> ExitCode {
     };
     let failing: Vec<&str> = ["database", "audio_directory"]
         .into_iter()
-        .filter(|check| body["checks"][*check] != "healthy")
+        .filter(|check| body["checks"][*check]["status"] != "healthy")
         .collect();
     if failing.is_empty() {
         println!("healthy");

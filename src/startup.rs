@@ -18,6 +18,7 @@ use crate::files::store::{AudioStore, LocalDirStore};
 use crate::http;
 use crate::pipeline::monitor::Monitor;
 use crate::pipeline::worker::{spawn_workers, Worker};
+use crate::services::metadata::MetadataService;
 use crate::services::tasks::{self, CleanupPlan};
 use crate::services::translations::TranslationService;
 use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
@@ -107,6 +108,7 @@ impl Application {
         };
         let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
         let translations = translation_service(&settings, &db, &clock);
+        let metadata = MetadataService::new(&settings.metadata);
         let state = AppState::new(Shared {
             settings,
             db,
@@ -114,6 +116,7 @@ impl Application {
             tts,
             speech,
             translations,
+            metadata,
         });
         if state.settings.cleanup.interval_hours > 0 {
             spawn_scheduled_cleanup(&state, &tracker, &shutdown);

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::timestamp::Clock;
+use crate::services::metadata::MetadataService;
 use crate::services::translations::TranslationService;
 use crate::services::tts::TtsService;
 use crate::speech::SpeechService;
@@ -30,6 +31,8 @@ pub struct Shared {
     pub speech: SpeechService,
     /// Item translations and their provider (issue 23).
     pub translations: TranslationService,
+    /// `GET /metadata`: process start and the cached static sections.
+    pub metadata: MetadataService,
 }
 
 impl AppState {

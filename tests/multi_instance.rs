@@ -89,7 +89,7 @@ async fn wait_healthy(client: &reqwest::Client, instance: &Instance) {
     loop {
         if let Ok(resp) = client.get(format!("{}/health", instance.base)).send().await {
             let body: Value = resp.json().await.unwrap_or_default();
-            if body["status"] == "healthy" && body["checks"]["tts_service"] == "healthy" {
+            if body["status"] == "healthy" && body["checks"]["tts_service"]["status"] == "healthy" {
                 return;
             }
         }

@@ -54,6 +54,15 @@ pub const MP3_RATES: [u32; 9] = [
 pub const MAX_SAMPLE_RATE: u32 = 192_000;
 
 impl AudioFormat {
+    /// Every format, in the order `/metadata` lists them.
+    pub const ALL: [AudioFormat; 5] = [
+        AudioFormat::Wav,
+        AudioFormat::Pcm16,
+        AudioFormat::Mulaw,
+        AudioFormat::Opus,
+        AudioFormat::Mp3,
+    ];
+
     /// Parse a format name as the session API spells it (`pcm`, `ulaw` accepted as aliases).
     pub fn parse(name: &str) -> Option<Self> {
         match name.trim().to_ascii_lowercase().as_str() {

@@ -270,7 +270,7 @@ async fn pipeline_figures(args: &Args, sentences: &[String]) -> Result<Value, St
     let client = reqwest::Client::new();
     let health = get_json(&client, &format!("{base}/health")).await?;
     let first_response_s = started.elapsed().as_secs_f64();
-    if health["checks"]["tts_service"] != "healthy" {
+    if health["checks"]["tts_service"]["status"] != "healthy" {
         return Err(format!("engine not ready: {health}"));
     }
     let idle_read = time_reads(&client, &base, 50).await?;

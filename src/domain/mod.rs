@@ -3,6 +3,7 @@
 pub mod alignment;
 pub mod difficulty;
 pub mod lenient;
+pub mod limits;
 pub mod rounding;
 pub mod scoring;
 pub mod spoken;

@@ -26,6 +26,9 @@ pub trait AudioStore: Send + Sync + Debug + 'static {
     /// clip or another stored file), atomically.
     async fn put_file(&self, source: &Path, target: &Path) -> io::Result<()>;
     async fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Open a stored file for streaming; a file replaced meanwhile keeps
+    /// the handle on the old content, so size and bytes stay consistent.
+    async fn open(&self, path: &Path) -> io::Result<tokio::fs::File>;
     async fn exists(&self, path: &Path) -> bool;
     /// Remove a file; `Ok(false)` when there was none.
     async fn remove(&self, path: &Path) -> io::Result<bool>;
@@ -66,6 +69,10 @@ impl AudioStore for LocalDirStore {
 
     async fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         tokio::fs::read(path).await
+    }
+
+    async fn open(&self, path: &Path) -> io::Result<tokio::fs::File> {
+        tokio::fs::File::open(path).await
     }
 
     async fn exists(&self, path: &Path) -> bool {

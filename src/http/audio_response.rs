@@ -1,6 +1,10 @@
 //! Turning [`Speech`] into an HTTP response. Cached audio gets `ETag` (the cache key),
 //! `Cache-Control`, `If-None-Match` → 304 and single-range `Range` → 206/416; audio still being
 //! produced is sent with chunked transfer as each sentence is encoded.
+//!
+//! Stored files (an item's audio, contract addendum §3.5) go through [`file_response`]: the
+//! same range and `If-None-Match` handling, with `Last-Modified` and an `ETag` made from the
+//! file's size and modification time, streamed from the open file.
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -87,6 +91,16 @@ enum Source {
     File,
 }
 
+/// `len` bytes of an open file from `start`, read in 64 KiB pieces as the
+/// client takes them.
+async fn file_body(mut file: tokio::fs::File, start: u64, len: u64) -> std::io::Result<Body> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    file.seek(std::io::SeekFrom::Start(start)).await?;
+    Ok(Body::from_stream(
+        tokio_util::io::ReaderStream::with_capacity(file.take(len), 64 * 1024),
+    ))
+}
+
 /// `len` bytes of the clip from `start`: a slice of memory, or the file
 /// read in 64 KiB pieces as the client takes them.
 async fn body_of(
@@ -103,17 +117,10 @@ async fn body_of(
             ))
         }
         Source::File => {
-            use tokio::io::{AsyncReadExt, AsyncSeekExt};
             let failed =
                 |e: std::io::Error| SpeechError::Failed(format!("cannot read cached audio: {e}"));
-            let mut file = tokio::fs::File::open(&audio.path).await.map_err(failed)?;
-            file.seek(std::io::SeekFrom::Start(start))
-                .await
-                .map_err(failed)?;
-            let reader = file.take(len);
-            Ok(Body::from_stream(
-                tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024),
-            ))
+            let file = tokio::fs::File::open(&audio.path).await.map_err(failed)?;
+            file_body(file, start, len).await.map_err(failed)
         }
     }
 }
@@ -182,6 +189,99 @@ pub async fn cached_response(
     Ok(response)
 }
 
+/// How to present a stored file.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+    pub content_type: &'static str,
+    pub cache_control: &'static str,
+    /// `Content-Disposition` value, e.g. `attachment; filename="item_7.wav"`.
+    pub disposition: String,
+}
+
+impl StoredFile {
+    /// Hex MD5 of modification time and size: cheap, and it changes
+    /// whenever the file is rewritten.
+    pub fn etag_key(&self) -> String {
+        use md5::{Digest, Md5};
+        let nanos = self
+            .modified
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let digest = Md5::digest(format!("{nanos}-{}", self.size).as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110 §5.6.7).
+fn http_date(time: std::time::SystemTime) -> Option<HeaderValue> {
+    let utc: chrono::DateTime<chrono::Utc> = time.into();
+    HeaderValue::from_str(&utc.format("%a, %d %b %Y %H:%M:%S GMT").to_string()).ok()
+}
+
+/// Send an open file whole (200), one range of it (206), nothing of it
+/// (416 with `Content-Range: bytes */size`) or a 304 for a matching
+/// `If-None-Match`. The body is streamed, never read whole into memory.
+pub async fn file_response(
+    headers: &HeaderMap,
+    file: tokio::fs::File,
+    stored: &StoredFile,
+) -> std::io::Result<Response> {
+    let key = stored.etag_key();
+    let size = stored.size;
+    let mut response = if not_modified(headers, &key) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let range = headers
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| parse_range(v, size))
+            .unwrap_or(Ok(None));
+        let (status, start, end) = match range {
+            Ok(None) => (StatusCode::OK, 0, size),
+            Ok(Some((start, last))) => (StatusCode::PARTIAL_CONTENT, start, last + 1),
+            Err(Unsatisfiable) => {
+                let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                r.headers_mut()
+                    .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+                return Ok(r);
+            }
+        };
+        let mut r = (status, file_body(file, start, end - start).await?).into_response();
+        let h = r.headers_mut();
+        if status == StatusCode::PARTIAL_CONTENT {
+            let last = end - 1;
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{last}/{size}")) {
+                h.insert(header::CONTENT_RANGE, v);
+            }
+        }
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(end - start));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(stored.content_type),
+        );
+        if let Ok(v) = HeaderValue::from_str(&stored.disposition) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+        r
+    };
+    let h = response.headers_mut();
+    h.insert(header::ETAG, etag(&key));
+    if let Some(v) = stored.modified.and_then(http_date) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(stored.cache_control),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    Ok(response)
+}
+
 /// Respond with [`Speech`]: a cached file, or the chunks as they are produced. The first chunk
 /// is awaited before answering so an engine failure on the first sentence is a proper error
 /// status rather than a truncated 200.
@@ -241,6 +341,30 @@ mod tests {
         assert_eq!(parse_range("bytes=x-1", 100), Err(Unsatisfiable));
         assert_eq!(parse_range("bytes=0-1,5-6", 100), Ok(None));
         assert_eq!(parse_range("items=0-1", 100), Ok(None));
+    }
+
+    #[test]
+    fn stored_file_validators() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(784_111_777);
+        let stored = StoredFile {
+            size: 10,
+            modified: Some(at),
+            content_type: "audio/wav",
+            cache_control: "public, max-age=3600",
+            disposition: String::new(),
+        };
+        assert_eq!(
+            http_date(at).unwrap(),
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT")
+        );
+        let key = stored.etag_key();
+        assert_eq!(key.len(), 32);
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+        let grown = StoredFile {
+            size: 11,
+            ..stored.clone()
+        };
+        assert_ne!(grown.etag_key(), key);
     }
 
     #[test]

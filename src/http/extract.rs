@@ -735,16 +735,12 @@ impl<'a> QueryFields<'a> {
         if allowed.contains(&raw) {
             return Some(raw.to_string());
         }
-        let expected = allowed
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let expected = expected_list(allowed);
         self.errors.push(
             FieldError::new(
                 "enum",
                 Self::loc(name),
-                format!("Input should be one of {expected}"),
+                format!("Input should be {expected}"),
                 json!(raw),
             )
             .with_ctx(json!({ "expected": expected })),
@@ -779,6 +775,16 @@ impl<'a> QueryFields<'a> {
     }
 }
 
+/// pydantic's wording of a choice: `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`.
+fn expected_list(allowed: &[&str]) -> String {
+    let quoted: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// Page-based pagination (contract §1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -806,6 +812,16 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choices_are_worded_like_pydantic() {
+        assert_eq!(
+            expected_list(&["core", "runtime", "full"]),
+            "'core', 'runtime' or 'full'"
+        );
+        assert_eq!(expected_list(&["a", "b"]), "'a' or 'b'");
+        assert_eq!(expected_list(&["a"]), "'a'");
+    }
 
     #[test]
     fn int_strings() {

@@ -1,16 +1,20 @@
 //! `/v1/items`: create (single and bulk), list, read, change, delete, audio.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::items::{ItemFilter, ItemRow, ItemSort};
+use crate::domain::limits::{
+    MAX_ITEMS_PER_BULK_REQUEST, MAX_TAGS_PER_ITEM, MAX_TAG_LENGTH, MAX_TEXT_LENGTH,
+};
 use crate::domain::timestamp::{db_to_api, to_api};
 use crate::error::{during, ApiError, FieldError};
+use crate::http::audio_response::{file_response, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
@@ -73,10 +77,10 @@ impl From<ItemRow> for ItemResponse {
 /// Read one `ItemCreate` object; problems go to `errors`.
 fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
     let locale = fields.string("locale", true, 2, 10);
-    let text = fields.string("text", true, 1, 10_000);
+    let text = fields.string("text", true, 1, MAX_TEXT_LENGTH);
     let difficulty = fields.int("difficulty", false, 1, 10);
     let tags = fields.string_list("tags", false);
-    let spoken_text = fields.string("spoken_text", false, 1, 10_000);
+    let spoken_text = fields.string("spoken_text", false, 1, MAX_TEXT_LENGTH);
     let voice = fields.string("voice", false, 1, 200);
     if let Some(tags) = &tags {
         validate_item_tags(fields, tags);
@@ -100,13 +104,13 @@ fn fields_has_value(fields: &Fields<'_, '_>, name: &str) -> bool {
 /// The creation-time tag rules (not applied by PATCH, contract §9.8).
 fn validate_item_tags(fields: &mut Fields<'_, '_>, tags: &[String]) {
     // Checked tag by tag, in order, like the original's validator.
-    let reason = if tags.len() > 20 {
+    let reason = if tags.len() > MAX_TAGS_PER_ITEM {
         Some("Maximum 20 tags allowed")
     } else {
         tags.iter().find_map(|t| {
             if t.trim().is_empty() {
                 Some("Tags cannot be empty")
-            } else if t.chars().count() > 50 {
+            } else if t.chars().count() > MAX_TAG_LENGTH {
                 Some("Tag length cannot exceed 50 characters")
             } else {
                 None
@@ -179,7 +183,7 @@ async fn create_bulk(
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     let entries = object_fields(&body, vec![json!("body")], &mut errors)
-        .and_then(|mut top| top.list("items", 1, 100));
+        .and_then(|mut top| top.list("items", 1, MAX_ITEMS_PER_BULK_REQUEST));
     for (i, entry) in entries.into_iter().flatten().enumerate() {
         let loc = vec![json!("body"), json!("items"), json!(i)];
         if let Some(mut f) = object_fields(entry, loc, &mut errors) {
@@ -490,7 +494,7 @@ async fn update_spoken_text(
     // The key is required; its value may be null (= derive from the text).
     let spoken = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let required = f.get("spoken_text").is_none();
-        let value = f.string("spoken_text", required, 1, 10_000);
+        let value = f.string("spoken_text", required, 1, MAX_TEXT_LENGTH);
         let invalid = f.get("spoken_text").is_some_and(|v| !v.is_null()) && value.is_none();
         (!required && !invalid).then_some(value)
     });
@@ -505,8 +509,13 @@ async fn update_spoken_text(
     Ok(Json(row.into()))
 }
 
-/// The item's audio: the whole WAV file (`Content-Disposition: inline;
-/// filename=item_{id}.wav`, `Cache-Control: public, max-age=3600`).
+/// The item's audio, streamed from its file (contract addendum §3.5):
+/// `Content-Disposition: attachment; filename="item_{id}.wav"`,
+/// `Cache-Control: public, max-age=3600`, `ETag`, `Last-Modified`,
+/// `Accept-Ranges: bytes`. A single `Range` (`bytes=a-b`, `a-`, `-n`) → 206
+/// with `Content-Range`; an unsatisfiable one → 416 with an empty body and
+/// `Content-Range: bytes */<size>`; several ranges → the whole file.
+/// `If-None-Match` with the current `ETag` → 304.
 #[utoipa::path(
     get,
     path = "/v1/items/{item_id}/audio",
@@ -516,6 +525,9 @@ async fn update_spoken_text(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = api::Binary),
+        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = api::Binary),
+        (status = 304, description = "`If-None-Match` names the current `ETag`"),
+        (status = 416, description = "Range not satisfiable (`Content-Range: bytes */size`); empty body"),
         (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = api::ErrorDetail),
         (status = 404, description = "`Item not found` or `Audio file not found`", body = api::ErrorDetail),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -524,23 +536,22 @@ async fn update_spoken_text(
 async fn audio(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = item_id(&raw)?;
-    let bytes = items::audio(&state.db, &state.tts, id)
+    let audio = items::audio(&state.db, &state.tts, id)
         .await
         .map_err(during("get audio"))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "audio/wav".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=item_{id}.wav"),
-            ),
-            (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    let stored = StoredFile {
+        size: audio.size,
+        modified: audio.modified,
+        content_type: "audio/wav",
+        cache_control: "public, max-age=3600",
+        disposition: format!("attachment; filename=\"item_{id}.wav\""),
+    };
+    file_response(&headers, audio.file, &stored)
+        .await
+        .map_err(|e| during("get audio")(e.into()))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod health;
 pub mod items;
 pub mod legacy_tts;
 pub mod listener;
+pub mod metadata;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
@@ -56,6 +57,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
     auth::log_startup(&state.settings);
     let router = Router::new()
         .merge(health::router())
+        .merge(metadata::router())
         .merge(items::router())
         .merge(attempts::router())
         .merge(stats::router())

@@ -3,7 +3,9 @@
 //! speak, which cost seconds of CPU each). A client is its API key when it
 //! presents a valid one, else its IP address. GCRA buckets from `governor`:
 //! a full bucket lets `burst` requests through at once, then one per
-//! `60 s / limit`.
+//! `60 s / limit`. `GET /metadata` is a read: the original gave it a fixed
+//! 20 per minute of its own, but a page loads it once, so the reads budget
+//! (off by default, like every budget here) is the one that fits.
 //!
 //! Responses carry `X-RateLimit-Limit` (the bucket size), `X-RateLimit-Remaining`
 //! and `X-RateLimit-Reset` (seconds until the bucket is full again); a 429
@@ -364,6 +366,7 @@ mod tests {
     fn routes_fall_into_classes() {
         let c = |m: Method, r: &str| classify(&m, r);
         assert_eq!(c(Method::GET, "/v1/items"), Class::Read);
+        assert_eq!(c(Method::GET, "/metadata"), Class::Read);
         assert_eq!(c(Method::GET, "/v1/items/{item_id}/audio"), Class::Read);
         assert_eq!(c(Method::HEAD, "/v1/stats/summary"), Class::Read);
         assert_eq!(c(Method::POST, "/v1/attempts"), Class::Write);

@@ -230,8 +230,17 @@ pub fn item_audio_path(tts: &TtsService, id: i64) -> PathBuf {
     tts.store().item_path(id)
 }
 
+/// A ready item's audio file, opened for streaming.
+#[derive(Debug)]
+pub struct ItemAudio {
+    pub file: tokio::fs::File,
+    pub size: u64,
+    /// When the file was last written (absent where the filesystem has no times).
+    pub modified: Option<std::time::SystemTime>,
+}
+
 /// The audio file of a ready item, checked in the contract's order.
-pub async fn audio(db: &Db, tts: &TtsService, id: i64) -> Result<Vec<u8>, ServiceError> {
+pub async fn audio(db: &Db, tts: &TtsService, id: i64) -> Result<ItemAudio, ServiceError> {
     let item = get(db, id).await?;
     if item.tts_status != "ready" {
         return Err(ServiceError::BadRequest(format!(
@@ -239,11 +248,19 @@ pub async fn audio(db: &Db, tts: &TtsService, id: i64) -> Result<Vec<u8>, Servic
             item.tts_status
         )));
     }
-    match tts.store().read(&item_audio_path(tts, id)).await {
-        Ok(bytes) => Ok(bytes),
+    let file = match tts.store().open(&item_audio_path(tts, id)).await {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(ServiceError::NotFound("Audio file not found".to_string()))
+            return Err(ServiceError::NotFound("Audio file not found".to_string()))
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    // The open handle's metadata: the file a concurrent rewrite replaces
+    // is not the one measured.
+    let meta = file.metadata().await?;
+    Ok(ItemAudio {
+        size: meta.len(),
+        modified: meta.modified().ok(),
+        file,
+    })
 }

@@ -3,7 +3,9 @@
 
 pub mod attempts;
 mod error;
+pub mod health;
 pub mod items;
+pub mod metadata;
 pub mod stats;
 pub mod tags;
 pub mod tasks;

@@ -98,8 +98,8 @@ async fn azure_gets_the_documented_request_and_the_item_becomes_ready() {
         .await;
     let app = azure_app(&server, &[("AZURE_SPEECH_VOICE", "fi-FI-NooraNeural")]).await;
     let h = health(&app).await;
-    assert_eq!(h["checks"]["tts_service"], "healthy");
-    assert_eq!(h["checks"]["tts_device"], "azure-speech-api");
+    assert_eq!(h["checks"]["tts_service"]["status"], "healthy");
+    assert_eq!(h["checks"]["tts_device"]["device"], "azure-speech-api");
 
     let text = "Tom & Jerry <3 \"hyvää\" päivää";
     let id = new_item(&app, text).await;
@@ -180,7 +180,10 @@ async fn google_with_a_service_account_signs_a_jwt_caches_the_token_and_strips_w
     ];
     vars.extend_from_slice(FAST);
     let app = spawn_app_with(&vars).await;
-    assert_eq!(health(&app).await["checks"]["tts_device"], "google-tts-api");
+    assert_eq!(
+        health(&app).await["checks"]["tts_device"]["device"],
+        "google-tts-api"
+    );
 
     for text in ["Hyvää huomenta!", "Kiitos paljon."] {
         let id = new_item(&app, text).await;
@@ -426,10 +429,12 @@ async fn the_breaker_opens_fails_fast_and_half_opens_after_the_cool_down() {
         );
     }
     let h = health(&app).await;
-    let tts = h["checks"]["tts_service"].as_str().unwrap();
+    assert_eq!(h["checks"]["tts_service"]["status"], "unhealthy");
+    // In development the detail is the engine's own words.
+    let tts = h["checks"]["tts_service"]["detail"].as_str().unwrap();
     assert!(
         tts.starts_with(
-            "error: Azure Speech: circuit open (last failure: service unavailable (HTTP 503))"
+            "Azure Speech: circuit open (last failure: service unavailable (HTTP 503))"
         ),
         "{tts}"
     );
@@ -458,7 +463,10 @@ async fn the_breaker_opens_fails_fast_and_half_opens_after_the_cool_down() {
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let id = new_item(&app, "Neljä.").await;
     assert_eq!(app.wait_for_tts(id).await["tts_status"], "ready");
-    assert_eq!(health(&app).await["checks"]["tts_service"], "healthy");
+    assert_eq!(
+        health(&app).await["checks"]["tts_service"],
+        json!({ "status": "healthy" })
+    );
     let id = new_item(&app, "Viisi.").await;
     assert_eq!(app.wait_for_tts(id).await["tts_status"], "ready");
 }
@@ -522,7 +530,7 @@ async fn a_failing_primary_falls_back_to_the_next_provider_which_is_recorded() {
     )
     .await;
     assert_eq!(
-        health(&app).await["checks"]["tts_device"],
+        health(&app).await["checks"]["tts_device"]["device"],
         "azure-speech-api"
     );
 
@@ -534,14 +542,11 @@ async fn a_failing_primary_falls_back_to_the_next_provider_which_is_recorded() {
     assert_eq!(task["sampling_rate"], 24_000);
 
     // Now open-circuited: the primary is skipped without a request.
-    let tts = health(&app).await["checks"]["tts_service"]
+    let tts = health(&app).await["checks"]["tts_service"]["detail"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(
-        tts.starts_with("error: Azure Speech: circuit open"),
-        "{tts}"
-    );
+    assert!(tts.starts_with("Azure Speech: circuit open"), "{tts}");
     assert!(tts.ends_with("falling back to google-tts-api"), "{tts}");
     let id = new_item(&app, "Kaksi.").await;
     assert_eq!(app.wait_for_tts(id).await["tts_status"], "ready");
@@ -588,7 +593,11 @@ async fn missing_credentials_start_the_service_and_fail_items() {
         ])
         .await;
         let h = health(&app).await;
-        assert_eq!(h["checks"]["tts_service"], "not_initialized", "{provider}");
+        assert_eq!(
+            h["checks"]["tts_service"],
+            json!({ "status": "unhealthy", "detail": "not initialized" }),
+            "{provider}"
+        );
         let id = new_item(&app, "Hei maailma!").await;
         assert_eq!(app.wait_for_tts(id).await["tts_status"], "failed");
     }
@@ -607,7 +616,7 @@ async fn missing_credentials_start_the_service_and_fail_items() {
     ])
     .await;
     assert_eq!(
-        health(&app).await["checks"]["tts_service"],
-        "not_initialized"
+        health(&app).await["checks"]["tts_service"]["detail"],
+        "not initialized"
     );
 }

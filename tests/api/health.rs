@@ -1,22 +1,44 @@
-use serde_json::Value;
+//! `GET /health` in the addendum's shape (§3.1): every check an object,
+//! the service's identity in `service_info`, always 200.
+
+use serde_json::{json, Value};
 
 use crate::helpers::spawn_app;
 
 #[tokio::test]
-async fn health_reports_every_check() {
+async fn health_reports_every_check_as_an_object() {
     let app = spawn_app().await;
     let resp = app.get("/health").await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["status"], "healthy");
     let checks = &body["checks"];
-    assert_eq!(checks["database"], "healthy");
-    assert_eq!(checks["audio_directory"], "healthy");
-    assert_eq!(checks["tts_service"], "not_initialized");
-    assert_eq!(checks["task_manager"], "not_initialized");
-    assert_eq!(checks["service"], "Last Whisper Backend (Development)");
-    assert_eq!(checks["version"], "1.0.0");
-    assert!(checks["timestamp"].as_str().unwrap().contains('T'));
+    assert_eq!(
+        checks.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "database",
+            "audio_directory",
+            "tts_service",
+            "task_manager",
+            "service_info"
+        ]
+    );
+    assert_eq!(checks["database"], json!({ "status": "healthy" }));
+    assert_eq!(checks["audio_directory"], json!({ "status": "healthy" }));
+    // No engine in these tests: the service runs, and health says so.
+    let not_initialized = json!({ "status": "unhealthy", "detail": "not initialized" });
+    assert_eq!(checks["tts_service"], not_initialized);
+    assert_eq!(checks["task_manager"], not_initialized);
+    assert_eq!(body["status"], "unhealthy");
+    let info = &checks["service_info"];
+    assert_eq!(info["status"], "informational");
+    assert_eq!(info["name"], "Last Whisper Backend (Development)");
+    assert_eq!(info["version"], "1.0.0");
+    // UTC with an explicit offset (addendum §11 L10), close to now.
+    let stamp = info["timestamp"].as_str().unwrap();
+    assert!(stamp.ends_with("+00:00"), "{stamp}");
+    let at = chrono::DateTime::parse_from_rfc3339(stamp).unwrap();
+    let skew = (chrono::Utc::now() - at.with_timezone(&chrono::Utc)).num_seconds();
+    assert!((0..60).contains(&skew), "{stamp}");
     // The probe file is removed again.
     let leftovers: Vec<_> = std::fs::read_dir(&app.audio_dir).unwrap().collect();
     assert!(leftovers.is_empty());
@@ -32,7 +54,10 @@ async fn health_is_unhealthy_but_200_when_audio_dir_is_unusable() {
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "unhealthy");
-    assert_eq!(body["checks"]["audio_directory"], "unhealthy");
+    assert_eq!(
+        body["checks"]["audio_directory"],
+        json!({ "status": "unhealthy", "detail": "cannot write to the audio directory" })
+    );
 }
 
 #[tokio::test]
@@ -41,8 +66,9 @@ async fn production_mode_drops_the_name_suffix() {
         crate::helpers::spawn_app_with(&[("ENVIRONMENT", "production"), ("APP_VERSION", "2.3.4")])
             .await;
     let body: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(body["checks"]["service"], "Last Whisper Backend");
-    assert_eq!(body["checks"]["version"], "2.3.4");
+    let info = &body["checks"]["service_info"];
+    assert_eq!(info["name"], "Last Whisper Backend");
+    assert_eq!(info["version"], "2.3.4");
 }
 
 /// `last-whisper healthcheck`, the container's health check: 0 while the server is healthy,

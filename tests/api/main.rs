@@ -11,6 +11,7 @@ mod hardening;
 mod health;
 mod items;
 mod later_contract;
+mod metadata;
 mod metrics;
 mod openapi;
 mod piper;

@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/favicon.ico", &["GET"]),
     ("/favicon.svg", &["GET"]),
     ("/health", &["GET"]),
+    ("/metadata", &["GET"]),
     ("/metrics", &["GET"]),
     ("/v1/items", &["GET", "POST"]),
     ("/v1/items/bulk", &["POST"]),

@@ -40,7 +40,7 @@ async fn piper_app() -> TestApp {
 async fn an_english_item_is_spoken_by_the_piper_voice() {
     let app = piper_app().await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["checks"]["tts_service"], "healthy");
+    assert_eq!(health["checks"]["tts_service"]["status"], "healthy");
 
     let item = app
         .create_item(json!({ "locale": "en", "text": "Is this the right way to the station?" }))

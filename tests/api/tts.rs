@@ -37,10 +37,104 @@ async fn item_audio(app: &TestApp, id: i64) -> Vec<u8> {
     assert_eq!(resp.headers()["content-type"], "audio/wav");
     assert_eq!(
         resp.headers()["content-disposition"],
-        format!("inline; filename=item_{id}.wav").as_str()
+        format!("attachment; filename=\"item_{id}.wav\"").as_str()
     );
     assert_eq!(resp.headers()["cache-control"], "public, max-age=3600");
     resp.bytes().await.unwrap().to_vec()
+}
+
+async fn item_audio_with(app: &TestApp, id: i64, name: &str, value: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(&format!("/v1/items/{id}/audio")))
+        .header(name, value)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(resp: &reqwest::Response, name: &str) -> String {
+    resp.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Item audio is served as a file (addendum §3.5): validators and
+/// `Accept-Ranges` on the whole file, 206 with the exact bytes for one
+/// range (`a-b`, `a-`, `-n`), 416 with an empty body beyond the end, the
+/// whole file for several ranges, 304 for the current `ETag`.
+#[tokio::test]
+async fn item_audio_is_a_file_with_ranges_and_validators() {
+    let app = spawn_app_with_engine(&[]).await;
+    let id = new_item(&app, "fi", "Hyvää huomenta").await;
+    assert_eq!(app.wait_for_tts(id).await["tts_status"], "ready");
+
+    let resp = app.get(&format!("/v1/items/{id}/audio")).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(header(&resp, "accept-ranges"), "bytes");
+    assert_eq!(
+        header(&resp, "content-disposition"),
+        format!("attachment; filename=\"item_{id}.wav\"")
+    );
+    assert_eq!(header(&resp, "cache-control"), "public, max-age=3600");
+    let etag = header(&resp, "etag");
+    assert!(
+        etag.len() == 34
+            && etag.starts_with('"')
+            && etag.ends_with('"')
+            && etag[1..33].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{etag}"
+    );
+    let modified = header(&resp, "last-modified");
+    assert!(modified.ends_with(" GMT"), "{modified}");
+    chrono::DateTime::parse_from_rfc2822(&modified).unwrap();
+    let length = header(&resp, "content-length");
+    let whole = resp.bytes().await.unwrap();
+    let size = whole.len();
+    assert!(size > 44);
+    assert_eq!(length, size.to_string());
+    assert_eq!(&whole[..4], b"RIFF");
+
+    for (range, from, to) in [
+        ("bytes=0-9".to_string(), 0, 9),
+        ("bytes=10-".to_string(), 10, size - 1),
+        ("bytes=-4".to_string(), size - 4, size - 1),
+        (format!("bytes=5-{}", size + 100), 5, size - 1),
+    ] {
+        let resp = item_audio_with(&app, id, "range", &range).await;
+        assert_eq!(resp.status(), 206, "{range}");
+        assert_eq!(
+            header(&resp, "content-range"),
+            format!("bytes {from}-{to}/{size}"),
+            "{range}"
+        );
+        assert_eq!(header(&resp, "content-length"), (to + 1 - from).to_string());
+        assert_eq!(header(&resp, "etag"), etag);
+        assert_eq!(header(&resp, "content-type"), "audio/wav");
+        assert_eq!(
+            resp.bytes().await.unwrap(),
+            whole.slice(from..to + 1),
+            "{range}"
+        );
+    }
+
+    for range in [format!("bytes={size}-"), "bytes=9-1".to_string()] {
+        let resp = item_audio_with(&app, id, "range", &range).await;
+        assert_eq!(resp.status(), 416, "{range}");
+        assert_eq!(header(&resp, "content-range"), format!("bytes */{size}"));
+        assert!(resp.bytes().await.unwrap().is_empty());
+    }
+
+    let resp = item_audio_with(&app, id, "range", "bytes=0-1,4-5").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap(), whole);
+
+    let resp = item_audio_with(&app, id, "if-none-match", &etag).await;
+    assert_eq!(resp.status(), 304);
+    assert_eq!(header(&resp, "etag"), etag);
+    assert!(resp.bytes().await.unwrap().is_empty());
 }
 
 async fn new_item(app: &TestApp, locale: &str, text: &str) -> i64 {
@@ -55,9 +149,19 @@ async fn new_item(app: &TestApp, locale: &str, text: &str) -> i64 {
 async fn an_item_gets_playable_audio_of_the_model_output_length() {
     let app = spawn_app_with_engine(&[]).await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["checks"]["tts_service"], "healthy");
-    assert_eq!(health["checks"]["task_manager"], "healthy");
-    assert_eq!(health["checks"]["tts_device"], "cpu");
+    assert_eq!(health["status"], "healthy");
+    assert_eq!(
+        health["checks"]["tts_service"],
+        json!({ "status": "healthy" })
+    );
+    assert_eq!(
+        health["checks"]["task_manager"],
+        json!({ "status": "healthy" })
+    );
+    assert_eq!(
+        health["checks"]["tts_device"],
+        json!({ "status": "informational", "device": "cpu" })
+    );
 
     let id = new_item(&app, "fi", "Hei maailma!").await;
     let item = app.wait_for_tts(id).await;
@@ -254,8 +358,13 @@ async fn a_broken_model_leaves_the_service_up_and_items_failed() {
     let model_dir = model.display().to_string();
     let app = crate::helpers::spawn_app_with_engine(&[("TTS_MODEL_DIR", &model_dir)]).await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["status"], "healthy");
-    assert_eq!(health["checks"]["tts_service"], "not_initialized");
+    // No engine: the service stays up, and says so (addendum §3.1).
+    assert_eq!(health["status"], "unhealthy");
+    assert_eq!(
+        health["checks"]["tts_service"],
+        json!({ "status": "unhealthy", "detail": "not initialized" })
+    );
+    assert_eq!(health["checks"]["database"], json!({ "status": "healthy" }));
     let id = new_item(&app, "fi", "Hei maailma!").await;
     assert_eq!(app.wait_for_tts(id).await["tts_status"], "failed");
 }
@@ -449,5 +558,5 @@ async fn legacy_convert_without_an_engine_is_503() {
     assert_eq!(detail(resp, 503).await, "Failed to submit TTS task");
     let app = spawn_app_with(&[("TTS_PROVIDER", "azure")]).await;
     let health: Value = app.get("/health").await.json().await.unwrap();
-    assert_eq!(health["checks"]["tts_service"], "not_initialized");
+    assert_eq!(health["checks"]["tts_service"]["detail"], "not initialized");
 }

@@ -25,6 +25,7 @@ pub use docs_ui::router;
 #[openapi(
     paths(
         crate::http::health::health,
+        crate::http::metadata::metadata,
         crate::http::items::create,
         crate::http::items::list,
         crate::http::items::create_bulk,
@@ -101,7 +102,7 @@ pub use docs_ui::router;
         (name = "speech", description = "Speech on demand: OpenAI-compatible and batch APIs, voices, cache"),
         (name = "sessions", description = "Streaming speech over WebSocket"),
         (name = "legacy-tts", description = "The original's task API under /api/v1/tts"),
-        (name = "health", description = "Service health"),
+        (name = "health", description = "Service health and metadata"),
         (name = "metrics", description = "Prometheus metrics"),
         (name = "page", description = "The practice page"),
     )

@@ -688,39 +688,6 @@ pub struct SessionCreated {
 
 // ------------------------------------------------------------ health
 
-/// The checks of `GET /health` (contract §3.1; `tts_device` is additive).
-#[derive(ToSchema)]
-pub struct HealthChecks {
-    /// `healthy`, `unhealthy` or `error: <text>`.
-    database: String,
-    audio_directory: String,
-    /// `healthy`, `not_initialized` or `error: <text>`.
-    tts_service: String,
-    task_manager: String,
-    /// Engine/device label, null without an engine.
-    #[schema(required = true)]
-    tts_device: Option<String>,
-    /// `APP_NAME` (with ` (Development)` in development at the default name).
-    service: String,
-    version: String,
-    timestamp: Timestamp,
-}
-
-/// Overall health.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum HealthStatus {
-    Healthy,
-    Unhealthy,
-}
-
-/// `GET /health`: always 200.
-#[derive(ToSchema)]
-pub struct Health {
-    status: HealthStatus,
-    checks: HealthChecks,
-}
-
 /// A binary body (audio, whose type the response's content type names).
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]

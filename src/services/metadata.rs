@@ -1,0 +1,797 @@
+//! `GET /metadata` (contract addendum §6): what the web frontend needs to
+//! know about this server before it renders (its `MetadataProvider`): the
+//! schema version it checks, languages, limits, providers, build and
+//! runtime facts. Everything but `runtime` changes only with the settings,
+//! so it is assembled at most once per `METADATA_CACHE_TTL_SECONDS`;
+//! `runtime` is read fresh on every call.
+//!
+//! Dependencies come in as arguments ([`MetadataSources`]) so the service
+//! knows nothing of HTTP or of the handler state.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use utoipa::ToSchema;
+
+use crate::audio::AudioFormat;
+use crate::config::{DatabaseBackend, MetadataSettings, Settings, TtsProviderKind};
+use crate::db::items::{self as item_rows, ItemFilter};
+use crate::db::Db;
+use crate::domain::limits::{
+    MAX_ITEMS_PER_BULK_REQUEST, MAX_TAGS_PER_ITEM, MAX_TAG_LENGTH, MAX_TEXT_LENGTH,
+};
+use crate::services::tasks;
+use crate::services::tts::TtsService;
+
+/// Compiler version recorded by `build.rs` (sent as `build.python_version`).
+const RUSTC_VERSION: &str = env!("LW_RUSTC_VERSION");
+/// axum version from Cargo.lock, recorded by `build.rs` (sent as `build.fastapi_version`).
+const AXUM_VERSION: &str = env!("LW_AXUM_VERSION");
+/// Build identity given to the compiler (`BUILD_COMMIT_SHA=… cargo build`),
+/// used when the run-time settings name none.
+const BUILT_COMMIT: Option<&str> = option_env!("BUILD_COMMIT_SHA");
+const BUILT_BRANCH: Option<&str> = option_env!("BUILD_BRANCH");
+const BUILT_AT: Option<&str> = option_env!("BUILD_TIMESTAMP");
+
+/// Section names `fields` may list, in output order.
+pub const SECTIONS: [&str; 7] = [
+    "service",
+    "build",
+    "runtime",
+    "providers",
+    "features",
+    "limits",
+    "links",
+];
+
+/// `detail=`: how much to send when `fields` names no section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DetailLevel {
+    /// `service`, `build`, `links`.
+    Core,
+    /// `service`, `runtime`.
+    Runtime,
+    /// Everything (the default).
+    #[default]
+    Full,
+}
+
+impl DetailLevel {
+    /// The accepted spellings (exact, lowercase), in the error message's order.
+    pub const NAMES: [&'static str; 3] = ["core", "runtime", "full"];
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "core" => Some(DetailLevel::Core),
+            "runtime" => Some(DetailLevel::Runtime),
+            "full" => Some(DetailLevel::Full),
+            _ => None,
+        }
+    }
+}
+
+/// Which sections a response carries (`service` always does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Selection {
+    pub build: bool,
+    pub runtime: bool,
+    pub providers: bool,
+    pub features: bool,
+    pub limits: bool,
+    pub links: bool,
+}
+
+impl Selection {
+    pub fn for_detail(detail: DetailLevel) -> Self {
+        match detail {
+            DetailLevel::Core => Selection {
+                build: true,
+                links: true,
+                ..Selection::default()
+            },
+            DetailLevel::Runtime => Selection {
+                runtime: true,
+                ..Selection::default()
+            },
+            DetailLevel::Full => Selection {
+                build: true,
+                runtime: true,
+                providers: true,
+                features: true,
+                limits: true,
+                links: true,
+            },
+        }
+    }
+
+    /// `fields=limits, Service`: names trimmed and lower-cased, unknown ones
+    /// ignored; `None` when no known name remains (then `detail` decides).
+    pub fn from_fields(fields: &str) -> Option<Self> {
+        let mut selection = Selection::default();
+        let mut any = false;
+        for name in fields.split(',').map(|n| n.trim().to_lowercase()) {
+            let flag = match name.as_str() {
+                "service" => None,
+                "build" => Some(&mut selection.build),
+                "runtime" => Some(&mut selection.runtime),
+                "providers" => Some(&mut selection.providers),
+                "features" => Some(&mut selection.features),
+                "limits" => Some(&mut selection.limits),
+                "links" => Some(&mut selection.links),
+                _ => continue,
+            };
+            if let Some(flag) = flag {
+                *flag = true;
+            }
+            any = true;
+        }
+        any.then_some(selection)
+    }
+
+    /// `fields` replaces `detail` when it names at least one section.
+    pub fn resolve(detail: DetailLevel, fields: Option<&str>) -> Self {
+        fields
+            .and_then(Selection::from_fields)
+            .unwrap_or_else(|| Selection::for_detail(detail))
+    }
+}
+
+/// The translation provider and its languages, passed in by the caller
+/// (they are configured outside this module).
+#[derive(Debug, Clone, Copy)]
+pub struct TranslationInfo<'a> {
+    pub provider: &'a str,
+    pub supported_languages: &'a [String],
+}
+
+/// What the metadata is read from.
+#[derive(Debug, Clone, Copy)]
+pub struct MetadataSources<'a> {
+    pub settings: &'a Settings,
+    pub db: &'a Db,
+    pub tts: &'a TtsService,
+    pub translation: TranslationInfo<'a>,
+}
+
+/// `GET /metadata`. Sections not selected: `build`, `runtime`, `providers`
+/// are left out; `features`, `limits`, `links` are `{}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MetadataResponse {
+    pub service: ServiceSection,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<BuildSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub providers: Option<ProvidersSection>,
+    /// `{}` when not selected.
+    #[serde(serialize_with = "object_or_empty")]
+    #[schema(value_type = FeaturesSection)]
+    pub features: Option<FeaturesSection>,
+    /// `{}` when not selected.
+    #[serde(serialize_with = "object_or_empty")]
+    #[schema(value_type = LimitsSection)]
+    pub limits: Option<LimitsSection>,
+    /// Name → URL path or URL; `{}` when not selected.
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
+    pub links: Links,
+}
+
+/// Who this service is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServiceSection {
+    /// `APP_NAME` (` (Development)` appended in development at the default name).
+    pub name: String,
+    pub description: String,
+    /// `ENVIRONMENT` as configured.
+    pub environment: String,
+    pub version: String,
+    /// `METADATA_SCHEMA_VERSION`; the frontend compares it with the version it expects.
+    pub schema_version: String,
+}
+
+/// What was built.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BuildSection {
+    /// `METADATA_COMMIT_SHA`, `BUILD_COMMIT_SHA` (run time, then build time), else `unknown`.
+    pub commit: String,
+    /// First 7 characters of `commit`, or `unknown`.
+    pub short_commit: String,
+    /// `METADATA_BUILD_BRANCH`, `BUILD_BRANCH`, else `unknown`.
+    pub branch: String,
+    /// `METADATA_BUILD_TIMESTAMP`, `BUILD_TIMESTAMP`; absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub built_at: Option<String>,
+    /// The Rust compiler's version. The original sends its Python version
+    /// under this name and clients may expect the key, so it stays.
+    pub python_version: String,
+    /// The axum version (the HTTP framework), in the original's FastAPI key.
+    pub fastapi_version: String,
+}
+
+/// This process, now.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuntimeSection {
+    /// Process start, UTC with `Z`.
+    pub started_at: String,
+    /// Seconds since start, two decimals.
+    pub uptime_seconds: f64,
+    pub process_id: u32,
+    pub host: String,
+    pub worker: WorkerSection,
+}
+
+/// The TTS pipeline; `{}` when it cannot be read (database unavailable).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct WorkerSection {
+    /// The task workers are running (`/health` `task_manager` healthy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_running: Option<bool>,
+    /// Tasks waiting for a worker (`queued`; the `/metrics` `tts_queue_depth`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_size: Option<i64>,
+    /// Items whose `tts_status` is `pending`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_items: Option<i64>,
+    /// An engine is loaded and healthy (`/health` `tts_service` healthy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tts_service_available: Option<bool>,
+}
+
+/// Database, speech and translation providers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProvidersSection {
+    pub database: DatabaseProviderInfo,
+    pub tts: TtsProviderInfo,
+    pub translation: TranslationProviderInfo,
+}
+
+/// `{"engine":"sqlite","file":…}` or
+/// `{"engine":"postgresql","connection":"host/db","masked":true}`; never credentials.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DatabaseProviderInfo {
+    /// `sqlite` or `postgresql`.
+    pub engine: String,
+    /// SQLite: the database file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// PostgreSQL: the URL after its last `@` (host and database), without query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub masked: Option<bool>,
+}
+
+/// The speech engine.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TtsProviderInfo {
+    /// `TTS_PROVIDER`: `local`, `piper`, `google` or `azure`.
+    pub provider: String,
+    /// `TTS_SUPPORTED_LANGUAGES`.
+    pub supported_languages: Vec<Language>,
+    /// Engines tried in order: the provider, then `TTS_FALLBACK` (additive).
+    pub engine: Vec<String>,
+    /// Where the loaded engine runs, e.g. `cpu`; absent without an engine (additive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// Voice names of the loaded engine (additive).
+    pub voices: Vec<String>,
+}
+
+/// The translation provider.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TranslationProviderInfo {
+    /// `TRANSLATION_PROVIDER` (`none` when translation is off).
+    pub provider: String,
+    pub supported_languages: Vec<Language>,
+}
+
+/// A language code with its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Language {
+    pub language_code: String,
+    /// `English`, `Suomi`, `简体中文`, `繁體中文`, else the code.
+    pub language_name: String,
+}
+
+impl Language {
+    pub fn from_code(code: &str) -> Self {
+        let name = match code {
+            "en" => "English",
+            "fi" => "Suomi",
+            "zh-CN" => "简体中文",
+            "zh-TW" => "繁體中文",
+            other => other,
+        };
+        Language {
+            language_code: code.to_string(),
+            language_name: name.to_string(),
+        }
+    }
+}
+
+/// What the frontend may offer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeaturesSection {
+    /// `TTS_SUBMISSION_WORKERS`.
+    pub tts_submission_workers: usize,
+    /// `TTS_SUPPORTED_LANGUAGES` as plain strings.
+    pub tts_languages: Vec<String>,
+    pub translation_languages: Vec<Language>,
+    /// Audio formats of speech on demand (additive).
+    pub speech_formats: Vec<String>,
+    /// `/v1/tts/sessions` streaming is available (additive).
+    pub streaming_sessions: bool,
+}
+
+/// The item limits the server enforces.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LimitsSection {
+    pub max_items_per_bulk_request: usize,
+    pub max_tags_per_item: usize,
+    pub max_tag_length: usize,
+    pub max_text_length: usize,
+}
+
+/// Links in insertion order (a JSON object).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links(pub Vec<(String, String)>);
+
+impl Links {
+    /// Add or replace (in place) one link.
+    fn set(&mut self, name: &str, url: &str) {
+        match self.0.iter_mut().find(|(n, _)| n == name) {
+            Some(entry) => entry.1 = url.to_string(),
+            None => self.0.push((name.to_string(), url.to_string())),
+        }
+    }
+}
+
+impl Serialize for Links {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, url) in &self.0 {
+            map.serialize_entry(name, url)?;
+        }
+        map.end()
+    }
+}
+
+/// A selected section as itself, one not selected as `{}`.
+fn object_or_empty<T: Serialize, S: Serializer>(
+    value: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => v.serialize(serializer),
+        None => serializer.serialize_map(Some(0))?.end(),
+    }
+}
+
+/// Every section but `runtime`, as of one assembly.
+#[derive(Debug, Clone)]
+struct StaticSections {
+    service: ServiceSection,
+    build: BuildSection,
+    providers: ProvidersSection,
+    features: FeaturesSection,
+    limits: LimitsSection,
+    links: Links,
+}
+
+/// Assembles `/metadata` answers and caches their static part.
+#[derive(Debug)]
+pub struct MetadataService {
+    started: Instant,
+    started_at: DateTime<Utc>,
+    host: String,
+    cached: TtlCache<StaticSections>,
+}
+
+/// One value, made again once it is older than `ttl`.
+#[derive(Debug)]
+struct TtlCache<T> {
+    ttl: Duration,
+    slot: Mutex<Option<(Instant, Arc<T>)>>,
+}
+
+impl<T> TtlCache<T> {
+    fn new(ttl: Duration) -> Self {
+        TtlCache {
+            ttl,
+            slot: Mutex::new(None),
+        }
+    }
+
+    fn get_or_make(&self, now: Instant, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut slot = match self.slot.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some((at, value)) = slot.as_ref() {
+            if now.saturating_duration_since(*at) < self.ttl {
+                return value.clone();
+            }
+        }
+        let value = Arc::new(make());
+        *slot = Some((now, value.clone()));
+        value
+    }
+}
+
+impl MetadataService {
+    /// A service whose process started now.
+    pub fn new(settings: &MetadataSettings) -> Self {
+        MetadataService {
+            started: Instant::now(),
+            started_at: Utc::now(),
+            host: host_name(),
+            cached: TtlCache::new(settings.cache_ttl),
+        }
+    }
+
+    /// The answer for `selection` at `now` (a monotonic instant, so cache
+    /// expiry and uptime do not jump with the wall clock).
+    pub async fn metadata(
+        &self,
+        sources: &MetadataSources<'_>,
+        selection: Selection,
+        now: Instant,
+    ) -> MetadataResponse {
+        let statics = self.static_sections(sources, now);
+        let runtime = if selection.runtime {
+            Some(self.runtime(sources, now).await)
+        } else {
+            None
+        };
+        MetadataResponse {
+            service: statics.service.clone(),
+            build: selection.build.then(|| statics.build.clone()),
+            runtime,
+            providers: selection.providers.then(|| statics.providers.clone()),
+            features: selection.features.then(|| statics.features.clone()),
+            limits: selection.limits.then(|| statics.limits.clone()),
+            links: if selection.links {
+                statics.links.clone()
+            } else {
+                Links::default()
+            },
+        }
+    }
+
+    /// The cached static sections, assembled again once they are older than the TTL.
+    fn static_sections(&self, sources: &MetadataSources<'_>, now: Instant) -> Arc<StaticSections> {
+        self.cached.get_or_make(now, || assemble(sources))
+    }
+
+    async fn runtime(&self, sources: &MetadataSources<'_>, now: Instant) -> RuntimeSection {
+        let uptime = now.saturating_duration_since(self.started).as_secs_f64();
+        RuntimeSection {
+            started_at: self.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            uptime_seconds: (uptime * 100.0).round() / 100.0,
+            process_id: std::process::id(),
+            host: self.host.clone(),
+            worker: worker(sources).await,
+        }
+    }
+}
+
+/// The pipeline as `/health` and `/metrics` see it; `{}` when the
+/// database cannot say.
+async fn worker(sources: &MetadataSources<'_>) -> WorkerSection {
+    let pending_filter = ItemFilter {
+        tts_status: Some("pending".into()),
+        ..ItemFilter::default()
+    };
+    let ((tts_service, task_manager), counts, pending) = tokio::join!(
+        sources.tts.health(),
+        tasks::count_by_status(sources.db),
+        item_rows::count(&sources.db.reader, &pending_filter),
+    );
+    let queued = counts.map(|counts| {
+        counts
+            .into_iter()
+            .find(|(status, _)| status == "queued")
+            .map_or(0, |(_, n)| n)
+    });
+    match (queued, pending) {
+        (Ok(queue_size), Ok(pending_items)) => WorkerSection {
+            worker_running: Some(task_manager == "healthy"),
+            queue_size: Some(queue_size),
+            pending_items: Some(pending_items),
+            tts_service_available: Some(tts_service == "healthy"),
+        },
+        (queued, pending) => {
+            let queued = queued.err().map(|e| e.to_string());
+            let pending = pending.err().map(|e| e.to_string());
+            tracing::warn!(?queued, ?pending, "metadata: cannot read the TTS pipeline");
+            WorkerSection::default()
+        }
+    }
+}
+
+fn assemble(sources: &MetadataSources<'_>) -> StaticSections {
+    let settings = sources.settings;
+    let meta = &settings.metadata;
+    let languages = |codes: &[String]| codes.iter().map(|c| Language::from_code(c)).collect();
+    let translation_languages: Vec<Language> = languages(sources.translation.supported_languages);
+    let commit = meta
+        .commit_sha
+        .clone()
+        .or_else(|| built(BUILT_COMMIT))
+        .unwrap_or_else(|| "unknown".into());
+    let short_commit = if commit == "unknown" {
+        commit.clone()
+    } else {
+        commit.chars().take(7).collect()
+    };
+    let mut links = Links::default();
+    links.set("status", "/health");
+    links.set("metadata", "/metadata");
+    for (name, url) in [
+        ("docs", &settings.docs_url),
+        ("redoc", &settings.redoc_url),
+        ("openapi", &settings.openapi_url),
+    ] {
+        if !url.is_empty() {
+            links.set(name, url);
+        }
+    }
+    for (name, url) in &meta.additional_links {
+        links.set(name, url);
+    }
+    StaticSections {
+        service: ServiceSection {
+            name: settings.app_name.clone(),
+            description: settings.app_description.clone(),
+            environment: meta.environment.clone(),
+            version: settings.app_version.clone(),
+            schema_version: meta.schema_version.clone(),
+        },
+        build: BuildSection {
+            commit,
+            short_commit,
+            branch: meta
+                .build_branch
+                .clone()
+                .or_else(|| built(BUILT_BRANCH))
+                .unwrap_or_else(|| "unknown".into()),
+            built_at: meta.build_timestamp.clone().or_else(|| built(BUILT_AT)),
+            python_version: RUSTC_VERSION.to_string(),
+            fastapi_version: AXUM_VERSION.to_string(),
+        },
+        providers: ProvidersSection {
+            database: database_provider(&settings.database.backend),
+            tts: TtsProviderInfo {
+                provider: provider_name(settings.tts.provider).to_string(),
+                supported_languages: languages(&settings.tts.supported_languages),
+                engine: std::iter::once(settings.tts.provider)
+                    .chain(settings.tts.fallback.iter().copied())
+                    .map(|kind| provider_name(kind).to_string())
+                    .collect(),
+                device: sources.tts.device(),
+                voices: sources.tts.voices().into_iter().map(|v| v.name).collect(),
+            },
+            translation: TranslationProviderInfo {
+                provider: sources.translation.provider.to_string(),
+                supported_languages: translation_languages.clone(),
+            },
+        },
+        features: FeaturesSection {
+            tts_submission_workers: settings.tts.submission_workers,
+            tts_languages: settings.tts.supported_languages.clone(),
+            translation_languages,
+            speech_formats: AudioFormat::ALL
+                .iter()
+                .map(|f| f.as_str().to_string())
+                .collect(),
+            streaming_sessions: true,
+        },
+        limits: LimitsSection {
+            max_items_per_bulk_request: MAX_ITEMS_PER_BULK_REQUEST,
+            max_tags_per_item: MAX_TAGS_PER_ITEM,
+            max_tag_length: MAX_TAG_LENGTH,
+            max_text_length: MAX_TEXT_LENGTH,
+        },
+        links,
+    }
+}
+
+fn built(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The original's names (`google` for what this service also calls `gcp`).
+fn provider_name(kind: TtsProviderKind) -> &'static str {
+    match kind {
+        TtsProviderKind::Local => "local",
+        TtsProviderKind::Piper => "piper",
+        TtsProviderKind::Gcp => "google",
+        TtsProviderKind::Azure => "azure",
+    }
+}
+
+/// Where the data lives, without credentials: for PostgreSQL only what
+/// follows the last `@` (host, port, database), never the query string.
+pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProviderInfo {
+    match backend {
+        DatabaseBackend::Sqlite(path) => DatabaseProviderInfo {
+            engine: "sqlite".into(),
+            file: Some(path.display().to_string()),
+            connection: None,
+            masked: None,
+        },
+        DatabaseBackend::Postgres(url) => {
+            let without_query = url.split(['?', '#']).next().unwrap_or_default();
+            let connection = match without_query.rsplit_once('@') {
+                Some((_, host_and_db)) => host_and_db.to_string(),
+                None => "managed".to_string(),
+            };
+            DatabaseProviderInfo {
+                engine: "postgresql".into(),
+                file: None,
+                connection: Some(connection),
+                masked: Some(true),
+            }
+        }
+    }
+}
+
+/// The kernel's host name (a container's id in Docker), else `$HOSTNAME`.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn detail_levels_select_their_sections() {
+        let core = Selection::for_detail(DetailLevel::Core);
+        assert!(core.build && core.links);
+        assert!(!core.runtime && !core.providers && !core.features && !core.limits);
+        let runtime = Selection::for_detail(DetailLevel::Runtime);
+        assert_eq!(
+            runtime,
+            Selection {
+                runtime: true,
+                ..Selection::default()
+            }
+        );
+        assert_eq!(DetailLevel::default(), DetailLevel::Full);
+        for name in DetailLevel::NAMES {
+            assert!(DetailLevel::parse(name).is_some());
+        }
+        assert_eq!(DetailLevel::parse("CORE"), None);
+    }
+
+    #[test]
+    fn fields_replace_detail_unless_none_is_known() {
+        let picked = Selection::resolve(DetailLevel::Core, Some(" Limits ,bogus,runtime"));
+        assert_eq!(
+            picked,
+            Selection {
+                limits: true,
+                runtime: true,
+                ..Selection::default()
+            }
+        );
+        // `service` alone is a valid choice: nothing but the service.
+        assert_eq!(
+            Selection::resolve(DetailLevel::Full, Some("service")),
+            Selection::default()
+        );
+        for junk in ["", "bogus", " , ,"] {
+            assert_eq!(
+                Selection::resolve(DetailLevel::Runtime, Some(junk)),
+                Selection::for_detail(DetailLevel::Runtime),
+                "{junk:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn language_names() {
+        let names: Vec<String> = ["en", "fi", "zh-CN", "zh-TW", "sv"]
+            .iter()
+            .map(|c| Language::from_code(c).language_name)
+            .collect();
+        assert_eq!(names, ["English", "Suomi", "简体中文", "繁體中文", "sv"]);
+    }
+
+    #[test]
+    fn database_providers_never_show_credentials() {
+        let sqlite = database_provider(&DatabaseBackend::Sqlite(PathBuf::from("data/x.db")));
+        assert_eq!(
+            serde_json::to_value(sqlite).unwrap(),
+            serde_json::json!({ "engine": "sqlite", "file": "data/x.db" })
+        );
+        let pg = database_provider(&DatabaseBackend::Postgres(
+            "postgres://lw:p@ss@word@db.example:5432/lw?password=hunter2".into(),
+        ));
+        let shown = serde_json::to_value(pg).unwrap();
+        assert_eq!(
+            shown,
+            serde_json::json!({ "engine": "postgresql", "connection": "db.example:5432/lw", "masked": true })
+        );
+        let managed = database_provider(&DatabaseBackend::Postgres("postgres:///lw".into()));
+        assert_eq!(managed.connection.as_deref(), Some("managed"));
+    }
+
+    #[test]
+    fn unselected_sections_are_left_out_or_empty() {
+        let response = MetadataResponse {
+            service: ServiceSection {
+                name: "n".into(),
+                description: "d".into(),
+                environment: "production".into(),
+                version: "1".into(),
+                schema_version: "s".into(),
+            },
+            build: None,
+            runtime: None,
+            providers: None,
+            features: None,
+            limits: None,
+            links: Links::default(),
+        };
+        let keys: Vec<String> = serde_json::to_value(&response)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                r#"service={"name":"n","description":"d","environment":"production","version":"1","schema_version":"s"}"#,
+                "features={}",
+                "limits={}",
+                "links={}"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_cache_keeps_a_value_for_its_ttl() {
+        let cache = TtlCache::new(Duration::from_secs(60));
+        let start = Instant::now();
+        let made = std::cell::Cell::new(0);
+        let make = || {
+            made.set(made.get() + 1);
+            made.get()
+        };
+        assert_eq!(*cache.get_or_make(start, make), 1);
+        assert_eq!(*cache.get_or_make(start + Duration::from_secs(59), make), 1);
+        assert_eq!(*cache.get_or_make(start + Duration::from_secs(60), make), 2);
+        assert_eq!(made.get(), 2);
+    }
+
+    #[test]
+    fn links_are_replaced_in_place() {
+        let mut links = Links::default();
+        links.set("a", "1");
+        links.set("b", "2");
+        links.set("a", "3");
+        assert_eq!(
+            serde_json::to_string(&links).unwrap(),
+            r#"{"a":"3","b":"2"}"#
+        );
+    }
+}
