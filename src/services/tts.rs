@@ -20,7 +20,7 @@ use crate::files::store::AudioStore;
 use crate::pipeline::queue::{Offer, TaskQueue};
 use crate::pipeline::worker::unix_now;
 use crate::services::ServiceError;
-use crate::tts::provider::TtsProvider;
+use crate::tts::provider::{TtsProvider, VoiceInfo};
 
 /// What an item needs to be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +112,33 @@ pub fn check_submission(
     } else {
         None
     }
+}
+
+/// The voice after `current` among `voices` of `locale`'s language (in
+/// the engine's order, wrapping round), so a refresh is heard in another
+/// voice; `current` itself when the engine has fewer than two such voices.
+/// Without a current voice the engine's default is the first one, so the
+/// second is next.
+pub fn next_voice(voices: &[VoiceInfo], locale: &str, current: Option<&str>) -> Option<String> {
+    let primary = |code: &str| {
+        code.split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let language = primary(locale);
+    let names: Vec<&str> = voices
+        .iter()
+        .filter(|v| primary(&v.language) == language)
+        .map(|v| v.name.as_str())
+        .collect();
+    if names.len() < 2 {
+        return current.map(str::to_string);
+    }
+    let next = current
+        .and_then(|c| names.iter().position(|v| *v == c))
+        .map_or(1, |i| (i + 1) % names.len());
+    names.get(next).map(|v| v.to_string())
 }
 
 /// Lowercase hex MD5 of the UTF-8 text: the dedupe key (§7.1).
@@ -299,7 +326,7 @@ impl TtsService {
     }
 
     /// Voices of the engine (`GET /v1/voices`); empty without an engine.
-    pub fn voices(&self) -> Vec<crate::tts::provider::VoiceInfo> {
+    pub fn voices(&self) -> Vec<VoiceInfo> {
         self.inner
             .engine
             .as_ref()
@@ -401,32 +428,9 @@ impl TtsService {
         })
     }
 
-    /// The voice after the item's current one among the engine's voices of
-    /// its language, so a refresh is heard in another voice; the item's own
-    /// choice when the engine has fewer than two.
+    /// The voice a refresh of `item` speaks in (see [`next_voice`]).
     fn next_voice(&self, item: &ItemRow) -> Option<String> {
-        let primary = |code: &str| {
-            code.split(['-', '_'])
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase()
-        };
-        let language = primary(&item.locale);
-        let voices: Vec<String> = self
-            .voices()
-            .into_iter()
-            .filter(|v| primary(&v.language) == language)
-            .map(|v| v.name)
-            .collect();
-        if voices.len() < 2 {
-            return item.voice.clone();
-        }
-        let next = item
-            .voice
-            .as_ref()
-            .and_then(|current| voices.iter().position(|v| v == current))
-            .map_or(1, |i| (i + 1) % voices.len());
-        voices.into_iter().nth(next)
+        next_voice(&self.voices(), &item.locale, item.voice.as_deref())
     }
 
     /// Legacy `/api/v1/tts/convert`: a standalone task.
@@ -758,6 +762,47 @@ mod tests {
             Some(Refusal::UnsupportedLanguage)
         );
         assert_eq!(check_submission("hei", "fi", true, &fi), None);
+    }
+
+    fn voice(name: &str, language: &str) -> VoiceInfo {
+        VoiceInfo {
+            name: name.to_string(),
+            language: language.to_string(),
+            sample_rate: 22_050,
+            quality: None,
+            licence: None,
+            provider: "piper".to_string(),
+        }
+    }
+
+    #[test]
+    fn a_refresh_moves_to_the_next_voice_of_the_language() {
+        let voices = [
+            voice("fi_FI-harri-medium", "fi_FI"),
+            voice("en_US-joe-medium", "en_US"),
+            voice("fi_FI-asmo-medium", "fi_FI"),
+        ];
+        let next = |locale, current| next_voice(&voices, locale, current);
+        assert_eq!(next("fi", None).as_deref(), Some("fi_FI-asmo-medium"));
+        assert_eq!(
+            next("fi", Some("fi_FI-harri-medium")).as_deref(),
+            Some("fi_FI-asmo-medium")
+        );
+        assert_eq!(
+            next("fi-FI", Some("fi_FI-asmo-medium")).as_deref(),
+            Some("fi_FI-harri-medium")
+        );
+        // One English voice: nothing else to move to.
+        assert_eq!(next("en", None), None);
+        assert_eq!(
+            next("en", Some("en_US-joe-medium")).as_deref(),
+            Some("en_US-joe-medium")
+        );
+        // A voice the engine no longer has: the second of the language.
+        assert_eq!(
+            next("fi", Some("gone")).as_deref(),
+            Some("fi_FI-asmo-medium")
+        );
     }
 
     #[test]
