@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::db::attempts::{AttemptRow, Window};
 use crate::domain::alignment::Pair;
@@ -112,6 +112,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
+/// `GET /v1/attempts`: one page, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AttemptPage {
+    attempts: Vec<AttemptResponse>,
+    total: i64,
+    page: i64,
+    per_page: i64,
+    total_pages: i64,
+}
+
 #[utoipa::path(
     get,
     path = "/v1/attempts",
@@ -120,11 +130,14 @@ async fn create(
     tag = "attempts",
     params(crate::http::openapi::params::AttemptListQuery),
     responses(
-        (status = 200, description = "One page of attempts, newest first (without `alignment`)", body = api::AttemptPage),
+        (status = 200, description = "One page of attempts, newest first (without `alignment`)", body = AttemptPage),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
-async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    query: RawQuery,
+) -> Result<Json<AttemptPage>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
     let since = q.datetime("since");
@@ -140,13 +153,13 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
         .await
         .map_err(during("list attempts"))?;
     let attempts: Vec<AttemptResponse> = rows.into_iter().map(Into::into).collect();
-    Ok(Json(json!({
-        "attempts": attempts,
-        "total": total,
-        "page": page.page,
-        "per_page": page.per_page,
-        "total_pages": page.total_pages(total),
-    })))
+    Ok(Json(AttemptPage {
+        attempts,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+        total_pages: page.total_pages(total),
+    }))
 }
 
 #[utoipa::path(

@@ -6,7 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::db::items::{ItemFilter, ItemRow, ItemSort};
 use crate::domain::limits::{
@@ -72,6 +72,82 @@ impl From<ItemRow> for ItemResponse {
             practiced: row.practiced != 0,
         }
     }
+}
+
+/// `GET /v1/items`: one page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemPage {
+    items: Vec<ItemResponse>,
+    /// All matching items.
+    total: i64,
+    page: i64,
+    per_page: i64,
+    /// `ceil(total / per_page)`; 0 when there are none.
+    total_pages: i64,
+}
+
+/// `POST /v1/items/bulk` → 202.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkCreated {
+    total_created: usize,
+    /// In request order, ids increasing.
+    created_items: Vec<ItemResponse>,
+    /// Entries that could not be stored: always empty here (one invalid
+    /// entry rejects the whole request with 422).
+    #[schema(value_type = Vec<Object>)]
+    failed_items: Vec<serde_json::Value>,
+    total_failed: usize,
+    #[schema(value_type = api::Timestamp)]
+    submitted_at: String,
+}
+
+/// `GET /v1/items/{item_id}/tts-status`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemTtsStatusResponse {
+    item_id: i64,
+    /// The text, cut to 100 characters plus `...` when longer.
+    text: String,
+    spoken_text: String,
+    #[schema(value_type = api::ItemTtsStatus)]
+    tts_status: String,
+    /// Why the speech failed, `null` unless `tts_status` is `failed`:
+    /// `unsupported_locale`, `engine_unavailable`, `blank_text`,
+    /// `unspeakable_text` (nothing the engine can read), `unsupported_voice`, `engine_timeout`, `disk_full` or
+    /// `engine_failed`. Retry with `POST /v1/items/{item_id}/tts/retry`.
+    #[schema(required = true)]
+    tts_error: Option<&'static str>,
+    #[schema(value_type = api::Timestamp)]
+    created_at: String,
+    #[schema(value_type = api::Timestamp)]
+    updated_at: String,
+}
+
+/// `PATCH /v1/items/{item_id}/tags` → 200.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TagsChanged {
+    item_id: i64,
+    /// Always `replace`.
+    #[schema(example = "replace")]
+    operation: &'static str,
+    previous_tags: Vec<String>,
+    current_tags: Vec<String>,
+    #[schema(value_type = api::Timestamp)]
+    updated_at: String,
+    #[schema(example = "Replaced all tags with: arki")]
+    message: String,
+}
+
+/// `PATCH /v1/items/{item_id}/difficulty` → 200.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DifficultyChanged {
+    item_id: i64,
+    #[schema(required = true)]
+    previous_difficulty: Option<i64>,
+    current_difficulty: i64,
+    #[schema(value_type = api::Timestamp)]
+    updated_at: String,
+    #[schema(example = "Updated difficulty from 1 to 2")]
+    message: String,
 }
 
 /// Read one `ItemCreate` object; problems go to `errors`.
@@ -172,14 +248,14 @@ async fn create(
     tag = "items",
     request_body = api::BulkItemCreate,
     responses(
-        (status = 202, description = "All created (one invalid entry rejects the whole request with 422)", body = api::BulkCreated),
+        (status = 202, description = "All created (one invalid entry rejects the whole request with 422)", body = BulkCreated),
         (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
 async fn create_bulk(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<BulkCreated>), ApiError> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     let entries = object_fields(&body, vec![json!("body")], &mut errors)
@@ -201,13 +277,13 @@ async fn create_bulk(
     let created: Vec<ItemResponse> = rows.into_iter().map(Into::into).collect();
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({
-            "total_created": created.len(),
-            "created_items": created,
-            "failed_items": [],
-            "total_failed": 0,
-            "submitted_at": to_api(state.clock.now()),
-        })),
+        Json(BulkCreated {
+            total_created: created.len(),
+            created_items: created,
+            failed_items: Vec::new(),
+            total_failed: 0,
+            submitted_at: to_api(state.clock.now()),
+        }),
     ))
 }
 
@@ -231,12 +307,12 @@ fn parse_difficulty_filter(raw: &str) -> Option<(i64, i64)> {
     tag = "items",
     params(crate::http::openapi::params::ItemListQuery),
     responses(
-        (status = 200, description = "One page of items; filters combine with AND", body = api::ItemPage),
+        (status = 200, description = "One page of items; filters combine with AND", body = ItemPage),
         (status = 400, description = "Invalid `sort`", body = api::ErrorDetail),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
-async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<ItemPage>, ApiError> {
     let mut q = QueryFields::new(&query);
     let page = Page::read(&mut q);
     let practiced = q.bool("practiced");
@@ -264,13 +340,13 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
         .await
         .map_err(during("list items"))?;
     let items: Vec<ItemResponse> = rows.into_iter().map(Into::into).collect();
-    Ok(Json(json!({
-        "items": items,
-        "total": total,
-        "page": page.page,
-        "per_page": page.per_page,
-        "total_pages": page.total_pages(total),
-    })))
+    Ok(Json(ItemPage {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+        total_pages: page.total_pages(total),
+    }))
 }
 
 fn item_id(raw: &str) -> Result<i64, ApiError> {
@@ -308,14 +384,14 @@ async fn get_one(
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
-        (status = 200, description = "The item's speech status", body = api::ItemTtsStatusResponse),
+        (status = 200, description = "The item's speech status", body = ItemTtsStatusResponse),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
 async fn tts_status(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ItemTtsStatusResponse>, ApiError> {
     let id = item_id(&raw)?;
     let row = items::get(&state.db, id)
         .await
@@ -329,15 +405,15 @@ async fn tts_status(
     } else {
         row.text
     };
-    Ok(Json(json!({
-        "item_id": row.id,
-        "text": text,
-        "spoken_text": spoken_text,
-        "tts_status": row.tts_status,
-        "tts_error": tts_error,
-        "created_at": db_to_api(&row.created_at),
-        "updated_at": db_to_api(&row.updated_at),
-    })))
+    Ok(Json(ItemTtsStatusResponse {
+        item_id: row.id,
+        text,
+        spoken_text,
+        tts_status: row.tts_status,
+        tts_error,
+        created_at: db_to_api(&row.created_at),
+        updated_at: db_to_api(&row.updated_at),
+    }))
 }
 
 #[utoipa::path(
@@ -372,7 +448,7 @@ async fn delete(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     request_body = api::TagsUpdate,
     responses(
-        (status = 200, description = "Tags replaced", body = api::TagsChanged),
+        (status = 200, description = "Tags replaced", body = TagsChanged),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
@@ -380,7 +456,7 @@ async fn update_tags(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TagsChanged>, ApiError> {
     let id = item_id(&raw);
     let mut errors = Vec::new();
     let tags = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
@@ -402,14 +478,14 @@ async fn update_tags(
     } else {
         format!("Replaced all tags with: {}", change.current.join(", "))
     };
-    Ok(Json(json!({
-        "item_id": id,
-        "operation": "replace",
-        "previous_tags": change.previous,
-        "current_tags": change.current,
-        "updated_at": to_api(change.updated_at),
-        "message": message,
-    })))
+    Ok(Json(TagsChanged {
+        item_id: id,
+        operation: "replace",
+        previous_tags: change.previous,
+        current_tags: change.current,
+        updated_at: to_api(change.updated_at),
+        message,
+    }))
 }
 
 /// Path errors are reported together with body errors, like the original.
@@ -437,7 +513,7 @@ fn merge_path_and_body(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     request_body = api::DifficultyUpdate,
     responses(
-        (status = 200, description = "Difficulty changed", body = api::DifficultyChanged),
+        (status = 200, description = "Difficulty changed", body = DifficultyChanged),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
@@ -445,7 +521,7 @@ async fn update_difficulty(
     State(state): State<AppState>,
     Path(raw): Path<String>,
     JsonBody(body): JsonBody,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DifficultyChanged>, ApiError> {
     let id = item_id(&raw);
     let mut errors = Vec::new();
     let difficulty = object_fields(&body, vec![json!("body")], &mut errors)
@@ -459,13 +535,13 @@ async fn update_difficulty(
         Some(prev) => format!("Updated difficulty from {prev} to {}", change.current),
         None => format!("Set difficulty to {}", change.current),
     };
-    Ok(Json(json!({
-        "item_id": id,
-        "previous_difficulty": change.previous,
-        "current_difficulty": change.current,
-        "updated_at": to_api(change.updated_at),
-        "message": message,
-    })))
+    Ok(Json(DifficultyChanged {
+        item_id: id,
+        previous_difficulty: change.previous,
+        current_difficulty: change.current,
+        updated_at: to_api(change.updated_at),
+        message,
+    }))
 }
 
 /// `PATCH /v1/items/{id}/spoken-text` `{"spoken_text": "…" | null}`: a

@@ -140,7 +140,7 @@ fn language(fields: &mut Fields<'_, '_>) -> String {
     tag = "legacy-tts",
     request_body = api::ConvertRequest,
     responses(
-        (status = 201, description = "Queued, or the existing task for the same text", body = api::Converted),
+        (status = 201, description = "Queued, or the existing task for the same text", body = Converted),
         (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = api::ErrorDetail),
         (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
@@ -148,7 +148,7 @@ fn language(fields: &mut Fields<'_, '_>) -> String {
 async fn convert(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Converted>), ApiError> {
     let mut errors = Vec::new();
     let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
         let text = f.string("text", true, 1, 10_000);
@@ -174,12 +174,12 @@ async fn convert(
     };
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "conversion_id": task.task_id,
-            "text": text,
-            "status": task.status,
-            "submitted_at": task.submitted_at.as_deref().map(db_to_api),
-        })),
+        Json(Converted {
+            conversion_id: task.task_id,
+            text,
+            status: task.status,
+            submitted_at: task.submitted_at.as_deref().map(db_to_api),
+        }),
     ))
 }
 
@@ -191,7 +191,7 @@ async fn convert(
     tag = "legacy-tts",
     request_body = api::ConvertMultipleRequest,
     responses(
-        (status = 201, description = "Queued; refused texts are skipped", body = api::ConvertedMultiple),
+        (status = 201, description = "Queued; refused texts are skipped", body = ConvertedMultiple),
         (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = api::ErrorDetail),
         (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
@@ -199,7 +199,7 @@ async fn convert(
 async fn convert_multiple(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ConvertedMultiple>), ApiError> {
     let mut errors = Vec::new();
     let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
         let texts = f.list("texts", 1, 100).cloned();
@@ -231,13 +231,37 @@ async fn convert_multiple(
     }
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "conversion_ids": ids,
-            "texts": texts,
-            "status": "queued",
-            "submitted_at": first_submitted,
-        })),
+        Json(ConvertedMultiple {
+            conversion_ids: ids,
+            texts,
+            status: "queued",
+            submitted_at: first_submitted,
+        }),
     ))
+}
+
+/// `POST /api/v1/tts/convert` → 201.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Converted {
+    conversion_id: String,
+    text: String,
+    #[schema(value_type = api::TaskStatus)]
+    status: String,
+    #[schema(value_type = Option<api::Timestamp>, required = true)]
+    submitted_at: Option<String>,
+}
+
+/// `POST /api/v1/tts/convert-multiple` → 201.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConvertedMultiple {
+    conversion_ids: Vec<String>,
+    /// The request's texts, echoed.
+    texts: Vec<String>,
+    /// Always `queued`.
+    #[schema(example = "queued")]
+    status: &'static str,
+    #[schema(value_type = Option<api::Timestamp>, required = true)]
+    submitted_at: Option<String>,
 }
 
 /// Strings only, none blank (`Text item at index <i> cannot be empty`).

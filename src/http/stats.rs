@@ -3,13 +3,13 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::error::{during, ApiError};
 use crate::http::extract::{path_id, Page, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::items::ITEM_NOT_FOUND;
-use crate::services::stats::{self, ItemStats, Summary};
+use crate::services::stats::{self, ItemStats, MissedWord, PracticeLogEntry, ProgressDay, Summary};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -19,6 +19,31 @@ pub fn router() -> Router<AppState> {
         .route("/v1/stats/items/{item_id}", get(item_stats))
         .route("/v1/stats/progress", get(progress))
         .route("/v1/stats/words", get(words))
+}
+
+/// `GET /v1/stats/practice-log`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PracticeLogPage {
+    practice_log: Vec<PracticeLogEntry>,
+    /// Items with attempts in the window.
+    total: i64,
+    page: i64,
+    per_page: i64,
+    total_pages: i64,
+}
+
+/// `GET /v1/stats/progress`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProgressResponse {
+    progress: Vec<ProgressDay>,
+}
+
+/// `GET /v1/stats/words`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MissedWords {
+    words: Vec<MissedWord>,
+    /// Attempts looked at (the newest 2,000 at most).
+    attempts_considered: usize,
 }
 
 #[utoipa::path(
@@ -56,14 +81,14 @@ async fn summary(
     tag = "stats",
     params(crate::http::openapi::params::PracticeLogQuery),
     responses(
-        (status = 200, description = "Practised items, latest attempt first", body = api::PracticeLogPage),
+        (status = 200, description = "Practised items, latest attempt first", body = PracticeLogPage),
         (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
 async fn practice_log(
     State(state): State<AppState>,
     query: RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PracticeLogPage>, ApiError> {
     let mut q = QueryFields::new(&query);
     let since = q.datetime("since");
     let until = q.datetime("until");
@@ -73,13 +98,13 @@ async fn practice_log(
     let (entries, total) = stats::practice_log(&state.db, &window, page.per_page, page.offset())
         .await
         .map_err(during("get practice log"))?;
-    Ok(Json(json!({
-        "practice_log": entries,
-        "total": total,
-        "page": page.page,
-        "per_page": page.per_page,
-        "total_pages": page.total_pages(total),
-    })))
+    Ok(Json(PracticeLogPage {
+        practice_log: entries,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+        total_pages: page.total_pages(total),
+    }))
 }
 
 #[utoipa::path(
@@ -114,11 +139,14 @@ async fn item_stats(
     tag = "stats",
     params(crate::http::openapi::params::ProgressQuery),
     responses(
-        (status = 200, description = "One row per local day with attempts, oldest first", body = api::ProgressResponse),
+        (status = 200, description = "One row per local day with attempts, oldest first", body = ProgressResponse),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
-async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn progress(
+    State(state): State<AppState>,
+    query: RawQuery,
+) -> Result<Json<ProgressResponse>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
     let days = q.int_or("days", 30, 1, 365);
@@ -127,7 +155,7 @@ async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json
     let progress = stats::progress(&state.db, item_id, days, spoken)
         .await
         .map_err(during("get progress data"))?;
-    Ok(Json(json!({ "progress": progress })))
+    Ok(Json(ProgressResponse { progress }))
 }
 
 /// `GET /v1/stats/words?item_id=&limit=20`: the most-missed words over the
@@ -140,11 +168,14 @@ async fn progress(State(state): State<AppState>, query: RawQuery) -> Result<Json
     tag = "stats",
     params(crate::http::openapi::params::WordsQuery),
     responses(
-        (status = 200, description = "Most-missed words first", body = api::MissedWords),
+        (status = 200, description = "Most-missed words first", body = MissedWords),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
-async fn words(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn words(
+    State(state): State<AppState>,
+    query: RawQuery,
+) -> Result<Json<MissedWords>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
     let limit = q.int_or("limit", 20, 1, 200);
@@ -152,7 +183,8 @@ async fn words(State(state): State<AppState>, query: RawQuery) -> Result<Json<Va
     let (words, considered) = stats::missed_words(&state.db, item_id, limit as usize, 2_000)
         .await
         .map_err(during("get word stats"))?;
-    Ok(Json(
-        json!({ "words": words, "attempts_considered": considered }),
-    ))
+    Ok(Json(MissedWords {
+        words,
+        attempts_considered: considered,
+    }))
 }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::db::tags::TagRow;
 use crate::domain::timestamp::db_to_api;
@@ -30,6 +30,14 @@ pub struct TagResponse {
     created_at: String,
     #[schema(value_type = api::Timestamp)]
     updated_at: String,
+}
+
+/// `GET /v1/tags`: ordered by name (code-point order).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TagList {
+    tags: Vec<TagResponse>,
+    /// All preset tags.
+    total: i64,
 }
 
 impl From<TagRow> for TagResponse {
@@ -88,11 +96,11 @@ async fn create(
     tag = "tags",
     params(crate::http::openapi::params::TagListQuery),
     responses(
-        (status = 200, description = "Preset tags by name", body = api::TagList),
+        (status = 200, description = "Preset tags by name", body = TagList),
         (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
     )
 )]
-async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<TagList>, ApiError> {
     let mut q = QueryFields::new(&query);
     let limit = q.int_or("limit", 100, 1, 1000);
     let offset = q.int_or("offset", 0, 0, i64::MAX);
@@ -101,7 +109,7 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Val
         .await
         .map_err(during("get tags"))?;
     let tags: Vec<TagResponse> = rows.into_iter().map(Into::into).collect();
-    Ok(Json(json!({ "tags": tags, "total": total })))
+    Ok(Json(TagList { tags, total }))
 }
 
 #[utoipa::path(

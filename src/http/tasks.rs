@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::db::items::ItemFilter;
 use crate::domain::status::ItemTtsStatus;
@@ -24,6 +23,13 @@ pub fn router() -> Router<AppState> {
         .route("/v1/items/tts/retry", post(retry_failed))
         .route("/v1/items/{item_id}/tts/retry", post(retry_one))
         .route("/v1/items/{item_id}/audio/refresh", post(refresh_audio))
+}
+
+/// `POST /v1/items/tts/retry` → 202.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RetryQueued {
+    requeued: usize,
+    item_ids: Vec<i64>,
 }
 
 /// `AudioRefreshResponse` (addendum §4).
@@ -165,14 +171,14 @@ async fn retry_one(
     tag = "tts",
     params(crate::http::openapi::params::RetryFilter),
     responses(
-        (status = 202, description = "How many failed items were queued again", body = api::RetryQueued),
+        (status = 202, description = "How many failed items were queued again", body = RetryQueued),
         (status = 500, response = api::InternalError),
     )
 )]
 async fn retry_failed(
     State(state): State<AppState>,
     query: RawQuery,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<RetryQueued>), ApiError> {
     let q = QueryFields::new(&query);
     let filter = ItemFilter {
         locale: q
@@ -188,6 +194,9 @@ async fn retry_failed(
         .map_err(during("retry TTS"))?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "requeued": ids.len(), "item_ids": ids })),
+        Json(RetryQueued {
+            requeued: ids.len(),
+            item_ids: ids,
+        }),
     ))
 }

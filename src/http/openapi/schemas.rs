@@ -269,88 +269,6 @@ pub struct SpokenTextUpdate {
 
 // ------------------------------------------------------------ item answers
 
-/// `GET /v1/items`.
-#[derive(ToSchema)]
-pub struct ItemPage {
-    items: Vec<crate::http::items::ItemResponse>,
-    /// All matching items.
-    total: i64,
-    page: i64,
-    per_page: i64,
-    /// `ceil(total / per_page)`; 0 when there are none.
-    total_pages: i64,
-}
-
-/// A bulk entry that could not be stored (empty in practice).
-#[derive(ToSchema)]
-pub struct FailedItem {
-    #[schema(value_type = Object)]
-    data: serde_json::Value,
-    error: String,
-}
-
-/// `POST /v1/items/bulk` → 202.
-#[derive(ToSchema)]
-pub struct BulkCreated {
-    /// In request order, ids increasing.
-    created_items: Vec<crate::http::items::ItemResponse>,
-    total_created: i64,
-    failed_items: Vec<FailedItem>,
-    total_failed: i64,
-    submitted_at: Timestamp,
-}
-
-/// `GET /v1/items/{item_id}/tts-status`.
-#[derive(ToSchema)]
-pub struct ItemTtsStatusResponse {
-    item_id: i64,
-    /// The text, cut to 100 characters plus `...` when longer.
-    text: String,
-    spoken_text: String,
-    tts_status: ItemTtsStatus,
-    /// Why the speech failed, `null` unless `tts_status` is `failed`:
-    /// `unsupported_locale`, `engine_unavailable`, `blank_text`,
-    /// `unspeakable_text` (nothing the engine can read), `unsupported_voice`, `engine_timeout`, `disk_full` or
-    /// `engine_failed`. Retry with `POST /v1/items/{item_id}/tts/retry`.
-    #[schema(required = true)]
-    tts_error: Option<String>,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-}
-
-/// `PATCH /v1/items/{item_id}/tags` → 200.
-#[derive(ToSchema)]
-pub struct TagsChanged {
-    item_id: i64,
-    /// Always `replace`.
-    #[schema(example = "replace")]
-    operation: String,
-    previous_tags: Vec<String>,
-    current_tags: Vec<String>,
-    updated_at: Timestamp,
-    #[schema(example = "Replaced all tags with: arki")]
-    message: String,
-}
-
-/// `PATCH /v1/items/{item_id}/difficulty` → 200.
-#[derive(ToSchema)]
-pub struct DifficultyChanged {
-    item_id: i64,
-    #[schema(required = true)]
-    previous_difficulty: Option<i64>,
-    current_difficulty: i64,
-    updated_at: Timestamp,
-    #[schema(example = "Updated difficulty from 1 to 2")]
-    message: String,
-}
-
-/// `POST /v1/items/tts/retry` → 202.
-#[derive(ToSchema)]
-pub struct RetryQueued {
-    requeued: i64,
-    item_ids: Vec<i64>,
-}
-
 // ------------------------------------------------------------ attempts, stats, tags
 
 /// `POST /v1/attempts`: scored against the item's current text.
@@ -364,54 +282,11 @@ pub struct AttemptCreate {
     text: String,
 }
 
-/// `GET /v1/attempts`.
-#[derive(ToSchema)]
-pub struct AttemptPage {
-    attempts: Vec<crate::http::attempts::AttemptResponse>,
-    total: i64,
-    page: i64,
-    per_page: i64,
-    total_pages: i64,
-}
-
-/// `GET /v1/stats/practice-log`.
-#[derive(ToSchema)]
-pub struct PracticeLogPage {
-    practice_log: Vec<crate::services::stats::PracticeLogEntry>,
-    /// Items with attempts in the window.
-    total: i64,
-    page: i64,
-    per_page: i64,
-    total_pages: i64,
-}
-
-/// `GET /v1/stats/progress`.
-#[derive(ToSchema)]
-pub struct ProgressResponse {
-    progress: Vec<crate::services::stats::ProgressDay>,
-}
-
-/// `GET /v1/stats/words`.
-#[derive(ToSchema)]
-pub struct MissedWords {
-    words: Vec<crate::services::stats::MissedWord>,
-    /// Attempts looked at (the newest 2,000 at most).
-    attempts_considered: i64,
-}
-
 /// `POST /v1/tags`: the name is trimmed and must not be blank.
 #[derive(ToSchema)]
 pub struct TagCreate {
     #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "matkailu")]
     name: String,
-}
-
-/// `GET /v1/tags`: ordered by name (code-point order).
-#[derive(ToSchema)]
-pub struct TagList {
-    tags: Vec<crate::http::tags::TagResponse>,
-    /// All preset tags.
-    total: i64,
 }
 
 // ------------------------------------------------------------ legacy TTS
@@ -433,16 +308,6 @@ pub struct ConvertRequest {
     language: Option<String>,
 }
 
-/// `POST /api/v1/tts/convert` → 201: the (possibly pre-existing) task.
-#[derive(ToSchema)]
-pub struct Converted {
-    conversion_id: String,
-    text: String,
-    status: TaskStatus,
-    #[schema(required = true)]
-    submitted_at: Option<Timestamp>,
-}
-
 /// A non-blank text to synthesise.
 #[derive(ToSchema)]
 #[schema(value_type = String, pattern = r"\S")]
@@ -456,19 +321,6 @@ pub struct ConvertMultipleRequest {
     texts: Vec<NonBlankText>,
     #[schema(min_length = 2, max_length = 10, default = "fi")]
     language: Option<String>,
-}
-
-/// `POST /api/v1/tts/convert-multiple` → 201. Refused texts are skipped.
-#[derive(ToSchema)]
-pub struct ConvertedMultiple {
-    conversion_ids: Vec<String>,
-    /// The request's texts, echoed.
-    texts: Vec<String>,
-    /// Always `queued`.
-    #[schema(example = "queued")]
-    status: String,
-    #[schema(required = true)]
-    submitted_at: Option<Timestamp>,
 }
 
 // ------------------------------------------------------------ TTS operations
@@ -510,26 +362,6 @@ pub struct TaskStats {
     syntheses_saved: i64,
     /// Tasks waiting for a worker now.
     queue_depth: i64,
-}
-
-/// One voice (`tts::provider::VoiceInfo`).
-#[derive(ToSchema)]
-pub struct Voice {
-    /// Pass it as `voice` in requests.
-    name: String,
-    language: String,
-    sample_rate: i64,
-    #[schema(required = true)]
-    quality: Option<String>,
-    #[schema(required = true)]
-    licence: Option<String>,
-    provider: String,
-}
-
-/// `GET /v1/voices`: empty when no engine is loaded or it lists none.
-#[derive(ToSchema)]
-pub struct VoiceList {
-    voices: Vec<Voice>,
 }
 
 /// `GET /v1/tts/cache`: speech-cache counters since start and its size.
