@@ -320,6 +320,8 @@ pub struct TtsSettings {
     /// Engines tried in order after `provider` fails (`TTS_FALLBACK`).
     pub fallback: Vec<TtsProviderKind>,
     pub supported_languages: Vec<String>,
+    /// `TTS_SUBMISSION_WORKERS`: the original's setting, kept for its
+    /// value in `/metadata`; submissions happen in the creating transaction.
     pub submission_workers: usize,
     pub resilience: ResilienceSettings,
     pub azure: AzureSettings,

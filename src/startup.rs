@@ -99,7 +99,6 @@ impl Application {
         let options = SubmissionOptions {
             store: store.clone(),
             supported_languages: settings.tts.supported_languages.clone(),
-            workers: settings.tts.submission_workers,
             normalize: settings.tts.normalize
                 && matches!(
                     settings.tts.provider,
@@ -123,14 +122,8 @@ impl Application {
         }
         spawn_database_watch(&state.db, &tracker, &shutdown);
         match state.tts.resume().await {
-            Ok((0, 0)) => {}
-            Ok((tasks, items)) => {
-                tracing::info!(
-                    tasks,
-                    items,
-                    "resumed work left unfinished by a previous run"
-                )
-            }
+            Ok(0) => {}
+            Ok(tasks) => tracing::info!(tasks, "resumed tasks left unfinished by a previous run"),
             Err(e) => tracing::error!(error = %e, "could not resume unfinished TTS work"),
         }
         if state.tts.provider().is_some() {
@@ -371,10 +364,8 @@ fn spawn_takeover(
                 _ = ticker.tick() => {}
             }
             match tts.take_over(lease).await {
-                Ok((0, 0)) => {}
-                Ok((tasks, items)) => {
-                    tracing::info!(tasks, items, "took over work nobody was doing")
-                }
+                Ok(0) => {}
+                Ok(tasks) => tracing::info!(tasks, "took over tasks nobody was running"),
                 Err(e) => tracing::warn!(error = %e, "takeover sweep failed"),
             }
         }

@@ -237,14 +237,6 @@ pub async fn set_tts_status_from_pending(
     Ok(done.rows_affected() > 0)
 }
 
-/// Items still waiting for audio (re-submitted at start-up).
-#[tracing::instrument(skip_all)]
-pub async fn pending_ids(pool: &Pool) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT id FROM items WHERE tts_status = 'pending' ORDER BY id")
-        .fetch_all(pool)
-        .await
-}
-
 /// Lock a `pending` item that has no task yet, for the transaction that
 /// gives it one. False when it already has a task (or is no longer
 /// pending): then another submission — perhaps on another instance — got
@@ -260,20 +252,6 @@ pub async fn lock_unlinked_pending(conn: &mut Conn, id: i64) -> sqlx::Result<boo
     .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
-}
-
-/// Pending items without a task, unchanged since before `before`: their
-/// submission was lost (the instance that created them died first).
-#[tracing::instrument(skip(pool))]
-pub async fn orphaned_pending(pool: &Pool, before: &str, limit: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(
-        "SELECT id FROM items WHERE tts_status = 'pending' AND task_id IS NULL \
-         AND updated_at < $1 ORDER BY id LIMIT $2",
-    )
-    .bind(before)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
 }
 
 /// Point an item at the task that makes (or made) its audio.

@@ -73,13 +73,17 @@ pub async fn create_many(
         };
         ids.push(items_db::insert(&mut tx, &row).await?);
     }
+    // The rows as created (`pending`, contract §3.2), before their
+    // submission may make them `ready` (dedupe) or `failed` (refused).
     let mut rows = Vec::with_capacity(ids.len());
     for id in &ids {
         rows.push(items_db::get(&mut tx, *id).await?.ok_or_else(not_found)?);
     }
+    let to_speak: Vec<ItemToSpeak> = rows.iter().map(ItemToSpeak::from).collect();
+    let queued = tts.submit_in(&mut tx, &to_speak).await?;
     tx.commit().await?;
     tracing::info!(count = rows.len(), first_id = ids.first(), "items created");
-    tts.submit_items(rows.iter().map(ItemToSpeak::from).collect());
+    tts.enqueue_all(queued);
     Ok(rows)
 }
 
@@ -215,13 +219,14 @@ pub async fn set_spoken_text(
 ) -> Result<ItemRow, ServiceError> {
     let item = get(db, id).await?;
     let spoken = spoken_text.unwrap_or_else(|| tts.spoken_form(&item.text, &item.locale));
-    let mut conn = db.acquire_write().await?;
-    if !items_db::set_spoken_text(&mut conn, id, &spoken, &to_db(clock.now())).await? {
+    let mut tx = db.begin_write().await?;
+    if !items_db::set_spoken_text(&mut tx, id, &spoken, &to_db(clock.now())).await? {
         return Err(not_found());
     }
-    drop(conn);
-    let row = get(db, id).await?;
-    tts.submit_items(vec![ItemToSpeak::from(&row)]);
+    let row = items_db::get(&mut tx, id).await?.ok_or_else(not_found)?;
+    let queued = tts.submit_in(&mut tx, &[ItemToSpeak::from(&row)]).await?;
+    tx.commit().await?;
+    tts.enqueue_all(queued);
     Ok(row)
 }
 

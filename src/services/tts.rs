@@ -1,18 +1,19 @@
 //! The one entry point through which items and legacy clients get audio.
 //! Submissions are checked (contract §7.4 order), deduplicated by the MD5 of
 //! the text, written as a `queued` task in the same transaction as the item
-//! link, and only then put on the bounded queue the workers read.
+//! and its link (an item is never committed without its task, so nothing
+//! has to repair orphans), and only then put on the bounded queue the
+//! workers read.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
-use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
 use crate::db::items::{self as items_db, ItemRow};
 use crate::db::tts_tasks::{self, NewTask, TaskRow};
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::domain::spoken;
 use crate::domain::status::{ItemTtsStatus, TaskKind};
 use crate::domain::timestamp::{to_db, Clock};
@@ -33,6 +34,15 @@ pub struct ItemToSpeak {
     pub spoken: String,
     /// Voice chosen for the item; `None` = the engine's default.
     pub voice: Option<String>,
+}
+
+impl ItemToSpeak {
+    fn speech(&self) -> Speech<'_> {
+        Speech {
+            spoken: &self.spoken,
+            voice: self.voice.as_deref(),
+        }
+    }
 }
 
 impl From<&ItemRow> for ItemToSpeak {
@@ -175,8 +185,6 @@ struct Inner {
     clock: Arc<Clock>,
     store: Arc<dyn AudioStore>,
     supported_languages: Vec<String>,
-    /// Bounds concurrent item submissions (`TTS_SUBMISSION_WORKERS`).
-    permits: Arc<Semaphore>,
     tracker: TaskTracker,
     engine: Option<EngineHandle>,
     /// Whether engines get the Finnish spoken form (local engines with
@@ -190,8 +198,6 @@ pub struct SubmissionOptions {
     /// Where item and task audio is written.
     pub store: Arc<dyn AudioStore>,
     pub supported_languages: Vec<String>,
-    /// Concurrent submissions (`TTS_SUBMISSION_WORKERS`).
-    pub workers: usize,
     /// Give the engine the Finnish spoken form (local engines).
     pub normalize: bool,
 }
@@ -237,6 +243,24 @@ pub enum Resubmitted {
     Skipped,
 }
 
+/// What [`TtsService::attach_in`] did in the caller's transaction.
+#[derive(Default)]
+struct Attached {
+    /// The task that makes (or made) the audio.
+    task: Option<TaskRow>,
+    /// A new task, to queue once the transaction has committed.
+    enqueue: Option<String>,
+}
+
+impl Attached {
+    fn existing(task: TaskRow) -> Self {
+        Attached {
+            task: Some(task),
+            enqueue: None,
+        }
+    }
+}
+
 /// Who the audio is for.
 enum Target<'a> {
     Item { id: i64, how: ItemSubmission },
@@ -278,7 +302,6 @@ impl TtsService {
                 clock,
                 store: options.store,
                 supported_languages: options.supported_languages,
-                permits: Arc::new(Semaphore::new(options.workers.max(1))),
                 tracker,
                 engine,
                 normalize: options.normalize,
@@ -344,48 +367,59 @@ impl TtsService {
         self.inner.engine.as_ref().map(|e| e.provider.device())
     }
 
-    /// Queue items for synthesis in the background; never waits.
-    pub fn submit_items(&self, items: Vec<ItemToSpeak>) {
+    /// Give new (or re-spoken) items their tasks inside the caller's
+    /// transaction, so an item is never committed without its task (or
+    /// without its `failed` state when the engine would refuse it). Returns
+    /// the ids of new tasks, to queue once the caller has committed
+    /// ([`TtsService::enqueue_all`]).
+    pub async fn submit_in(
+        &self,
+        tx: &mut Conn,
+        items: &[ItemToSpeak],
+    ) -> Result<Vec<String>, ServiceError> {
+        // Every text's lock first, in one order: two transactions with
+        // overlapping texts then cannot deadlock (PostgreSQL).
+        let mut keys: Vec<String> = items.iter().map(|i| i.speech().key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in &keys {
+            tts_tasks::lock_text(tx, key).await?;
+        }
+        let mut queue = Vec::new();
         for item in items {
-            let service = self.clone();
-            self.inner.tracker.spawn(async move {
-                let Ok(_permit) = service.inner.permits.clone().acquire_owned().await else {
-                    return;
-                };
-                let item_id = item.item_id;
-                if let Err(e) = service.submit_item(&item).await {
-                    tracing::error!(item_id, error = %e, "TTS submission failed");
-                    if let Err(e) = service.mark_item(item_id, ItemTtsStatus::Failed).await {
-                        tracing::error!(item_id, error = %e, "cannot mark item failed");
-                    }
-                }
-            });
-        }
-    }
-
-    async fn submit_item(&self, item: &ItemToSpeak) -> Result<(), ServiceError> {
-        if let Some(refusal) = self.refusal(&item.text, &item.locale) {
-            tracing::warn!(
-                item_id = item.item_id,
-                reason = refusal.reason(),
-                "TTS submission refused"
-            );
-            return self.mark_item(item.item_id, ItemTtsStatus::Failed).await;
-        }
-        self.attach(
-            &item.text,
-            &Speech {
-                spoken: &item.spoken,
-                voice: item.voice.as_deref(),
-            },
-            &item.locale,
-            Target::Item {
+            if let Some(refusal) = self.refusal(&item.text, &item.locale) {
+                tracing::warn!(
+                    item_id = item.item_id,
+                    reason = refusal.reason(),
+                    "TTS submission refused"
+                );
+                let now = to_db(self.inner.clock.now());
+                items_db::set_tts_status_from_pending(
+                    tx,
+                    item.item_id,
+                    ItemTtsStatus::Failed.as_str(),
+                    &now,
+                )
+                .await?;
+                continue;
+            }
+            let target = Target::Item {
                 id: item.item_id,
                 how: ItemSubmission::New,
-            },
-        )
-        .await
-        .map(|_| ())
+            };
+            let attached = self
+                .attach_in(tx, &item.text, &item.speech(), &item.locale, target)
+                .await?;
+            queue.extend(attached.enqueue);
+        }
+        Ok(queue)
+    }
+
+    /// Queue tasks whose rows are committed.
+    pub fn enqueue_all(&self, task_ids: Vec<String>) {
+        for task_id in task_ids {
+            self.enqueue(task_id);
+        }
     }
 
     /// Send one item back to the engine now: its pending state, its task
@@ -469,13 +503,6 @@ impl TtsService {
         )
     }
 
-    async fn mark_item(&self, item_id: i64, status: ItemTtsStatus) -> Result<(), ServiceError> {
-        let mut conn = self.inner.db.acquire_write().await?;
-        let now = to_db(self.inner.clock.now());
-        items_db::set_tts_status_from_pending(&mut conn, item_id, status.as_str(), &now).await?;
-        Ok(())
-    }
-
     fn item_path(&self, item_id: i64) -> PathBuf {
         self.inner.store.item_path(item_id)
     }
@@ -485,10 +512,8 @@ impl TtsService {
         &self.inner.store
     }
 
-    /// Reuse a task with the same text or create one; link the item and
-    /// check the task's state in the same transaction (no lost completion).
-    /// `None`: the item already has a task (a concurrent or earlier
-    /// submission linked it), so there is nothing to do.
+    /// [`TtsService::attach_in`] in a transaction of its own, then queue
+    /// the new task.
     async fn attach(
         &self,
         text: &str,
@@ -496,62 +521,82 @@ impl TtsService {
         language: &str,
         target: Target<'_>,
     ) -> Result<Option<TaskRow>, ServiceError> {
+        let mut tx = self.inner.db.begin_write().await?;
+        let attached = self
+            .attach_in(&mut tx, text, speech, language, target)
+            .await?;
+        tx.commit().await?;
+        if let Some(task_id) = attached.enqueue {
+            self.enqueue(task_id);
+        }
+        Ok(attached.task)
+    }
+
+    /// Reuse a task with the same text or create one, and link the item,
+    /// in the caller's transaction (the task's state is read under the
+    /// same lock, so no completion is lost). `task: None`: the item is not
+    /// in a state to submit (a concurrent submission got there first).
+    async fn attach_in(
+        &self,
+        tx: &mut Conn,
+        text: &str,
+        speech: &Speech<'_>,
+        language: &str,
+        target: Target<'_>,
+    ) -> Result<Attached, ServiceError> {
         let hash = speech.key();
         let kind = target.kind();
-        let mut tx = self.inner.db.begin_write().await?;
-        tts_tasks::lock_text(&mut tx, &hash).await?;
+        tts_tasks::lock_text(tx, &hash).await?;
         if let Target::Item { id, how } = target {
             let now = to_db(self.inner.clock.now());
             let ready = match how {
-                ItemSubmission::New => items_db::lock_unlinked_pending(&mut tx, id).await?,
-                ItemSubmission::Retry => items_db::reset_failed(&mut tx, id, &now).await?,
+                ItemSubmission::New => items_db::lock_unlinked_pending(tx, id).await?,
+                ItemSubmission::Retry => items_db::reset_failed(tx, id, &now).await?,
                 ItemSubmission::Refresh => {
-                    items_db::reset_for_refresh(&mut tx, id, speech.voice, &now).await?
+                    items_db::reset_for_refresh(tx, id, speech.voice, &now).await?
                 }
             };
             if !ready {
                 tracing::debug!(item_id = id, ?how, "item not in a state to submit; skipped");
-                return Ok(None);
+                return Ok(Attached::default());
             }
         }
         let reusable = match kind {
-            TaskKind::Generate => tts_tasks::find_reusable(&mut tx, &hash).await?,
+            TaskKind::Generate => tts_tasks::find_reusable(tx, &hash).await?,
             TaskKind::Regenerate => None,
         };
         if let Some(task) = reusable {
             if !task.is_finished() {
                 if let Some(item_id) = target.item_id() {
-                    items_db::link_task(&mut tx, item_id, &task.task_id).await?;
+                    items_db::link_task(tx, item_id, &task.task_id).await?;
                 }
-                tx.commit().await?;
                 tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
-                return Ok(Some(task));
+                return Ok(Attached::existing(task));
             }
-            if let Some(source) = self.surviving_audio(&mut tx, &task, &target).await? {
+            if let Some(source) = self.surviving_audio(tx, &task, &target).await? {
                 if let Some(item_id) = target.item_id() {
                     self.inner
                         .store
                         .put_file(&source, &self.item_path(item_id))
                         .await?;
-                    items_db::link_task(&mut tx, item_id, &task.task_id).await?;
+                    items_db::link_task(tx, item_id, &task.task_id).await?;
                     let now = to_db(self.inner.clock.now());
                     items_db::set_tts_status_from_pending(
-                        &mut tx,
+                        tx,
                         item_id,
                         ItemTtsStatus::Ready.as_str(),
                         &now,
                     )
                     .await?;
                 }
-                tx.commit().await?;
                 tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
-                return Ok(Some(task));
+                return Ok(Attached::existing(task));
             }
             tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
         }
         let now_ts = self.inner.clock.now();
         let now = to_db(now_ts);
-        let task_id = self.unique_task_id(&mut tx, now_ts, &hash).await?;
+        let task_id = self.unique_task_id(tx, now_ts, &hash).await?;
         let (output, custom) = match &target {
             // A refresh writes its own file, placed as the item's audio
             // when it completes: a task still running for the item's old
@@ -581,7 +626,7 @@ impl TtsService {
         };
         let output_str = output.display().to_string();
         tts_tasks::insert(
-            &mut tx,
+            tx,
             &NewTask {
                 task_id: &task_id,
                 text,
@@ -597,14 +642,15 @@ impl TtsService {
         )
         .await?;
         if let Some(item_id) = target.item_id() {
-            items_db::link_task(&mut tx, item_id, &task_id).await?;
+            items_db::link_task(tx, item_id, &task_id).await?;
         }
-        let task = tts_tasks::get(&mut tx, &task_id)
+        let task = tts_tasks::get(tx, &task_id)
             .await?
             .ok_or_else(|| ServiceError::Other(format!("task {task_id} vanished")))?;
-        tx.commit().await?;
-        self.enqueue(task_id);
-        Ok(Some(task))
+        Ok(Attached {
+            task: Some(task),
+            enqueue: Some(task_id),
+        })
     }
 
     /// Audio of a finished task that still exists on disk: its own output,
@@ -673,60 +719,37 @@ impl TtsService {
 
     /// Hand this instance the work nobody is doing: tasks queued for longer
     /// than a lease or processing under an expired lease (their instance
-    /// died), and pending items whose submission was lost with it. Safe to
-    /// run on every instance at once: claims and item locks make each piece
-    /// of work happen once. Returns (tasks offered, items resubmitted).
-    pub async fn take_over(
-        &self,
-        lease: std::time::Duration,
-    ) -> Result<(usize, usize), ServiceError> {
+    /// died). Safe to run on every instance at once: claims make each task
+    /// run once. Items need no repair: each is committed together with its
+    /// task. Returns the tasks offered.
+    pub async fn take_over(&self, lease: std::time::Duration) -> Result<usize, ServiceError> {
         let Some(engine) = &self.inner.engine else {
-            return Ok((0, 0));
+            return Ok(0);
         };
         let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
         let before = to_db(self.inner.clock.now() - lease);
-        let db = &self.inner.db;
         let mut offered = 0;
-        for task_id in tts_tasks::claimable(&db.reader, &before, unix_now(), 256).await? {
+        for task_id in tts_tasks::claimable(&self.inner.db.reader, &before, unix_now(), 256).await?
+        {
             match engine.queue.offer(task_id) {
                 Offer::Queued => offered += 1,
                 Offer::AlreadyWaiting => {}
                 Offer::Full | Offer::Closed => break,
             }
         }
-        let mut items = Vec::new();
-        for id in items_db::orphaned_pending(&db.reader, &before, 256).await? {
-            if let Some(row) = items_db::find(&db.reader, id).await? {
-                items.push(ItemToSpeak::from(&row));
-            }
-        }
-        let resubmitted = items.len();
-        self.submit_items(items);
-        Ok((offered, resubmitted))
+        Ok(offered)
     }
 
-    /// After a restart: re-enqueue unfinished tasks, then re-submit items
-    /// still `pending` (they join their task or get a new one).
-    pub async fn resume(&self) -> Result<(usize, usize), ServiceError> {
-        let tasks = if self.inner.engine.is_some() {
-            tts_tasks::unfinished(&self.inner.db.reader).await?
-        } else {
-            Vec::new()
-        };
-        let task_count = tasks.len();
-        for task_id in tasks {
-            self.enqueue(task_id);
+    /// After a restart: re-enqueue unfinished tasks (their items are
+    /// `pending` and linked to them). Returns how many.
+    pub async fn resume(&self) -> Result<usize, ServiceError> {
+        if self.inner.engine.is_none() {
+            return Ok(0);
         }
-        let ids = items_db::pending_ids(&self.inner.db.reader).await?;
-        let mut items = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(row) = items_db::find(&self.inner.db.reader, id).await? {
-                items.push(ItemToSpeak::from(&row));
-            }
-        }
-        let item_count = items.len();
-        self.submit_items(items);
-        Ok((task_count, item_count))
+        let tasks = tts_tasks::unfinished(&self.inner.db.reader).await?;
+        let count = tasks.len();
+        self.enqueue_all(tasks);
+        Ok(count)
     }
 
     pub async fn get_task(&self, task_id: &str) -> Result<Option<TaskRow>, ServiceError> {
