@@ -233,13 +233,15 @@ pub fn encode(
     Ok(out)
 }
 
-/// Float sample → 16-bit PCM (clamped; NaN is silence), the same scaling as the WAV writer.
+/// Float sample → 16-bit PCM (clamped; NaN is silence), symmetric scaling
+/// by 32767: the one conversion every encoder and the WAV writer use.
 pub(crate) fn to_i16(sample: f32) -> i16 {
     let s = if sample.is_nan() {
         0.0
     } else {
         sample.clamp(-1.0, 1.0)
     };
+    // In range by construction: |s · 32767| ≤ 32767.
     (s * f32::from(i16::MAX)).round() as i16
 }
 

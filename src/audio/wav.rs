@@ -4,6 +4,7 @@
 //! size-based duration estimates (`bytes / (rate · 2)`) are right for it. (The original service
 //! wrote scipy's 32-bit float WAV; we deliberately do not copy that.)
 
+use super::to_i16;
 use std::io::Cursor;
 
 /// Bytes of the canonical 16-bit PCM mono WAV header `hound` writes.
@@ -54,17 +55,6 @@ pub fn encode_wav_pcm16(samples: &[f32], sample_rate: u32) -> Result<Vec<u8>, Wa
         writer.finalize()?;
     }
     Ok(cursor.into_inner())
-}
-
-/// Float sample → 16-bit PCM, symmetric scaling by 32767.
-fn to_i16(sample: f32) -> i16 {
-    let s = if sample.is_nan() {
-        0.0
-    } else {
-        sample.clamp(-1.0, 1.0)
-    };
-    // In range by construction: |s · 32767| ≤ 32767.
-    (s * f32::from(i16::MAX)).round() as i16
 }
 
 #[cfg(test)]

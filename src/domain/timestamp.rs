@@ -37,6 +37,11 @@ pub fn to_api(ts: NaiveDateTime) -> String {
     }
 }
 
+/// Unix seconds now (UTC): task leases and cache entry ages.
+pub fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 /// Convert a stored value for a response; unknown formats pass through.
 pub fn db_to_api(text: &str) -> String {
     from_db(text)

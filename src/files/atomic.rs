@@ -6,11 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Where an item's audio lives: `AUDIO_DIR/item_{id}.wav` (contract §6.2).
-pub fn item_audio_path(audio_dir: &Path, item_id: i64) -> PathBuf {
-    audio_dir.join(format!("item_{item_id}.wav"))
-}
-
 fn temp_path(target: &Path) -> PathBuf {
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let name = target

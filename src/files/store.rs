@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use crate::files::atomic::{file_exists, item_audio_path, link_or_copy_atomic, write_atomic};
+use crate::files::atomic::{file_exists, link_or_copy_atomic, write_atomic};
 
 /// Audio storage used by the task pipeline and the item endpoints.
 #[async_trait]
@@ -49,7 +49,9 @@ impl LocalDirStore {
 #[async_trait]
 impl AudioStore for LocalDirStore {
     fn item_path(&self, item_id: i64) -> PathBuf {
-        item_audio_path(&self.root, item_id)
+        // `AUDIO_DIR/item_{id}.wav` (contract §6.2): the one place that
+        // names an item's audio file.
+        self.root.join(format!("item_{item_id}.wav"))
     }
 
     fn named_path(&self, name: &str) -> PathBuf {

@@ -15,7 +15,7 @@ use tokio_util::task::TaskTracker;
 use crate::audio::AudioFormat;
 use crate::db::tts_tasks::{self, Claim, TaskRow};
 use crate::db::Db;
-use crate::domain::timestamp::{to_db, Clock};
+use crate::domain::timestamp::{to_db, unix_now, Clock};
 use crate::files::store::AudioStore;
 use crate::pipeline::events::TaskEvent;
 use crate::pipeline::queue::TaskReceiver;
@@ -37,11 +37,6 @@ pub struct Worker {
     pub owner: Arc<str>,
     /// How long a claim holds without renewal; renewed every third of it.
     pub lease: Duration,
-}
-
-/// Unix seconds now.
-pub fn unix_now() -> i64 {
-    chrono::Utc::now().timestamp()
 }
 
 impl Worker {

@@ -1,7 +1,5 @@
 //! Creating, listing, changing and deleting dictation items.
 
-use std::path::PathBuf;
-
 use chrono::NaiveDateTime;
 
 use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemRow};
@@ -230,11 +228,6 @@ pub async fn set_spoken_text(
     Ok(row)
 }
 
-/// Where an item's audio lives (contract §6.2).
-pub fn item_audio_path(tts: &TtsService, id: i64) -> PathBuf {
-    tts.store().item_path(id)
-}
-
 /// A ready item's audio file, opened for streaming.
 #[derive(Debug)]
 pub struct ItemAudio {
@@ -253,7 +246,7 @@ pub async fn audio(db: &Db, tts: &TtsService, id: i64) -> Result<ItemAudio, Serv
             item.tts_status
         )));
     }
-    let file = match tts.store().open(&item_audio_path(tts, id)).await {
+    let file = match tts.store().open(&tts.store().item_path(id)).await {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ServiceError::NotFound("Audio file not found".to_string()))

@@ -16,10 +16,10 @@ use crate::db::tts_tasks::{self, NewTask, TaskRow};
 use crate::db::{Conn, Db};
 use crate::domain::spoken;
 use crate::domain::status::{ItemTtsStatus, TaskKind};
+use crate::domain::timestamp::unix_now;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::files::store::AudioStore;
 use crate::pipeline::queue::{Offer, TaskQueue};
-use crate::pipeline::worker::unix_now;
 use crate::services::ServiceError;
 use crate::tts::provider::{TtsProvider, VoiceInfo};
 
@@ -503,10 +503,6 @@ impl TtsService {
         )
     }
 
-    fn item_path(&self, item_id: i64) -> PathBuf {
-        self.inner.store.item_path(item_id)
-    }
-
     /// Where item and task audio lives.
     pub fn store(&self) -> &Arc<dyn AudioStore> {
         &self.inner.store
@@ -577,7 +573,7 @@ impl TtsService {
                 if let Some(item_id) = target.item_id() {
                     self.inner
                         .store
-                        .put_file(&source, &self.item_path(item_id))
+                        .put_file(&source, &self.inner.store.item_path(item_id))
                         .await?;
                     items_db::link_task(tx, item_id, &task.task_id).await?;
                     let now = to_db(self.inner.clock.now());
@@ -608,7 +604,9 @@ impl TtsService {
                 self.inner.store.named_path(&format!("tts_{task_id}")),
                 Some(format!("item_{id}")),
             ),
-            Target::Item { id, .. } => (self.item_path(*id), Some(format!("item_{id}"))),
+            Target::Item { id, .. } => {
+                (self.inner.store.item_path(*id), Some(format!("item_{id}")))
+            }
             // A custom name only names the download: the file is kept
             // under the task's own unique id, so no request can overwrite an
             // item's audio (`item_8`) or another task's file.
@@ -670,7 +668,7 @@ impl TtsService {
             return Ok(None);
         }
         for (item_id, status) in items_db::linked_to_task(tx, &task.task_id).await? {
-            let path = self.item_path(item_id);
+            let path = self.inner.store.item_path(item_id);
             if status == ItemTtsStatus::Ready.as_str() && self.inner.store.exists(&path).await {
                 return Ok(Some(path));
             }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::watch;
@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use crate::audio::AudioFormat;
 use crate::db::audio_cache as index;
 use crate::db::Db;
+use crate::domain::timestamp::unix_now;
 use crate::files::atomic::write_atomic;
 use hot::HotSet;
 pub use hot::HOT_MAX_ITEM;
@@ -105,13 +106,6 @@ struct Inner {
 #[derive(Debug, Clone)]
 pub struct SpeechCache {
     inner: Arc<Inner>,
-}
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 impl SpeechCache {
@@ -311,7 +305,7 @@ impl SpeechCache {
             let key = key.to_string();
             tokio::spawn(async move {
                 if let Ok(mut conn) = cache.inner.db.acquire_write().await {
-                    if let Err(e) = index::touch(&mut conn, &key, now_secs()).await {
+                    if let Err(e) = index::touch(&mut conn, &key, unix_now()).await {
                         tracing::warn!(error = %e, "cannot update cache access time");
                     }
                 }
@@ -358,7 +352,7 @@ impl SpeechCache {
 
     async fn try_evict(&self, spared: Option<&str>) -> Result<(), sqlx::Error> {
         let limits = self.inner.limits;
-        let cutoff = now_secs().saturating_sub(limits.max_age.as_secs() as i64);
+        let cutoff = unix_now().saturating_sub(limits.max_age.as_secs() as i64);
         let old = index::older_than(&self.inner.db.reader, cutoff).await?;
         for row in old {
             self.remove(&row).await?;
@@ -505,7 +499,7 @@ impl Flight {
             self.format.as_str(),
             i64::from(sample_rate),
             i64::try_from(size).unwrap_or(i64::MAX),
-            now_secs(),
+            unix_now(),
         )
         .await
         .map_err(storage)?;
