@@ -237,6 +237,14 @@ pub enum Resubmitted {
     Skipped,
 }
 
+/// How [`TtsService::attach`] used a task with the same text.
+enum Reused {
+    /// The task is still running; the item waits for it.
+    Joined,
+    /// The task had finished; its audio was copied.
+    Copied,
+}
+
 /// Who the audio is for.
 enum Target<'a> {
     Item { id: i64, how: ItemSubmission },
@@ -500,85 +508,34 @@ impl TtsService {
         let kind = target.kind();
         let mut tx = self.inner.db.begin_write().await?;
         tts_tasks::lock_text(&mut tx, &hash).await?;
-        if let Target::Item { id, how } = target {
-            let now = to_db(self.inner.clock.now());
-            let ready = match how {
-                ItemSubmission::New => items_db::lock_unlinked_pending(&mut tx, id).await?,
-                ItemSubmission::Retry => items_db::reset_failed(&mut tx, id, &now).await?,
-                ItemSubmission::Refresh => {
-                    items_db::reset_for_refresh(&mut tx, id, speech.voice, &now).await?
-                }
-            };
-            if !ready {
-                tracing::debug!(item_id = id, ?how, "item not in a state to submit; skipped");
-                return Ok(None);
-            }
+        if !self.ready_item(&mut tx, &target, speech).await? {
+            return Ok(None);
         }
         let reusable = match kind {
             TaskKind::Generate => tts_tasks::find_reusable(&mut tx, &hash).await?,
             TaskKind::Regenerate => None,
         };
         if let Some(task) = reusable {
-            if !task.is_finished() {
-                if let Some(item_id) = target.item_id() {
-                    items_db::link_task(&mut tx, item_id, &task.task_id).await?;
+            match self.reuse(&mut tx, &task, &target).await? {
+                Some(Reused::Joined) => {
+                    tx.commit().await?;
+                    tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
+                    return Ok(Some(task));
                 }
-                tx.commit().await?;
-                tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
-                return Ok(Some(task));
-            }
-            if let Some(source) = self.surviving_audio(&mut tx, &task, &target).await? {
-                if let Some(item_id) = target.item_id() {
-                    self.inner
-                        .store
-                        .put_file(&source, &self.item_path(item_id))
-                        .await?;
-                    items_db::link_task(&mut tx, item_id, &task.task_id).await?;
-                    let now = to_db(self.inner.clock.now());
-                    items_db::set_tts_status_from_pending(
-                        &mut tx,
-                        item_id,
-                        ItemTtsStatus::Ready.as_str(),
-                        &now,
-                    )
-                    .await?;
+                Some(Reused::Copied) => {
+                    tx.commit().await?;
+                    tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
+                    return Ok(Some(task));
                 }
-                tx.commit().await?;
-                tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
-                return Ok(Some(task));
+                None => {
+                    tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
+                }
             }
-            tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
         }
         let now_ts = self.inner.clock.now();
         let now = to_db(now_ts);
         let task_id = self.unique_task_id(&mut tx, now_ts, &hash).await?;
-        let (output, custom) = match &target {
-            // A refresh writes its own file, placed as the item's audio
-            // when it completes: a task still running for the item's old
-            // audio cannot overwrite the new one.
-            Target::Item {
-                id,
-                how: ItemSubmission::Refresh,
-            } => (
-                self.inner.store.named_path(&format!("tts_{task_id}")),
-                Some(format!("item_{id}")),
-            ),
-            Target::Item { id, .. } => (self.item_path(*id), Some(format!("item_{id}"))),
-            // A custom name only names the download: the file is kept
-            // under the task's own unique id, so no request can overwrite an
-            // item's audio (`item_8`) or another task's file.
-            Target::Standalone {
-                custom_filename: Some(name),
-            } => (
-                self.inner
-                    .store
-                    .named_path(&format!("tts_{task_id}_{name}")),
-                Some((*name).to_string()),
-            ),
-            Target::Standalone {
-                custom_filename: None,
-            } => (self.inner.store.named_path(&format!("tts_{task_id}")), None),
-        };
+        let (output, custom) = self.task_output(&target, &task_id);
         let output_str = output.display().to_string();
         tts_tasks::insert(
             &mut tx,
@@ -605,6 +562,95 @@ impl TtsService {
         tx.commit().await?;
         self.enqueue(task_id);
         Ok(Some(task))
+    }
+
+    /// Moves an item target into the state its submission needs (pending
+    /// and unlinked, failed reset, or refresh reset); `false` when the item
+    /// is not in a state to submit. A standalone target is always ready.
+    async fn ready_item(
+        &self,
+        tx: &mut crate::db::Conn,
+        target: &Target<'_>,
+        speech: &Speech<'_>,
+    ) -> Result<bool, ServiceError> {
+        let Target::Item { id, how } = *target else {
+            return Ok(true);
+        };
+        let now = to_db(self.inner.clock.now());
+        let ready = match how {
+            ItemSubmission::New => items_db::lock_unlinked_pending(tx, id).await?,
+            ItemSubmission::Retry => items_db::reset_failed(tx, id, &now).await?,
+            ItemSubmission::Refresh => {
+                items_db::reset_for_refresh(tx, id, speech.voice, &now).await?
+            }
+        };
+        if !ready {
+            tracing::debug!(item_id = id, ?how, "item not in a state to submit; skipped");
+        }
+        Ok(ready)
+    }
+
+    /// Links the target's item to a task with the same text: a running task
+    /// is joined; a finished one's surviving audio is copied as the item's
+    /// audio and the item marked ready. `None` when the finished task's
+    /// audio is gone everywhere.
+    async fn reuse(
+        &self,
+        tx: &mut crate::db::Conn,
+        task: &TaskRow,
+        target: &Target<'_>,
+    ) -> Result<Option<Reused>, ServiceError> {
+        if !task.is_finished() {
+            if let Some(item_id) = target.item_id() {
+                items_db::link_task(tx, item_id, &task.task_id).await?;
+            }
+            return Ok(Some(Reused::Joined));
+        }
+        let Some(source) = self.surviving_audio(tx, task, target).await? else {
+            return Ok(None);
+        };
+        if let Some(item_id) = target.item_id() {
+            self.inner
+                .store
+                .put_file(&source, &self.item_path(item_id))
+                .await?;
+            items_db::link_task(tx, item_id, &task.task_id).await?;
+            let now = to_db(self.inner.clock.now());
+            items_db::set_tts_status_from_pending(tx, item_id, ItemTtsStatus::Ready.as_str(), &now)
+                .await?;
+        }
+        Ok(Some(Reused::Copied))
+    }
+
+    /// Where a new task writes its audio, and the name its download carries.
+    fn task_output(&self, target: &Target<'_>, task_id: &str) -> (PathBuf, Option<String>) {
+        match target {
+            // A refresh writes its own file, placed as the item's audio
+            // when it completes: a task still running for the item's old
+            // audio cannot overwrite the new one.
+            Target::Item {
+                id,
+                how: ItemSubmission::Refresh,
+            } => (
+                self.inner.store.named_path(&format!("tts_{task_id}")),
+                Some(format!("item_{id}")),
+            ),
+            Target::Item { id, .. } => (self.item_path(*id), Some(format!("item_{id}"))),
+            // A custom name only names the download: the file is kept
+            // under the task's own unique id, so no request can overwrite an
+            // item's audio (`item_8`) or another task's file.
+            Target::Standalone {
+                custom_filename: Some(name),
+            } => (
+                self.inner
+                    .store
+                    .named_path(&format!("tts_{task_id}_{name}")),
+                Some((*name).to_string()),
+            ),
+            Target::Standalone {
+                custom_filename: None,
+            } => (self.inner.store.named_path(&format!("tts_{task_id}")), None),
+        }
     }
 
     /// Audio of a finished task that still exists on disk: its own output,
