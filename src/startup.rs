@@ -59,76 +59,12 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let addr = SocketAddr::new(settings.host, settings.port);
-        tokio::fs::create_dir_all(&settings.audio_dir)
-            .await
-            .map_err(|source| StartupError::AudioDir {
-                path: settings.audio_dir.display().to_string(),
-                source,
-            })?;
-        let db = Db::connect(&settings.database).await?;
-        if db.dialect() == Dialect::Sqlite {
-            // One process owns a SQLite file: claims left by a crashed run are void.
-            if let Err(e) = tts_tasks::release_all_leases(&db.writer).await {
-                tracing::warn!(error = %e, "could not release stale task claims");
-            }
-        }
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| StartupError::Bind { addr, source })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { addr, source })?
-            .port();
-        let clock = Arc::new(Clock::new());
+        let db = open_storage(&settings).await?;
+        let (listener, port) = bind(addr).await?;
         let tracker = TaskTracker::new();
         let shutdown = CancellationToken::new();
-        let provider = tts::build_provider(&settings).await;
-        // One cache serves speech on demand and task audio alike.
-        let speech = speech_service(&settings, &db, provider.clone(), &tracker);
-        let store: Arc<dyn AudioStore> = Arc::new(LocalDirStore::new(&settings.audio_dir));
-        let pipeline = PipelineContext {
-            settings: &settings,
-            db: &db,
-            clock: &clock,
-            speech: &speech,
-            store: &store,
-            tracker: &tracker,
-            shutdown: &shutdown,
-        };
-        let engine = provider.map(|provider| start_pipeline(&pipeline, provider));
-        let options = SubmissionOptions {
-            store: store.clone(),
-            supported_languages: settings.tts.supported_languages.clone(),
-            normalize: settings.tts.normalize
-                && matches!(
-                    settings.tts.provider,
-                    TtsProviderKind::Local | TtsProviderKind::Piper
-                ),
-        };
-        let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
-        let translations = translation_service(&settings, &db, &clock);
-        let metadata = MetadataService::new(&settings.metadata);
-        let state = AppState::new(Shared {
-            settings,
-            db,
-            clock,
-            tts,
-            speech,
-            translations,
-            metadata,
-        });
-        if state.settings.cleanup.interval_hours > 0 {
-            spawn_scheduled_cleanup(&state, &tracker, &shutdown);
-        }
-        spawn_database_watch(&state.db, &tracker, &shutdown);
-        match state.tts.resume().await {
-            Ok(0) => {}
-            Ok(tasks) => tracing::info!(tasks, "resumed tasks left unfinished by a previous run"),
-            Err(e) => tracing::error!(error = %e, "could not resume unfinished TTS work"),
-        }
-        if state.tts.provider().is_some() {
-            spawn_takeover(&state.tts, state.settings.tts.lease, &tracker, &shutdown);
-        }
+        let state = build_state(settings, db, &tracker, &shutdown).await;
+        start_background_work(&state, &tracker, &shutdown).await;
         Ok(Application {
             listener,
             port,
@@ -178,6 +114,110 @@ impl Application {
         self.state.db.close().await;
         tracing::info!("shutdown complete");
         Ok(())
+    }
+}
+
+/// Creates the audio directory and connects to the database, voiding a
+/// crashed run's task claims on SQLite.
+async fn open_storage(settings: &Settings) -> Result<Db, StartupError> {
+    tokio::fs::create_dir_all(&settings.audio_dir)
+        .await
+        .map_err(|source| StartupError::AudioDir {
+            path: settings.audio_dir.display().to_string(),
+            source,
+        })?;
+    let db = Db::connect(&settings.database).await?;
+    if db.dialect() == Dialect::Sqlite {
+        // One process owns a SQLite file: claims left by a crashed run are void.
+        if let Err(e) = tts_tasks::release_all_leases(&db.writer).await {
+            tracing::warn!(error = %e, "could not release stale task claims");
+        }
+    }
+    Ok(db)
+}
+
+/// Binds the listener; returns it with the port actually bound.
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, u16), StartupError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })?;
+    let port = listener
+        .local_addr()
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .port();
+    Ok((listener, port))
+}
+
+/// Builds every service into the shared state; with an engine, the
+/// synthesis pipeline starts too.
+async fn build_state(
+    settings: Settings,
+    db: Db,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> AppState {
+    let clock = Arc::new(Clock::new());
+    let provider = tts::build_provider(&settings).await;
+    // One cache serves speech on demand and task audio alike.
+    let speech = speech_service(&settings, &db, provider.clone(), tracker);
+    let store: Arc<dyn AudioStore> = Arc::new(LocalDirStore::new(&settings.audio_dir));
+    let pipeline = PipelineContext {
+        settings: &settings,
+        db: &db,
+        clock: &clock,
+        speech: &speech,
+        store: &store,
+        tracker,
+        shutdown,
+    };
+    let engine = provider.map(|provider| start_pipeline(&pipeline, provider));
+    let options = submission_options(&settings, store.clone());
+    let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
+    let translations = translation_service(&settings, &db, &clock);
+    let metadata = MetadataService::new(&settings.metadata);
+    AppState::new(Shared {
+        settings,
+        db,
+        clock,
+        tts,
+        speech,
+        translations,
+        metadata,
+    })
+}
+
+/// How the TTS service takes submissions; text is normalised to its spoken
+/// form only for the local engines.
+fn submission_options(settings: &Settings, store: Arc<dyn AudioStore>) -> SubmissionOptions {
+    SubmissionOptions {
+        store,
+        supported_languages: settings.tts.supported_languages.clone(),
+        normalize: settings.tts.normalize
+            && matches!(
+                settings.tts.provider,
+                TtsProviderKind::Local | TtsProviderKind::Piper
+            ),
+    }
+}
+
+/// Starts the scheduled cleanup and the database watch, resumes work a
+/// previous run left, and (with an engine) the takeover of expired claims.
+async fn start_background_work(
+    state: &AppState,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) {
+    if state.settings.cleanup.interval_hours > 0 {
+        spawn_scheduled_cleanup(state, tracker, shutdown);
+    }
+    spawn_database_watch(&state.db, tracker, shutdown);
+    match state.tts.resume().await {
+        Ok(0) => {}
+        Ok(tasks) => tracing::info!(tasks, "resumed tasks left unfinished by a previous run"),
+        Err(e) => tracing::error!(error = %e, "could not resume unfinished TTS work"),
+    }
+    if state.tts.provider().is_some() {
+        spawn_takeover(&state.tts, state.settings.tts.lease, tracker, shutdown);
     }
 }
 

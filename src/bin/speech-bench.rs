@@ -61,6 +61,27 @@ async fn post(client: &reqwest::Client, url: &str, body: &Value) -> Result<bytes
 async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String> {
     let client = reqwest::Client::new();
     let url = format!("{base}/synthesizeSpeech");
+    let (body, size) = clip_of_100_kb(&client, &url, text).await?;
+    let seconds = Duration::from_secs(args.seconds);
+    // The load runs on the same two cores as the server, so the client's own
+    // cost matters: a lean keep-alive HTTP/1.1 client (what wrk does) first,
+    // then reqwest for comparison.
+    let lean = lean_load(args.concurrency, seconds, base, &body).await?;
+    let with_reqwest = reqwest_load(args.concurrency, seconds, &client, &url, body).await?;
+    Ok(json!({
+        "clip_bytes": size,
+        "concurrency": args.concurrency,
+        "lean_client": lean,
+        "reqwest_client": with_reqwest,
+    }))
+}
+
+/// The request body of a pcm16 clip of about 100 KB, and the clip's size.
+async fn clip_of_100_kb(
+    client: &reqwest::Client,
+    url: &str,
+    text: &str,
+) -> Result<(Value, usize), String> {
     // Each rate is a new cache key and so a new synthesis, whose length the
     // model's noise varies: adjust the rate until the clip is 100 KB ± 3 %, so
     // runs (and builds) are compared on the same size.
@@ -70,7 +91,7 @@ async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String
     let mut tried = std::collections::HashSet::from([rate]);
     loop {
         body = json!({ "text": text, "format": "pcm16", "sample_rate": rate });
-        size = post(&client, &url, &body).await?.len();
+        size = post(client, url, &body).await?.len();
         tries += 1;
         if size.abs_diff(100_000) <= 3_000 || tries == 30 {
             break;
@@ -83,14 +104,21 @@ async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String
             rate += 1;
         }
     }
-    let seconds = Duration::from_secs(args.seconds);
-    // The load runs on the same two cores as the server, so the client's own
-    // cost matters: a lean keep-alive HTTP/1.1 client (what wrk does) first,
-    // then reqwest for comparison.
-    let request = Arc::new(raw_post(base, "/synthesizeSpeech", &body)?);
+    Ok((body, size))
+}
+
+/// A load run with the lean keep-alive client: `concurrency` connections
+/// repeating the request for `seconds`.
+async fn lean_load(
+    concurrency: usize,
+    seconds: Duration,
+    base: &str,
+    body: &Value,
+) -> Result<Value, String> {
+    let request = Arc::new(raw_post(base, "/synthesizeSpeech", body)?);
     let started = Instant::now();
     let deadline = started + seconds;
-    let workers: Vec<_> = (0..args.concurrency)
+    let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let request = request.clone();
             let addr = base.trim_start_matches("http://").to_string();
@@ -110,14 +138,23 @@ async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String
     for w in workers {
         lean.extend(w.await.map_err(|e| e.to_string())??);
     }
-    let lean = summarise(lean, started.elapsed());
+    Ok(summarise(lean, started.elapsed()))
+}
 
+/// The same load run with reqwest clients.
+async fn reqwest_load(
+    concurrency: usize,
+    seconds: Duration,
+    client: &reqwest::Client,
+    url: &str,
+    body: Value,
+) -> Result<Value, String> {
     let started = Instant::now();
     let deadline = started + seconds;
     let body = Arc::new(body);
-    let workers: Vec<_> = (0..args.concurrency)
+    let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, url, body) = (client.clone(), url.clone(), body.clone());
+            let (client, url, body) = (client.clone(), url.to_string(), body.clone());
             tokio::spawn(async move {
                 let mut lat = Vec::new();
                 while Instant::now() < deadline {
@@ -135,13 +172,7 @@ async fn cache_hits(args: &Args, base: &str, text: &str) -> Result<Value, String
     for w in workers {
         with_reqwest.extend(w.await.map_err(|e| e.to_string())?);
     }
-    let with_reqwest = summarise(with_reqwest, started.elapsed());
-    Ok(json!({
-        "clip_bytes": size,
-        "concurrency": args.concurrency,
-        "lean_client": lean,
-        "reqwest_client": with_reqwest,
-    }))
+    Ok(summarise(with_reqwest, started.elapsed()))
 }
 
 /// Requests/s and latency percentiles of one load run.

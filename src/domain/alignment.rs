@@ -347,117 +347,189 @@ pub fn align_units(r: Vec<Unit>, h: &[Unit]) -> Alignment {
     if (n + 1).saturating_mul(m + 1) > MAX_CELLS {
         return positional(r, h);
     }
-    let ranked = (n + 1) * (m + 1) <= MAX_SIMILARITY_CELLS;
-    let r_letters: Vec<Vec<(char, &'static str)>> = r.iter().map(|u| letters(&u.written)).collect();
-    let h_letters: Vec<Vec<(char, &'static str)>> = h.iter().map(|u| letters(&u.written)).collect();
-    let width = m + 1;
-    let mut cost = vec![u64::MAX; (n + 1) * width];
-    let mut step = vec![Step::Start; (n + 1) * width];
-    cost[0] = 0;
-    let edit = |extra: u64| (1u64 << 32) + extra;
-    for i in 0..=n {
-        for j in 0..=m {
-            if i == 0 && j == 0 {
-                continue;
-            }
-            let mut best = (u64::MAX, Step::Start);
-            let mut offer = |c: u64, s: Step| {
-                if c < best.0 {
-                    best = (c, s);
-                }
-            };
-            if i > 0 && j > 0 {
-                let before = cost[(i - 1) * width + j - 1];
-                match same(&r[i - 1], &h[j - 1]) {
-                    Some(_) => offer(before, Step::Diagonal),
-                    None => {
-                        let d = if ranked {
-                            dissimilarity(&r_letters[i - 1], &h_letters[j - 1])
-                        } else {
-                            UNPAIRED
-                        };
-                        offer(before + edit(d), Step::Diagonal);
-                    }
-                }
-                for k in 2..=longest_form(&r[i - 1]).min(j) {
-                    if run_matches(&r[i - 1], &h[j - k..j]).is_some() {
-                        offer(cost[(i - 1) * width + j - k], Step::RunOfAttempt(k as u8));
-                    }
-                }
-                for k in 2..=longest_form(&h[j - 1]).min(i) {
-                    if run_matches(&h[j - 1], &r[i - k..i]).is_some() {
-                        offer(cost[(i - k) * width + j - 1], Step::RunOfReference(k as u8));
-                    }
-                }
-            }
-            if i > 0 {
-                offer(cost[(i - 1) * width + j] + edit(UNPAIRED), Step::Delete);
-            }
-            if j > 0 {
-                offer(cost[i * width + j - 1] + edit(UNPAIRED), Step::Insert);
-            }
-            cost[i * width + j] = best.0;
-            step[i * width + j] = best.1;
-        }
-    }
-    let edits = usize::try_from(cost[n * width + m] >> 32).unwrap_or(usize::MAX);
-    let mut pairs = Vec::with_capacity(n.max(m));
-    let mut heard = vec![false; n];
-    let (mut i, mut j) = (n, m);
-    while i > 0 || j > 0 {
-        match step[i * width + j] {
-            Step::Diagonal => {
-                let (a, b) = (&r[i - 1], &h[j - 1]);
-                match same(a, b) {
-                    Some(spoken) => {
-                        heard[i - 1] = true;
-                        pairs.push(equal(a.written.clone(), b.written.clone(), spoken));
-                    }
-                    None => pairs.push(substitute(a, b, &r_letters[i - 1], &h_letters[j - 1])),
-                }
-                i -= 1;
-                j -= 1;
-            }
-            Step::RunOfAttempt(k) => {
-                let k = usize::from(k);
-                let spoken = run_matches(&r[i - 1], &h[j - k..j]).unwrap_or(false);
-                heard[i - 1] = true;
-                pairs.push(equal(
-                    r[i - 1].written.clone(),
-                    joined(&h[j - k..j]),
-                    spoken,
-                ));
-                i -= 1;
-                j -= k;
-            }
-            Step::RunOfReference(k) => {
-                let k = usize::from(k);
-                let spoken = run_matches(&h[j - 1], &r[i - k..i]).unwrap_or(false);
-                heard[i - k..i].iter_mut().for_each(|x| *x = true);
-                pairs.push(equal(
-                    joined(&r[i - k..i]),
-                    h[j - 1].written.clone(),
-                    spoken,
-                ));
-                i -= k;
-                j -= 1;
-            }
-            Step::Delete => {
-                pairs.push(unpaired(Op::Delete, Some(&r[i - 1]), None));
-                i -= 1;
-            }
-            Step::Insert | Step::Start => {
-                pairs.push(unpaired(Op::Insert, None, Some(&h[j - 1])));
-                j -= 1;
-            }
-        }
-    }
-    pairs.reverse();
+    let sides = Sides::new(&r, h);
+    let table = Table::fill(&sides);
+    let edits = usize::try_from(table.cost_at(n, m) >> 32).unwrap_or(usize::MAX);
+    let (pairs, heard) = table.trace_back(&sides);
     Alignment {
         pairs,
         reference: r,
         heard,
         edits,
+    }
+}
+
+/// Cost of one edit: the edit counts in the high bits, its dissimilarity
+/// `extra` ranks edits in the low bits.
+fn edit(extra: u64) -> u64 {
+    (1u64 << 32) + extra
+}
+
+/// Both sides of an alignment, with each unit's letters.
+struct Sides<'a> {
+    r: &'a [Unit],
+    h: &'a [Unit],
+    r_letters: Vec<Vec<(char, &'static str)>>,
+    h_letters: Vec<Vec<(char, &'static str)>>,
+    /// Whether substitutions are ranked by letter similarity.
+    ranked: bool,
+}
+
+impl<'a> Sides<'a> {
+    /// Cuts both sides' letters; ranking is on while the table is small enough.
+    fn new(r: &'a [Unit], h: &'a [Unit]) -> Self {
+        Sides {
+            r,
+            h,
+            r_letters: r.iter().map(|u| letters(&u.written)).collect(),
+            h_letters: h.iter().map(|u| letters(&u.written)).collect(),
+            ranked: (r.len() + 1) * (h.len() + 1) <= MAX_SIMILARITY_CELLS,
+        }
+    }
+}
+
+/// The edit table: for each cell `(i, j)` (the first `i` reference units
+/// against the first `j` attempt units), its least cost and how it was reached.
+struct Table {
+    width: usize,
+    cost: Vec<u64>,
+    step: Vec<Step>,
+}
+
+impl Table {
+    /// Fills the table row by row, each cell from the cells before it.
+    fn fill(sides: &Sides) -> Self {
+        let (n, m) = (sides.r.len(), sides.h.len());
+        let width = m + 1;
+        let mut table = Table {
+            width,
+            cost: vec![u64::MAX; (n + 1) * width],
+            step: vec![Step::Start; (n + 1) * width],
+        };
+        table.cost[0] = 0;
+        for i in 0..=n {
+            for j in 0..=m {
+                if i == 0 && j == 0 {
+                    continue;
+                }
+                let (cost, step) = table.best(sides, i, j);
+                table.cost[i * width + j] = cost;
+                table.step[i * width + j] = step;
+            }
+        }
+        table
+    }
+
+    /// The least cost of cell `(i, j)`.
+    fn cost_at(&self, i: usize, j: usize) -> u64 {
+        self.cost[i * self.width + j]
+    }
+
+    /// The cheapest way into cell `(i, j)` from the cells already filled.
+    fn best(&self, sides: &Sides, i: usize, j: usize) -> (u64, Step) {
+        let (r, h) = (sides.r, sides.h);
+        let mut best = (u64::MAX, Step::Start);
+        let mut offer = |c: u64, s: Step| {
+            if c < best.0 {
+                best = (c, s);
+            }
+        };
+        if i > 0 && j > 0 {
+            let before = self.cost_at(i - 1, j - 1);
+            match same(&r[i - 1], &h[j - 1]) {
+                Some(_) => offer(before, Step::Diagonal),
+                None => {
+                    let d = if sides.ranked {
+                        dissimilarity(&sides.r_letters[i - 1], &sides.h_letters[j - 1])
+                    } else {
+                        UNPAIRED
+                    };
+                    offer(before + edit(d), Step::Diagonal);
+                }
+            }
+            for k in 2..=longest_form(&r[i - 1]).min(j) {
+                if run_matches(&r[i - 1], &h[j - k..j]).is_some() {
+                    offer(self.cost_at(i - 1, j - k), Step::RunOfAttempt(k as u8));
+                }
+            }
+            for k in 2..=longest_form(&h[j - 1]).min(i) {
+                if run_matches(&h[j - 1], &r[i - k..i]).is_some() {
+                    offer(self.cost_at(i - k, j - 1), Step::RunOfReference(k as u8));
+                }
+            }
+        }
+        if i > 0 {
+            offer(self.cost_at(i - 1, j) + edit(UNPAIRED), Step::Delete);
+        }
+        if j > 0 {
+            offer(self.cost_at(i, j - 1) + edit(UNPAIRED), Step::Insert);
+        }
+        best
+    }
+
+    /// Walks back from the last cell, one pair per step, and marks the
+    /// reference units the learner got.
+    fn trace_back(&self, sides: &Sides) -> (Vec<Pair>, Vec<bool>) {
+        let (r, h) = (sides.r, sides.h);
+        let (n, m) = (r.len(), h.len());
+        let mut pairs = Vec::with_capacity(n.max(m));
+        let mut heard = vec![false; n];
+        let (mut i, mut j) = (n, m);
+        while i > 0 || j > 0 {
+            match self.step[i * self.width + j] {
+                Step::Diagonal => {
+                    let (a, b) = (&r[i - 1], &h[j - 1]);
+                    match same(a, b) {
+                        Some(spoken) => {
+                            heard[i - 1] = true;
+                            pairs.push(equal(a.written.clone(), b.written.clone(), spoken));
+                        }
+                        None => pairs.push(substitute(
+                            a,
+                            b,
+                            &sides.r_letters[i - 1],
+                            &sides.h_letters[j - 1],
+                        )),
+                    }
+                    i -= 1;
+                    j -= 1;
+                }
+                Step::RunOfAttempt(k) => {
+                    let k = usize::from(k);
+                    let spoken = run_matches(&r[i - 1], &h[j - k..j]).unwrap_or(false);
+                    heard[i - 1] = true;
+                    pairs.push(equal(
+                        r[i - 1].written.clone(),
+                        joined(&h[j - k..j]),
+                        spoken,
+                    ));
+                    i -= 1;
+                    j -= k;
+                }
+                Step::RunOfReference(k) => {
+                    let k = usize::from(k);
+                    let spoken = run_matches(&h[j - 1], &r[i - k..i]).unwrap_or(false);
+                    heard[i - k..i].iter_mut().for_each(|x| *x = true);
+                    pairs.push(equal(
+                        joined(&r[i - k..i]),
+                        h[j - 1].written.clone(),
+                        spoken,
+                    ));
+                    i -= k;
+                    j -= 1;
+                }
+                Step::Delete => {
+                    pairs.push(unpaired(Op::Delete, Some(&r[i - 1]), None));
+                    i -= 1;
+                }
+                Step::Insert | Step::Start => {
+                    pairs.push(unpaired(Op::Insert, None, Some(&h[j - 1])));
+                    j -= 1;
+                }
+            }
+        }
+        pairs.reverse();
+        (pairs, heard)
     }
 }
 

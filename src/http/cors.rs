@@ -42,45 +42,14 @@ impl Cors {
 
     fn preflight(&self, headers: &HeaderMap, origin: &HeaderValue) -> Response {
         let origin_ok = origin.to_str().is_ok_and(|o| self.origin_allowed(o));
-        let method_ok = match &self.0.methods {
-            AllowList::Any => true,
-            AllowList::Only(list) => headers
-                .get(header::ACCESS_CONTROL_REQUEST_METHOD)
-                .and_then(|m| m.to_str().ok())
-                .is_some_and(|m| list.iter().any(|a| a.eq_ignore_ascii_case(m))),
-        };
+        let method_ok = self.method_allowed(headers);
         let requested_headers = headers
             .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
             .and_then(|h| h.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        let headers_ok = match &self.0.headers {
-            AllowList::Any => true,
-            AllowList::Only(list) => requested_headers
-                .split(',')
-                .map(str::trim)
-                .filter(|h| !h.is_empty())
-                .all(|h| list.iter().any(|a| a.eq_ignore_ascii_case(h)) || is_safelisted(h)),
-        };
-        let mut failures = Vec::new();
-        if !origin_ok {
-            failures.push("origin");
-        }
-        if !method_ok {
-            failures.push("method");
-        }
-        if !headers_ok {
-            failures.push("headers");
-        }
-        let mut response = if failures.is_empty() {
-            (StatusCode::OK, "OK").into_response()
-        } else {
-            (
-                StatusCode::BAD_REQUEST,
-                format!("Disallowed CORS {}", failures.join(", ")),
-            )
-                .into_response()
-        };
+        let headers_ok = self.headers_allowed(&requested_headers);
+        let mut response = preflight_verdict(origin_ok, method_ok, headers_ok);
         let h = response.headers_mut();
         h.insert(
             header::CONTENT_TYPE,
@@ -94,14 +63,57 @@ impl Cors {
             header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
             HeaderValue::from_static("true"),
         );
-        let methods = match &self.0.methods {
-            AllowList::Any => ALL_METHODS.to_string(),
-            AllowList::Only(list) => list.join(", "),
-        };
-        if let Ok(v) = HeaderValue::from_str(&methods) {
+        if let Ok(v) = HeaderValue::from_str(&self.allow_methods()) {
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
         }
-        let allow_headers = match &self.0.headers {
+        let allow_headers = self.allow_headers(requested_headers);
+        if !allow_headers.is_empty() {
+            if let Ok(v) = HeaderValue::from_str(&allow_headers) {
+                h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+            }
+        }
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        response
+    }
+
+    /// Whether the preflight's `Access-Control-Request-Method` is allowed.
+    fn method_allowed(&self, headers: &HeaderMap) -> bool {
+        match &self.0.methods {
+            AllowList::Any => true,
+            AllowList::Only(list) => headers
+                .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+                .and_then(|m| m.to_str().ok())
+                .is_some_and(|m| list.iter().any(|a| a.eq_ignore_ascii_case(m))),
+        }
+    }
+
+    /// Whether every requested header is allowed or CORS-safelisted.
+    fn headers_allowed(&self, requested_headers: &str) -> bool {
+        match &self.0.headers {
+            AllowList::Any => true,
+            AllowList::Only(list) => requested_headers
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .all(|h| list.iter().any(|a| a.eq_ignore_ascii_case(h)) || is_safelisted(h)),
+        }
+    }
+
+    /// The `Access-Control-Allow-Methods` value.
+    fn allow_methods(&self) -> String {
+        match &self.0.methods {
+            AllowList::Any => ALL_METHODS.to_string(),
+            AllowList::Only(list) => list.join(", "),
+        }
+    }
+
+    /// The `Access-Control-Allow-Headers` value: the requested headers when
+    /// any is allowed, else the safelisted ones and the configured list.
+    fn allow_headers(&self, requested_headers: String) -> String {
+        match &self.0.headers {
             AllowList::Any => requested_headers,
             AllowList::Only(list) => {
                 let mut all = vec![
@@ -116,17 +128,30 @@ impl Cors {
                 all.extend(list.iter().cloned());
                 all.join(", ")
             }
-        };
-        if !allow_headers.is_empty() {
-            if let Ok(v) = HeaderValue::from_str(&allow_headers) {
-                h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
-            }
         }
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        response
+    }
+}
+
+/// 200 `OK`, or 400 `Disallowed CORS …` naming what failed.
+fn preflight_verdict(origin_ok: bool, method_ok: bool, headers_ok: bool) -> Response {
+    let mut failures = Vec::new();
+    if !origin_ok {
+        failures.push("origin");
+    }
+    if !method_ok {
+        failures.push("method");
+    }
+    if !headers_ok {
+        failures.push("headers");
+    }
+    if failures.is_empty() {
+        (StatusCode::OK, "OK").into_response()
+    } else {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("Disallowed CORS {}", failures.join(", ")),
+        )
+            .into_response()
     }
 }
 

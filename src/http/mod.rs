@@ -55,7 +55,33 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
     let metrics_enabled = state.settings.metrics_enabled;
     let guard = guard::Guard::from_settings(&state.settings);
     auth::log_startup(&state.settings);
-    let router = Router::new()
+    let router = resource_routes(&state)
+        .route_layer(middleware::from_fn(record_route))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
+        .fallback(not_found)
+        .with_state(state);
+    let router = with_error_bodies(router, expose_errors);
+    // Inside CORS and the request id, so refusals carry both.
+    let router = match guard {
+        Some(guard) => router.layer(middleware::from_fn_with_state(guard, guard::guard)),
+        None => router,
+    };
+    let router =
+        with_request_tracing(router.layer(middleware::from_fn_with_state(cors_policy, cors::cors)));
+    // Outermost: counts every request with its final status. As a
+    // `Router::layer` it runs after routing, so it sees the route template.
+    // Without `/metrics` nobody reads the counts, so no layer.
+    let router = if metrics_enabled {
+        router.layer(observability::http::TrackRequestsLayer::default())
+    } else {
+        router
+    };
+    NormalizePathLayer::trim_trailing_slash().layer(router)
+}
+
+/// Every resource router, merged.
+fn resource_routes(state: &AppState) -> Router<AppState> {
+    Router::new()
         .merge(health::router())
         .merge(metadata::router())
         .merge(items::router())
@@ -69,12 +95,13 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(speech::router())
         .merge(sessions::router())
         .merge(page::router())
-        .merge(metrics::router(metrics_enabled))
+        .merge(metrics::router(state.settings.metrics_enabled))
         .merge(openapi::router(&state.settings))
-        .route_layer(middleware::from_fn(record_route))
-        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT_BYTES))
-        .fallback(not_found)
-        .with_state(state)
+}
+
+/// The contract's bodies for a wrong method, an internal error and a panic.
+fn with_error_bodies(router: Router, expose_errors: bool) -> Router {
+    router
         .layer(middleware::from_fn(method_not_allowed_body))
         .layer(middleware::from_fn_with_state(
             expose_errors,
@@ -82,14 +109,13 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         ))
         .layer(CatchPanicLayer::custom(move |panic| {
             panic_response(panic, expose_errors)
-        }));
-    // Inside CORS and the request id, so refusals carry both.
-    let router = match guard {
-        Some(guard) => router.layer(middleware::from_fn_with_state(guard, guard::guard)),
-        None => router,
-    };
-    let router = router
-        .layer(middleware::from_fn_with_state(cors_policy, cors::cors))
+        }))
+}
+
+/// The request id (set, then propagated to the response) and the request
+/// span with its response and failure logs.
+fn with_request_tracing(router: Router) -> Router {
+    router
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -126,16 +152,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
                     )
                 }),
         )
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
-    // Outermost: counts every request with its final status. As a
-    // `Router::layer` it runs after routing, so it sees the route template.
-    // Without `/metrics` nobody reads the counts, so no layer.
-    let router = if metrics_enabled {
-        router.layer(observability::http::TrackRequestsLayer::default())
-    } else {
-        router
-    };
-    NormalizePathLayer::trim_trailing_slash().layer(router)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 /// Put the matched route template (e.g. `/v1/items/{item_id}`) on the

@@ -22,8 +22,9 @@ use serde_json::{json, Value};
 use crate::audio::AudioFormat;
 use crate::error::ApiError;
 use crate::http::auth;
-use crate::http::extract::{object_fields, JsonBody, QueryFields, RawQuery};
+use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
+use crate::http::speech::{default_language, speed_field};
 use crate::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -61,66 +62,37 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    let (request, provider) = session_request(&state, &body)?;
+    let info = state.speech.sessions().create(request, provider);
+    let url = format!("/v1/tts/sessions/{}/stream", info.session_id);
+    let mut body = serde_json::to_value(&info).unwrap_or_default();
+    if let Some(o) = body.as_object_mut() {
+        o.insert("stream_url".into(), json!(url));
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Parse a session's body into its speech request and provider name; every
+/// problem is one entry of a 422.
+fn session_request(state: &AppState, body: &Value) -> Result<(SpeechRequest, String), ApiError> {
     let mut errors = Vec::new();
     let mut request = None;
-    let mut provider = provider_name(&state);
-    if let Some(mut f) = object_fields(&body, vec![json!("body")], &mut errors) {
+    let mut provider = provider_name(state);
+    if let Some(mut f) = object_fields(body, vec![json!("body")], &mut errors) {
         let text = f.string("text", true, 1, MAX_TEXT_CHARS);
         if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
             f.value_error("text", "text is blank");
         }
-        if let Some(p) = f.string("provider", false, 1, 100) {
-            if p != provider && p != "default" {
-                f.value_error(
-                    "provider",
-                    &format!("unknown provider; this server runs `{provider}`"),
-                );
-            } else {
-                provider = p;
-            }
+        if let Some(p) = session_provider(&mut f, &provider) {
+            provider = p;
         }
         let voice = f.string("voice", false, 1, 200);
-        let rate = f.int(
-            "sample_rate_hz",
-            true,
-            1,
-            i64::from(crate::audio::MAX_SAMPLE_RATE),
-        );
-        let format_name = f.string("target_format", true, 1, 20);
-        let format = format_name.as_deref().and_then(|n| {
-            let parsed = AudioFormat::parse(n);
-            if parsed.is_none() {
-                f.value_error(
-                    "target_format",
-                    "expected one of pcm16, mulaw, opus, mp3, wav",
-                );
-            }
-            parsed
-        });
-        if let (Some(format), Some(rate)) = (format, rate) {
-            if let Err(e) = format.output_rate(rate as u32) {
-                f.value_error("sample_rate_hz", &e.to_string());
-            }
+        let (rate, format) = session_rate_and_format(&mut f);
+        let language = session_language(state, &mut f);
+        let speed = speed_field(f.get("speed"));
+        if speed.is_none() {
+            f.value_error("speed", "expected a number from 0.25 to 4.0");
         }
-        let supported = state.tts.supported_languages().to_vec();
-        let language = match f.string("language", false, 1, 20) {
-            Some(l) if supported.contains(&l) => Some(l),
-            Some(_) => {
-                f.value_error("language", "language not supported");
-                None
-            }
-            None => supported.first().cloned().or_else(|| Some("fi".into())),
-        };
-        let speed = match f.get("speed") {
-            None | Some(Value::Null) => Some(1.0),
-            Some(v) => match v.as_f64().filter(|s| (0.25..=4.0).contains(s)) {
-                Some(s) => Some(s as f32),
-                None => {
-                    f.value_error("speed", "expected a number from 0.25 to 4.0");
-                    None
-                }
-            },
-        };
         if let (Some(text), Some(rate), Some(format), Some(language), Some(speed)) =
             (text, rate, format, language, speed)
         {
@@ -134,17 +106,65 @@ async fn create(
             });
         }
     }
-    let request = match request {
-        Some(r) if errors.is_empty() => r,
-        _ => return Err(ApiError::validation(errors)),
-    };
-    let info = state.speech.sessions().create(request, provider);
-    let url = format!("/v1/tts/sessions/{}/stream", info.session_id);
-    let mut body = serde_json::to_value(&info).unwrap_or_default();
-    if let Some(o) = body.as_object_mut() {
-        o.insert("stream_url".into(), json!(url));
+    match request {
+        Some(r) if errors.is_empty() => Ok((r, provider)),
+        _ => Err(ApiError::validation(errors)),
     }
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The optional `provider`: this server's own name or `default`; another
+/// name is an error.
+fn session_provider(f: &mut Fields, provider: &str) -> Option<String> {
+    let p = f.string("provider", false, 1, 100)?;
+    if p != provider && p != "default" {
+        f.value_error(
+            "provider",
+            &format!("unknown provider; this server runs `{provider}`"),
+        );
+        return None;
+    }
+    Some(p)
+}
+
+/// The required `sample_rate_hz` and `target_format`, and whether the format
+/// can be encoded at that rate.
+fn session_rate_and_format(f: &mut Fields) -> (Option<i64>, Option<AudioFormat>) {
+    let rate = f.int(
+        "sample_rate_hz",
+        true,
+        1,
+        i64::from(crate::audio::MAX_SAMPLE_RATE),
+    );
+    let format_name = f.string("target_format", true, 1, 20);
+    let format = format_name.as_deref().and_then(|n| {
+        let parsed = AudioFormat::parse(n);
+        if parsed.is_none() {
+            f.value_error(
+                "target_format",
+                "expected one of pcm16, mulaw, opus, mp3, wav",
+            );
+        }
+        parsed
+    });
+    if let (Some(format), Some(rate)) = (format, rate) {
+        if let Err(e) = format.output_rate(rate as u32) {
+            f.value_error("sample_rate_hz", &e.to_string());
+        }
+    }
+    (rate, format)
+}
+
+/// The optional `language`, one of the supported ones; the default when absent.
+fn session_language(state: &AppState, f: &mut Fields) -> Option<String> {
+    let supported = state.tts.supported_languages();
+    match f.string("language", false, 1, 20) {
+        Some(l) if supported.contains(&l) => Some(l),
+        Some(_) => {
+            f.value_error("language", "language not supported");
+            None
+        }
+        None => Some(default_language(supported)),
+    }
 }
 
 #[utoipa::path(

@@ -124,23 +124,47 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Re
             "invalid_type",
         ));
     };
+    openai_model(obj)?;
+    let input = openai_input(obj)?;
+    let voice = openai_voice(obj)?;
+    let format = openai_format(obj)?;
+    let speed = speed_field(obj.get("speed")).ok_or_else(|| {
+        invalid(
+            "'speed' must be a number from 0.25 to 4.0.",
+            "speed",
+            "invalid_value",
+        )
+    })?;
+    let language = language_of(state, obj).map_err(|m| invalid(&m, "language", "invalid_value"))?;
+    Ok(SpeechRequest {
+        text: input,
+        language,
+        voice,
+        speed,
+        format,
+        sample_rate: OPENAI_RATE,
+    })
+}
+
+/// Checks that `model` is a non-empty string (any model name is accepted).
+fn openai_model(obj: &Map<String, Value>) -> Result<(), Box<Response>> {
     match obj.get("model") {
-        Some(Value::String(m)) if !m.trim().is_empty() => {}
-        Some(_) => {
-            return Err(invalid(
-                "'model' must be a non-empty string.",
-                "model",
-                "invalid_type",
-            ))
-        }
-        None => {
-            return Err(invalid(
-                "you must provide a model parameter",
-                "model",
-                "missing_required_parameter",
-            ))
-        }
+        Some(Value::String(m)) if !m.trim().is_empty() => Ok(()),
+        Some(_) => Err(invalid(
+            "'model' must be a non-empty string.",
+            "model",
+            "invalid_type",
+        )),
+        None => Err(invalid(
+            "you must provide a model parameter",
+            "model",
+            "missing_required_parameter",
+        )),
     }
+}
+
+/// The `input` text: a non-blank string of at most [`MAX_INPUT_CHARS`].
+fn openai_input(obj: &Map<String, Value>) -> Result<String, Box<Response>> {
     let input = match obj.get("input") {
         Some(Value::String(s)) => s.clone(),
         Some(_) => {
@@ -173,6 +197,12 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Re
             "string_above_max_length",
         ));
     }
+    Ok(input)
+}
+
+/// The `voice` (a name, or an object with an `id`); one of OpenAI's voice
+/// names is `None`, this engine's default voice.
+fn openai_voice(obj: &Map<String, Value>) -> Result<Option<String>, Box<Response>> {
     let voice = match obj.get("voice") {
         Some(Value::String(v)) if !v.trim().is_empty() => v.trim().to_string(),
         Some(Value::Object(o)) => match o.get("id").and_then(Value::as_str) {
@@ -200,60 +230,56 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Re
             ))
         }
     };
-    let voice = (!OPENAI_VOICES.contains(&voice.to_ascii_lowercase().as_str())).then_some(voice);
-    let format = match obj.get("response_format") {
-        None | Some(Value::Null) => AudioFormat::Mp3,
+    Ok((!OPENAI_VOICES.contains(&voice.to_ascii_lowercase().as_str())).then_some(voice))
+}
+
+/// The `response_format` (mp3 when absent); aac and flac are refused as unsupported.
+fn openai_format(obj: &Map<String, Value>) -> Result<AudioFormat, Box<Response>> {
+    match obj.get("response_format") {
+        None | Some(Value::Null) => Ok(AudioFormat::Mp3),
         Some(Value::String(f)) => match f.as_str() {
-            "mp3" => AudioFormat::Mp3,
-            "opus" => AudioFormat::Opus,
-            "wav" => AudioFormat::Wav,
-            "pcm" => AudioFormat::Pcm16,
-            "aac" | "flac" => {
-                return Err(invalid(
-                    &format!("response_format '{f}' is not supported by this server; use mp3, opus, wav or pcm."),
-                    "response_format",
-                    "unsupported_value",
-                ))
-            }
-            _ => {
-                return Err(invalid(
-                    "'response_format' must be one of mp3, opus, aac, flac, wav, pcm.",
-                    "response_format",
-                    "invalid_value",
-                ))
-            }
+            "mp3" => Ok(AudioFormat::Mp3),
+            "opus" => Ok(AudioFormat::Opus),
+            "wav" => Ok(AudioFormat::Wav),
+            "pcm" => Ok(AudioFormat::Pcm16),
+            "aac" | "flac" => Err(invalid(
+                &format!("response_format '{f}' is not supported by this server; use mp3, opus, wav or pcm."),
+                "response_format",
+                "unsupported_value",
+            )),
+            _ => Err(invalid(
+                "'response_format' must be one of mp3, opus, aac, flac, wav, pcm.",
+                "response_format",
+                "invalid_value",
+            )),
         },
-        Some(_) => return Err(invalid("'response_format' must be a string.", "response_format", "invalid_type")),
-    };
-    let speed = match obj.get("speed") {
-        None | Some(Value::Null) => 1.0,
-        Some(v) => match v.as_f64() {
-            Some(s) if (0.25..=4.0).contains(&s) => s as f32,
-            _ => {
-                return Err(invalid(
-                    "'speed' must be a number from 0.25 to 4.0.",
-                    "speed",
-                    "invalid_value",
-                ))
-            }
-        },
-    };
-    let language = language_of(state, obj).map_err(|m| invalid(&m, "language", "invalid_value"))?;
-    Ok(SpeechRequest {
-        text: input,
-        language,
-        voice,
-        speed,
-        format,
-        sample_rate: OPENAI_RATE,
-    })
+        Some(_) => Err(invalid("'response_format' must be a string.", "response_format", "invalid_type")),
+    }
+}
+
+/// The optional `speed` field of all three speech requests: 1.0 when absent
+/// or null, `None` unless a number from 0.25 to 4.0.
+pub(crate) fn speed_field(value: Option<&Value>) -> Option<f32> {
+    match value {
+        None | Some(Value::Null) => Some(1.0),
+        Some(v) => v
+            .as_f64()
+            .filter(|s| (0.25..=4.0).contains(s))
+            .map(|s| s as f32),
+    }
+}
+
+/// The language a speech request gets when it names none: the engine's
+/// first supported language, else Finnish.
+pub(crate) fn default_language(supported: &[String]) -> String {
+    supported.first().cloned().unwrap_or_else(|| "fi".into())
 }
 
 /// Optional `language` extension field, checked against the supported list.
 fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<String, String> {
     let supported = state.tts.supported_languages();
     match obj.get("language") {
-        None | Some(Value::Null) => Ok(supported.first().cloned().unwrap_or_else(|| "fi".into())),
+        None | Some(Value::Null) => Ok(default_language(supported)),
         Some(Value::String(l)) if supported.iter().any(|s| s == l) => Ok(l.clone()),
         Some(_) => Err(format!("'language' must be one of {supported:?}.")),
     }
@@ -361,14 +387,8 @@ fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Res
             .filter(|n| *n > 0)
             .ok_or_else(|| bad("'sample_rate' must be a positive integer"))?,
     };
-    let speed = match obj.get("speed") {
-        None | Some(Value::Null) => 1.0,
-        Some(v) => {
-            v.as_f64()
-                .filter(|s| (0.25..=4.0).contains(s))
-                .ok_or_else(|| bad("'speed' must be a number from 0.25 to 4.0"))? as f32
-        }
-    };
+    let speed = speed_field(obj.get("speed"))
+        .ok_or_else(|| bad("'speed' must be a number from 0.25 to 4.0"))?;
     let language = language_of(state, obj).map_err(|m| bad(&m))?;
     Ok(SpeechRequest {
         text: text.to_string(),

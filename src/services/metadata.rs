@@ -517,33 +517,7 @@ async fn worker(sources: &MetadataSources<'_>) -> WorkerSection {
 fn assemble(sources: &MetadataSources<'_>) -> StaticSections {
     let settings = sources.settings;
     let meta = &settings.metadata;
-    let languages = |codes: &[String]| codes.iter().map(|c| Language::from_code(c)).collect();
     let translation_languages: Vec<Language> = languages(sources.translation.supported_languages);
-    let commit = meta
-        .commit_sha
-        .clone()
-        .or_else(|| built(BUILT_COMMIT))
-        .unwrap_or_else(|| "unknown".into());
-    let short_commit = if commit == "unknown" {
-        commit.clone()
-    } else {
-        commit.chars().take(7).collect()
-    };
-    let mut links = Links::default();
-    links.set("status", "/health");
-    links.set("metadata", "/metadata");
-    for (name, url) in [
-        ("docs", &settings.docs_url),
-        ("redoc", &settings.redoc_url),
-        ("openapi", &settings.openapi_url),
-    ] {
-        if !url.is_empty() {
-            links.set(name, url);
-        }
-    }
-    for (name, url) in &meta.additional_links {
-        links.set(name, url);
-    }
     StaticSections {
         service: ServiceSection {
             name: settings.app_name.clone(),
@@ -552,35 +526,8 @@ fn assemble(sources: &MetadataSources<'_>) -> StaticSections {
             version: settings.app_version.clone(),
             schema_version: meta.schema_version.clone(),
         },
-        build: BuildSection {
-            commit,
-            short_commit,
-            branch: meta
-                .build_branch
-                .clone()
-                .or_else(|| built(BUILT_BRANCH))
-                .unwrap_or_else(|| "unknown".into()),
-            built_at: meta.build_timestamp.clone().or_else(|| built(BUILT_AT)),
-            python_version: RUSTC_VERSION.to_string(),
-            fastapi_version: AXUM_VERSION.to_string(),
-        },
-        providers: ProvidersSection {
-            database: database_provider(&settings.database.backend),
-            tts: TtsProviderInfo {
-                provider: provider_name(settings.tts.provider).to_string(),
-                supported_languages: languages(&settings.tts.supported_languages),
-                engine: std::iter::once(settings.tts.provider)
-                    .chain(settings.tts.fallback.iter().copied())
-                    .map(|kind| provider_name(kind).to_string())
-                    .collect(),
-                device: sources.tts.device(),
-                voices: sources.tts.voices().into_iter().map(|v| v.name).collect(),
-            },
-            translation: TranslationProviderInfo {
-                provider: sources.translation.provider.to_string(),
-                supported_languages: translation_languages.clone(),
-            },
-        },
+        build: build_section(meta),
+        providers: providers_section(sources, translation_languages.clone()),
         features: FeaturesSection {
             tts_submission_workers: settings.tts.submission_workers,
             tts_languages: settings.tts.supported_languages.clone(),
@@ -597,8 +544,86 @@ fn assemble(sources: &MetadataSources<'_>) -> StaticSections {
             max_tag_length: MAX_TAG_LENGTH,
             max_text_length: MAX_TEXT_LENGTH,
         },
-        links,
+        links: links(settings),
     }
+}
+
+/// Languages by their codes.
+fn languages(codes: &[String]) -> Vec<Language> {
+    codes.iter().map(|c| Language::from_code(c)).collect()
+}
+
+/// The build's identity: the settings' values, else those given to the
+/// compiler, else `unknown`.
+fn build_section(meta: &MetadataSettings) -> BuildSection {
+    let commit = meta
+        .commit_sha
+        .clone()
+        .or_else(|| built(BUILT_COMMIT))
+        .unwrap_or_else(|| "unknown".into());
+    let short_commit = if commit == "unknown" {
+        commit.clone()
+    } else {
+        commit.chars().take(7).collect()
+    };
+    BuildSection {
+        commit,
+        short_commit,
+        branch: meta
+            .build_branch
+            .clone()
+            .or_else(|| built(BUILT_BRANCH))
+            .unwrap_or_else(|| "unknown".into()),
+        built_at: meta.build_timestamp.clone().or_else(|| built(BUILT_AT)),
+        python_version: RUSTC_VERSION.to_string(),
+        fastapi_version: AXUM_VERSION.to_string(),
+    }
+}
+
+/// The database, TTS and translation providers.
+fn providers_section(
+    sources: &MetadataSources<'_>,
+    translation_languages: Vec<Language>,
+) -> ProvidersSection {
+    let settings = sources.settings;
+    ProvidersSection {
+        database: database_provider(&settings.database.backend),
+        tts: TtsProviderInfo {
+            provider: provider_name(settings.tts.provider).to_string(),
+            supported_languages: languages(&settings.tts.supported_languages),
+            engine: std::iter::once(settings.tts.provider)
+                .chain(settings.tts.fallback.iter().copied())
+                .map(|kind| provider_name(kind).to_string())
+                .collect(),
+            device: sources.tts.device(),
+            voices: sources.tts.voices().into_iter().map(|v| v.name).collect(),
+        },
+        translation: TranslationProviderInfo {
+            provider: sources.translation.provider.to_string(),
+            supported_languages: translation_languages,
+        },
+    }
+}
+
+/// `status` and `metadata`, the documentation pages that are served, and
+/// the configured extra links.
+fn links(settings: &Settings) -> Links {
+    let mut links = Links::default();
+    links.set("status", "/health");
+    links.set("metadata", "/metadata");
+    for (name, url) in [
+        ("docs", &settings.docs_url),
+        ("redoc", &settings.redoc_url),
+        ("openapi", &settings.openapi_url),
+    ] {
+        if !url.is_empty() {
+            links.set(name, url);
+        }
+    }
+    for (name, url) in &settings.metadata.additional_links {
+        links.set(name, url);
+    }
+    links
 }
 
 fn built(value: Option<&str>) -> Option<String> {

@@ -541,100 +541,105 @@ impl TtsService {
         target: Target<'_>,
     ) -> Result<Attached, ServiceError> {
         let hash = speech.key();
-        let kind = target.kind();
         tts_tasks::lock_text(tx, &hash).await?;
-        if let Target::Item { id, how } = target {
-            let now = to_db(self.inner.clock.now());
-            let ready = match how {
-                ItemSubmission::New => items_db::lock_unlinked_pending(tx, id).await?,
-                ItemSubmission::Retry => items_db::reset_failed(tx, id, &now).await?,
-                ItemSubmission::Refresh => {
-                    items_db::reset_for_refresh(tx, id, speech.voice, &now).await?
+        if !self.ready_item(tx, speech, &target).await? {
+            return Ok(Attached::default());
+        }
+        if target.kind() == TaskKind::Generate {
+            if let Some(task) = tts_tasks::find_reusable(tx, &hash).await? {
+                if let Some(attached) = self.reuse(tx, task, &target).await? {
+                    return Ok(attached);
                 }
-            };
-            if !ready {
-                tracing::debug!(item_id = id, ?how, "item not in a state to submit; skipped");
-                return Ok(Attached::default());
             }
         }
-        let reusable = match kind {
-            TaskKind::Generate => tts_tasks::find_reusable(tx, &hash).await?,
-            TaskKind::Regenerate => None,
+        self.create_task(tx, text, speech, language, &target, &hash)
+            .await
+    }
+
+    /// Put the target item in the state its submission needs (still
+    /// unlinked `pending`; `failed` → `pending` for a retry; anything →
+    /// `pending` for a refresh). False: it is not in that state.
+    async fn ready_item(
+        &self,
+        tx: &mut Conn,
+        speech: &Speech<'_>,
+        target: &Target<'_>,
+    ) -> Result<bool, ServiceError> {
+        let Target::Item { id, how } = *target else {
+            return Ok(true);
         };
-        if let Some(task) = reusable {
-            if !task.is_finished() {
-                if let Some(item_id) = target.item_id() {
-                    items_db::link_task(tx, item_id, &task.task_id).await?;
-                }
-                tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
-                return Ok(Attached::existing(task));
+        let now = to_db(self.inner.clock.now());
+        let ready = match how {
+            ItemSubmission::New => items_db::lock_unlinked_pending(tx, id).await?,
+            ItemSubmission::Retry => items_db::reset_failed(tx, id, &now).await?,
+            ItemSubmission::Refresh => {
+                items_db::reset_for_refresh(tx, id, speech.voice, &now).await?
             }
-            if let Some(source) = self.surviving_audio(tx, &task, &target).await? {
-                if let Some(item_id) = target.item_id() {
-                    self.inner
-                        .store
-                        .put_file(&source, &self.inner.store.item_path(item_id))
-                        .await?;
-                    items_db::link_task(tx, item_id, &task.task_id).await?;
-                    let now = to_db(self.inner.clock.now());
-                    items_db::set_tts_status_from_pending(
-                        tx,
-                        item_id,
-                        ItemTtsStatus::Ready.as_str(),
-                        &now,
-                    )
-                    .await?;
-                }
-                tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
-                return Ok(Attached::existing(task));
-            }
-            tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
+        };
+        if !ready {
+            tracing::debug!(item_id = id, ?how, "item not in a state to submit; skipped");
         }
+        Ok(ready)
+    }
+
+    /// Join a running task with the same text, or reuse the audio of a
+    /// finished one; `None` when a finished task's audio is gone.
+    async fn reuse(
+        &self,
+        tx: &mut Conn,
+        task: TaskRow,
+        target: &Target<'_>,
+    ) -> Result<Option<Attached>, ServiceError> {
+        if !task.is_finished() {
+            if let Some(item_id) = target.item_id() {
+                items_db::link_task(tx, item_id, &task.task_id).await?;
+            }
+            tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
+            return Ok(Some(Attached::existing(task)));
+        }
+        let Some(source) = self.surviving_audio(tx, &task, target).await? else {
+            tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
+            return Ok(None);
+        };
+        if let Some(item_id) = target.item_id() {
+            let store = &self.inner.store;
+            store.put_file(&source, &store.item_path(item_id)).await?;
+            items_db::link_task(tx, item_id, &task.task_id).await?;
+            let now = to_db(self.inner.clock.now());
+            items_db::set_tts_status_from_pending(tx, item_id, ItemTtsStatus::Ready.as_str(), &now)
+                .await?;
+        }
+        tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
+        Ok(Some(Attached::existing(task)))
+    }
+
+    /// A new `queued` task for the target, linked to its item.
+    async fn create_task(
+        &self,
+        tx: &mut Conn,
+        text: &str,
+        speech: &Speech<'_>,
+        language: &str,
+        target: &Target<'_>,
+        hash: &str,
+    ) -> Result<Attached, ServiceError> {
         let now_ts = self.inner.clock.now();
         let now = to_db(now_ts);
-        let task_id = self.unique_task_id(tx, now_ts, &hash).await?;
-        let (output, custom) = match &target {
-            // A refresh writes its own file, placed as the item's audio
-            // when it completes: a task still running for the item's old
-            // audio cannot overwrite the new one.
-            Target::Item {
-                id,
-                how: ItemSubmission::Refresh,
-            } => (
-                self.inner.store.named_path(&format!("tts_{task_id}")),
-                Some(format!("item_{id}")),
-            ),
-            Target::Item { id, .. } => {
-                (self.inner.store.item_path(*id), Some(format!("item_{id}")))
-            }
-            // A custom name only names the download: the file is kept
-            // under the task's own unique id, so no request can overwrite an
-            // item's audio (`item_8`) or another task's file.
-            Target::Standalone {
-                custom_filename: Some(name),
-            } => (
-                self.inner
-                    .store
-                    .named_path(&format!("tts_{task_id}_{name}")),
-                Some((*name).to_string()),
-            ),
-            Target::Standalone {
-                custom_filename: None,
-            } => (self.inner.store.named_path(&format!("tts_{task_id}")), None),
-        };
+        let task_id = self.unique_task_id(tx, now_ts, hash).await?;
+        let (output, custom) = self.task_output(target, &task_id);
         let output_str = output.display().to_string();
         tts_tasks::insert(
             tx,
             &NewTask {
                 task_id: &task_id,
                 text,
-                text_hash: &hash,
+                text_hash: hash,
                 output_file_path: &output_str,
                 custom_filename: custom.as_deref(),
                 language,
                 spoken_text: speech.spoken,
                 voice: speech.voice,
-                kind,
+                kind: target.kind(),
                 now: &now,
             },
         )
@@ -649,6 +654,36 @@ impl TtsService {
             task: Some(task),
             enqueue: Some(task_id),
         })
+    }
+
+    /// Where a new task writes its audio, and the name its download gets.
+    fn task_output(&self, target: &Target<'_>, task_id: &str) -> (PathBuf, Option<String>) {
+        let store = &self.inner.store;
+        match target {
+            // A refresh writes its own file, placed as the item's audio
+            // when it completes: a task still running for the item's old
+            // audio cannot overwrite the new one.
+            Target::Item {
+                id,
+                how: ItemSubmission::Refresh,
+            } => (
+                store.named_path(&format!("tts_{task_id}")),
+                Some(format!("item_{id}")),
+            ),
+            Target::Item { id, .. } => (store.item_path(*id), Some(format!("item_{id}"))),
+            // A custom name only names the download: the file is kept
+            // under the task's own unique id, so no request can overwrite an
+            // item's audio (`item_8`) or another task's file.
+            Target::Standalone {
+                custom_filename: Some(name),
+            } => (
+                store.named_path(&format!("tts_{task_id}_{name}")),
+                Some((*name).to_string()),
+            ),
+            Target::Standalone {
+                custom_filename: None,
+            } => (store.named_path(&format!("tts_{task_id}")), None),
+        }
     }
 
     /// Audio of a finished task that still exists on disk: its own output,

@@ -163,8 +163,40 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
         .map(|f| node(*f))
         .collect::<Result<_, _>>()?;
 
-    // Walk back from the outputs (nodes are stored in topological order), stopping at the inputs.
     let cut: HashSet<&str> = inputs.iter().copied().collect();
+    let kept = walk_back(&nodes, &cut, outputs);
+    check_complete(&graph_fields, &kept, &cut, inputs, outputs)?;
+    let declared = declarations(&graph_fields)?;
+    let mut new_graph = kept_graph(&graph_fields, &kept, outputs, graph.payload.len())?;
+    for name in inputs {
+        put_len(
+            &mut new_graph,
+            field::GRAPH_INPUT,
+            declaration(&declared, name)?,
+        );
+    }
+    for name in outputs {
+        put_len(
+            &mut new_graph,
+            field::GRAPH_OUTPUT,
+            declaration(&declared, name)?,
+        );
+    }
+    Ok(with_graph(&model_fields, &new_graph, model.len()))
+}
+
+/// What of a graph the cut keeps.
+struct Kept<'a> {
+    /// For each node, in order: whether it is kept.
+    nodes: Vec<bool>,
+    /// The outputs and every value a kept node reads, short of the cut.
+    needed: HashSet<&'a str>,
+    /// Every value a kept node writes.
+    produced: HashSet<&'a str>,
+}
+
+/// Walks back from the outputs (nodes are stored in topological order), stopping at the cut.
+fn walk_back<'a>(nodes: &[Node<'a>], cut: &HashSet<&'a str>, outputs: &[&'a str]) -> Kept<'a> {
     let mut needed: HashSet<&str> = outputs.iter().copied().collect();
     let mut keep = vec![false; nodes.len()];
     for (index, n) in nodes.iter().enumerate().rev() {
@@ -183,6 +215,21 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
         .filter(|(_, k)| **k)
         .flat_map(|(n, _)| n.outputs.iter().copied())
         .collect();
+    Kept {
+        nodes: keep,
+        needed,
+        produced,
+    }
+}
+
+/// Fails when a needed value is neither produced by a kept node, an initializer, nor an input.
+fn check_complete(
+    graph_fields: &[Field<'_>],
+    kept: &Kept<'_>,
+    cut: &HashSet<&str>,
+    inputs: &[&str],
+    outputs: &[&str],
+) -> Result<(), String> {
     let mut initializers = HashSet::new();
     for f in graph_fields
         .iter()
@@ -192,10 +239,11 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
             initializers.insert(name);
         }
     }
-    let mut missing: Vec<&str> = needed
+    let mut missing: Vec<&str> = kept
+        .needed
         .iter()
         .copied()
-        .filter(|n| !produced.contains(n) && !initializers.contains(n) && !cut.contains(n))
+        .filter(|n| !kept.produced.contains(n) && !initializers.contains(n) && !cut.contains(n))
         .collect();
     if !missing.is_empty() {
         missing.sort_unstable();
@@ -203,8 +251,11 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
             "{outputs:?} also depend on {missing:?}, not only on {inputs:?}"
         ));
     }
+    Ok(())
+}
 
-    // Type information of every named value, to declare the new graph's inputs and outputs.
+/// Type information of every named value, to declare the new graph's inputs and outputs.
+fn declarations<'a>(graph_fields: &[Field<'a>]) -> Result<Vec<(&'a str, &'a [u8])>, String> {
     let mut declared: Vec<(&str, &[u8])> = Vec::new();
     for f in graph_fields.iter().filter(|f| {
         matches!(
@@ -216,17 +267,28 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
             declared.push((name, f.payload));
         }
     }
-    let declaration = |name: &str| {
-        declared
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, payload)| *payload)
-            .ok_or_else(|| format!("`{name}` has no declared type in the graph"))
-    };
+    Ok(declared)
+}
 
-    let mut new_graph = Vec::with_capacity(graph.payload.len());
-    let mut nodes_kept = keep.iter();
-    for f in &graph_fields {
+/// The declared type information of `name`.
+fn declaration<'a>(declared: &[(&str, &'a [u8])], name: &str) -> Result<&'a [u8], String> {
+    declared
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, payload)| *payload)
+        .ok_or_else(|| format!("`{name}` has no declared type in the graph"))
+}
+
+/// The graph's fields that the cut keeps, copied unchanged, without inputs and outputs.
+fn kept_graph(
+    graph_fields: &[Field<'_>],
+    kept: &Kept<'_>,
+    outputs: &[&str],
+    capacity: usize,
+) -> Result<Vec<u8>, String> {
+    let mut new_graph = Vec::with_capacity(capacity);
+    let mut nodes_kept = kept.nodes.iter();
+    for f in graph_fields {
         match f.number {
             field::GRAPH_NODE => {
                 if nodes_kept.next().copied().unwrap_or(false) {
@@ -235,14 +297,14 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
             }
             field::GRAPH_INITIALIZER => {
                 let name = string_field(f.payload, field::TENSOR_NAME)?.unwrap_or("");
-                if needed.contains(name) {
+                if kept.needed.contains(name) {
                     new_graph.extend_from_slice(f.record);
                 }
             }
             field::GRAPH_INPUT | field::GRAPH_OUTPUT => {}
             field::GRAPH_VALUE_INFO => {
                 let name = string_field(f.payload, field::VALUE_INFO_NAME)?.unwrap_or("");
-                if produced.contains(name) && !outputs.contains(&name) {
+                if kept.produced.contains(name) && !outputs.contains(&name) {
                     new_graph.extend_from_slice(f.record);
                 }
             }
@@ -252,22 +314,20 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
             _ => new_graph.extend_from_slice(f.record),
         }
     }
-    for name in inputs {
-        put_len(&mut new_graph, field::GRAPH_INPUT, declaration(name)?);
-    }
-    for name in outputs {
-        put_len(&mut new_graph, field::GRAPH_OUTPUT, declaration(name)?);
-    }
+    Ok(new_graph)
+}
 
-    let mut out = Vec::with_capacity(model.len());
-    for f in &model_fields {
+/// The model's fields, copied unchanged, with `new_graph` in place of its graph.
+fn with_graph(model_fields: &[Field<'_>], new_graph: &[u8], capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    for f in model_fields {
         if f.number == field::MODEL_GRAPH {
-            put_len(&mut out, field::MODEL_GRAPH, &new_graph);
+            put_len(&mut out, field::MODEL_GRAPH, new_graph);
         } else {
             out.extend_from_slice(f.record);
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

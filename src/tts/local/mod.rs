@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use self::model::{InferenceParams, Model, Placement};
+use self::model::{GraphMetadata, InferenceParams, Model, Placement};
 use crate::tts::provider::{
     synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
@@ -93,42 +93,8 @@ impl LocalMmsProvider {
         let (model, metadata) = Model::load(&env, &model_path, &placement)?;
 
         let (tokenizer, sample_rate) = match model.layout() {
-            ModelLayout::HuggingFace => {
-                require(
-                    &dir.join("vocab.json"),
-                    "a Hugging Face ONNX export needs vocab.json next to onnx/",
-                )?;
-                let config_path = dir.join("config.json");
-                require(
-                    &config_path,
-                    "a Hugging Face ONNX export needs config.json (for sampling_rate)",
-                )?;
-                (
-                    VitsTokenizer::from_hf_dir(dir)?,
-                    read_sampling_rate(&config_path)?,
-                )
-            }
-            ModelLayout::Sherpa => {
-                let tokens = dir.join("tokens.txt");
-                require(
-                    &tokens,
-                    "a sherpa-onnx export needs tokens.txt next to model.onnx",
-                )?;
-                let add_blank = metadata.add_blank.as_deref().map(str::trim) != Some("0");
-                let sample_rate = match metadata.sample_rate.as_deref() {
-                    None => DEFAULT_SAMPLE_RATE,
-                    Some(s) => s.trim().parse().ok().filter(|r| *r > 0).ok_or_else(|| {
-                        LoadError::UnsupportedModel {
-                            path: model_path.clone(),
-                            reason: format!("metadata sample_rate {s:?} is not a positive integer"),
-                        }
-                    })?,
-                };
-                (
-                    VitsTokenizer::from_tokens_txt(&tokens, add_blank)?,
-                    sample_rate,
-                )
-            }
+            ModelLayout::HuggingFace => hf_tokenizer(dir)?,
+            ModelLayout::Sherpa => sherpa_tokenizer(dir, &model_path, &metadata)?,
             ModelLayout::Piper => {
                 return Err(LoadError::UnsupportedModel {
                     path: model_path.clone(),
@@ -149,18 +115,7 @@ impl LocalMmsProvider {
                 max_chunk_chars: config.max_chunk_chars,
                 chunk_pause_ms: config.chunk_pause_ms,
                 max_text_chars: config.max_text_chars,
-                voice: VoiceInfo {
-                    name: dir
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| "mms".to_owned()),
-                    language: config.language.clone(),
-                    sample_rate,
-                    quality: None,
-                    // The MMS weights are CC-BY-NC-4.0 (non-commercial use only).
-                    licence: Some("CC-BY-NC-4.0".to_owned()),
-                    provider: "local".to_owned(),
-                },
+                voice: voice_info(&config, sample_rate),
             }),
         })
     }
@@ -316,6 +271,68 @@ impl fmt::Debug for LocalMmsProvider {
             .field("batch", &self.inner.model.batch_size())
             .field("sample_rate", &self.inner.sample_rate)
             .finish_non_exhaustive()
+    }
+}
+
+/// Tokenizer and sample rate of a Hugging Face export (`vocab.json`, `config.json`).
+fn hf_tokenizer(dir: &Path) -> Result<(VitsTokenizer, u32), LoadError> {
+    require(
+        &dir.join("vocab.json"),
+        "a Hugging Face ONNX export needs vocab.json next to onnx/",
+    )?;
+    let config_path = dir.join("config.json");
+    require(
+        &config_path,
+        "a Hugging Face ONNX export needs config.json (for sampling_rate)",
+    )?;
+    Ok((
+        VitsTokenizer::from_hf_dir(dir)?,
+        read_sampling_rate(&config_path)?,
+    ))
+}
+
+/// Tokenizer and sample rate of a sherpa-onnx export (`tokens.txt`, graph metadata).
+fn sherpa_tokenizer(
+    dir: &Path,
+    model_path: &Path,
+    metadata: &GraphMetadata,
+) -> Result<(VitsTokenizer, u32), LoadError> {
+    let tokens = dir.join("tokens.txt");
+    require(
+        &tokens,
+        "a sherpa-onnx export needs tokens.txt next to model.onnx",
+    )?;
+    let add_blank = metadata.add_blank.as_deref().map(str::trim) != Some("0");
+    let sample_rate =
+        match metadata.sample_rate.as_deref() {
+            None => DEFAULT_SAMPLE_RATE,
+            Some(s) => s.trim().parse().ok().filter(|r| *r > 0).ok_or_else(|| {
+                LoadError::UnsupportedModel {
+                    path: model_path.to_path_buf(),
+                    reason: format!("metadata sample_rate {s:?} is not a positive integer"),
+                }
+            })?,
+        };
+    Ok((
+        VitsTokenizer::from_tokens_txt(&tokens, add_blank)?,
+        sample_rate,
+    ))
+}
+
+/// The engine's one voice: named after the model directory.
+fn voice_info(config: &LocalEngineConfig, sample_rate: u32) -> VoiceInfo {
+    VoiceInfo {
+        name: config
+            .model_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "mms".to_owned()),
+        language: config.language.clone(),
+        sample_rate,
+        quality: None,
+        // The MMS weights are CC-BY-NC-4.0 (non-commercial use only).
+        licence: Some("CC-BY-NC-4.0".to_owned()),
+        provider: "local".to_owned(),
     }
 }
 

@@ -61,65 +61,85 @@ pub async fn fetch_voice(
     voices_dir: &Path,
 ) -> Result<PathBuf, VoiceFetchError> {
     let base = format!("{}/{}", hub.trim_end_matches('/'), hub_path(name)?);
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(3600))
-        .user_agent(concat!("last-whisper/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| VoiceFetchError::Download {
-            url: base.clone(),
-            reason: e.to_string(),
-            voices_dir: voices_dir.display().to_string(),
-        })?;
-    let get = |url: String| {
-        let client = client.clone();
-        async move {
-            download(&client, &url, voices_dir)
-                .await
-                .map_err(|e| match e {
-                    FetchError::Download { url, reason, .. } => VoiceFetchError::Download {
-                        url,
-                        reason,
-                        voices_dir: voices_dir.display().to_string(),
-                    },
-                    other => VoiceFetchError::Write {
-                        path: url,
-                        reason: other.to_string(),
-                    },
-                })
-        }
-    };
+    let client = hub_client(&base, voices_dir)?;
     // The card first: it is small and proves the name exists before the model download.
-    let card = get(format!("{base}.onnx.json")).await?;
+    let card = get_file(&client, format!("{base}.onnx.json"), voices_dir).await?;
     let text = String::from_utf8(card.clone()).map_err(|e| VoiceFetchError::Card(e.to_string()))?;
     let parsed = VoiceCard::parse(&text).map_err(VoiceFetchError::Card)?;
-    let model = get(format!("{base}.onnx")).await?;
-    let model_card = get(format!(
-        "{}/MODEL_CARD",
-        base.rsplit_once('/').map_or(base.as_str(), |(dir, _)| dir)
-    ))
+    let model = get_file(&client, format!("{base}.onnx"), voices_dir).await?;
+    let model_card = get_file(
+        &client,
+        format!(
+            "{}/MODEL_CARD",
+            base.rsplit_once('/').map_or(base.as_str(), |(dir, _)| dir)
+        ),
+        voices_dir,
+    )
     .await
     .ok();
 
-    let write = |path: PathBuf, bytes: Vec<u8>| async move {
-        write_atomic(&path, &bytes)
-            .await
-            .map_err(|e| VoiceFetchError::Write {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })
-    };
     let model_path = voices_dir.join(format!("{name}.onnx"));
-    write(voices_dir.join(format!("{name}.onnx.json")), card).await?;
-    write(model_path.clone(), model).await?;
+    write_file(voices_dir.join(format!("{name}.onnx.json")), card).await?;
+    write_file(model_path.clone(), model).await?;
     if let Some(model_card) = model_card {
         // MODEL_CARD is per voice on the hub; keep it beside the voice under the shared name
         // only when no other voice's card is there.
         let path = voices_dir.join("MODEL_CARD");
         if !path.exists() {
-            write(path, model_card).await?;
+            write_file(path, model_card).await?;
         }
     }
+    report(name, voices_dir, &parsed);
+    Ok(model_path)
+}
+
+/// The HTTP client for the hub: a short connect timeout, a long overall one.
+fn hub_client(base: &str, voices_dir: &Path) -> Result<reqwest::Client, VoiceFetchError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(3600))
+        .user_agent(concat!("last-whisper/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| VoiceFetchError::Download {
+            url: base.to_owned(),
+            reason: e.to_string(),
+            voices_dir: voices_dir.display().to_string(),
+        })
+}
+
+/// Downloads one file of the voice into memory.
+async fn get_file(
+    client: &reqwest::Client,
+    url: String,
+    voices_dir: &Path,
+) -> Result<Vec<u8>, VoiceFetchError> {
+    download(client, &url, voices_dir)
+        .await
+        .map_err(|e| match e {
+            FetchError::Download { url, reason, .. } => VoiceFetchError::Download {
+                url,
+                reason,
+                voices_dir: voices_dir.display().to_string(),
+            },
+            other => VoiceFetchError::Write {
+                path: url,
+                reason: other.to_string(),
+            },
+        })
+}
+
+/// Writes one file of the voice atomically.
+async fn write_file(path: PathBuf, bytes: Vec<u8>) -> Result<(), VoiceFetchError> {
+    write_atomic(&path, &bytes)
+        .await
+        .map_err(|e| VoiceFetchError::Write {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+}
+
+/// Tells on stderr that the voice is ready, and under which licence.
+fn report(name: &str, voices_dir: &Path, parsed: &VoiceCard) {
     eprintln!(
         "models fetch-piper: {name} ready in {} ({} Hz, language {}, quality {})",
         voices_dir.display(),
@@ -140,7 +160,6 @@ pub async fn fetch_voice(
     eprintln!(
         "models fetch-piper: the voice's licence: {licence}. It is a separate work with its own terms; GET /v1/voices reports it"
     );
-    Ok(model_path)
 }
 
 #[cfg(test)]
