@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Map, Value};
+use subtle::ConstantTimeEq;
 
 use crate::audio::AudioFormat;
 use crate::error::ApiError;
@@ -346,10 +347,6 @@ pub fn api_speech_error(e: SpeechError) -> Response {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// `{"text", "voice"?, "language"?, "format"? (wav), "sample_rate"? (22050), "speed"? (1.0)}`.
 fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Response>> {
     let bad = |m: &str| Box::new(ApiError::UnprocessableDetail(m.to_string()).into_response());
@@ -435,7 +432,8 @@ async fn synthesize_speech(
             .get("user-token")
             .map(|v| v.as_bytes())
             .unwrap_or_default();
-        if !constant_time_eq(given, token.as_bytes()) {
+        // Constant time (`subtle`), as the API keys are compared.
+        if !bool::from(given.ct_eq(token.as_bytes())) {
             return forbidden();
         }
     }
