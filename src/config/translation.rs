@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::{invalid, parse_language_list, Raw, SettingsError};
+use super::{invalid, parse_language_list, redacted, Raw, SettingsError};
 
 /// Which service translates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl fmt::Debug for TranslationSettings {
             .field("libretranslate_url", &self.libretranslate_url)
             .field(
                 "libretranslate_api_key",
-                &self.libretranslate_api_key.as_ref().map(|_| "<redacted>"),
+                &redacted(&self.libretranslate_api_key),
             )
             .finish()
     }

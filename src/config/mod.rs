@@ -4,23 +4,32 @@
 //! Names are case-insensitive, as in the original.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, Environment};
 
+mod cleanup;
 mod connections;
+mod cors;
+mod database;
 mod inference;
 mod metadata;
 mod security;
+mod speech;
 mod translation;
+mod tts;
+pub use cleanup::CleanupSettings;
 pub use connections::ConnectionSettings;
+pub use cors::{AllowList, CorsSettings};
+pub use database::{parse_database_url, parse_sqlite_url, DatabaseBackend, DatabaseSettings};
 pub use inference::InferenceSettings;
 pub use metadata::MetadataSettings;
 pub use security::{RateLimitSettings, SecuritySettings};
+pub use speech::SpeechSettings;
 pub use translation::{TranslationProviderKind, TranslationSettings};
+pub use tts::{AzureSettings, GoogleSettings, ResilienceSettings, TtsProviderKind, TtsSettings};
 
 /// Every setting with its default. Keys are lowercase; lookups lowercase the
 /// variable names first.
@@ -127,6 +136,12 @@ pub enum SettingsError {
     Source(String),
 }
 
+/// What every settings `Debug` shows for a secret: whether it is set,
+/// never its value.
+fn redacted<T>(secret: &Option<T>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "<redacted>")
+}
+
 fn invalid(name: &str, reason: impl Into<String>) -> SettingsError {
     SettingsError::Invalid {
         name: name.to_uppercase(),
@@ -139,244 +154,6 @@ fn invalid(name: &str, reason: impl Into<String>) -> SettingsError {
 pub enum RunMode {
     Development,
     Production,
-}
-
-/// Which engine synthesises speech.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TtsProviderKind {
-    Local,
-    Azure,
-    Gcp,
-    /// Piper voices from `VOICES_DIR` (`TTS_PROVIDER=piper`).
-    Piper,
-}
-
-impl TtsProviderKind {
-    /// The `TTS_PROVIDER` spelling (`gcp` for Google).
-    pub fn name(self) -> &'static str {
-        match self {
-            TtsProviderKind::Local => "local",
-            TtsProviderKind::Azure => "azure",
-            TtsProviderKind::Gcp => "gcp",
-            TtsProviderKind::Piper => "piper",
-        }
-    }
-}
-
-/// A comma-separated list that may be `*` for "any".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AllowList {
-    Any,
-    Only(Vec<String>),
-}
-
-impl AllowList {
-    fn parse(raw: &str) -> Self {
-        let items: Vec<String> = raw
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        if items.iter().any(|s| s == "*") {
-            AllowList::Any
-        } else {
-            AllowList::Only(items)
-        }
-    }
-}
-
-/// Where and how to reach the database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatabaseSettings {
-    pub backend: DatabaseBackend,
-    /// SQLite: size of the read-only pool (writes use one connection).
-    /// PostgreSQL: size of the one pool that reads and writes.
-    pub read_connections: u32,
-}
-
-/// The embedded default or the scale-out server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseBackend {
-    /// A database file (created if missing).
-    Sqlite(PathBuf),
-    /// A `postgres://` URL; several instances may share the database.
-    Postgres(String),
-}
-
-impl DatabaseSettings {
-    /// A SQLite file with the default pool size (tests, tools).
-    pub fn sqlite(path: PathBuf) -> Self {
-        DatabaseSettings {
-            backend: DatabaseBackend::Sqlite(path),
-            read_connections: 4,
-        }
-    }
-}
-
-/// CORS configuration (contract §1.7).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CorsSettings {
-    pub origins: AllowList,
-    pub methods: AllowList,
-    pub headers: AllowList,
-}
-
-/// Scheduled maintenance of TTS tasks (off by default).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CleanupSettings {
-    /// Run every N hours; 0 = never (`TASKS_CLEANUP_INTERVAL_HOURS`).
-    pub interval_hours: u64,
-    /// Delete failed tasks older than this many days.
-    pub failed_older_than_days: u32,
-    /// Also delete finished tasks no item references.
-    pub orphans: bool,
-}
-
-/// How the cloud engines treat a slow or failing provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResilienceSettings {
-    /// Limit for one HTTP request, body included (`TTS_REQUEST_TIMEOUT_SECONDS`).
-    pub request_timeout: Duration,
-    /// Extra attempts after a 429/5xx/timeout (`TTS_MAX_RETRIES`).
-    pub max_retries: u32,
-    /// First back-off step, doubled per retry and jittered (`TTS_RETRY_BASE_MS`).
-    pub retry_base: Duration,
-    /// Longest back-off, and the longest `Retry-After` we wait for
-    /// (`TTS_RETRY_MAX_SECONDS`); a longer request fails the attempt.
-    pub retry_max: Duration,
-    /// Consecutive failed syntheses that open the circuit (`TTS_BREAKER_THRESHOLD`).
-    pub breaker_threshold: u32,
-    /// How long an open circuit fails fast before one trial request
-    /// (`TTS_BREAKER_COOLDOWN_SECONDS`).
-    pub breaker_cooldown: Duration,
-}
-
-/// Azure Speech over REST.
-#[derive(Clone, PartialEq)]
-pub struct AzureSettings {
-    /// `AZURE_SPEECH_KEY` (secret).
-    pub key: Option<String>,
-    /// `AZURE_SPEECH_REGION`, or the legacy `AZURE_SERVICE_REGION`.
-    pub region: Option<String>,
-    /// `AZURE_SPEECH_ENDPOINT`; default `https://{region}.tts.speech.microsoft.com`.
-    pub endpoint: Option<String>,
-    /// Voices picked from at random per request (`AZURE_SPEECH_VOICES`).
-    pub voices: Vec<String>,
-    /// One fixed voice instead of the random pick (`AZURE_SPEECH_VOICE`).
-    pub voice: Option<String>,
-    /// Output rate in Hz (`AZURE_SPEECH_SAMPLE_RATE`).
-    pub sample_rate: u32,
-}
-
-impl fmt::Debug for AzureSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AzureSettings")
-            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("voices", &self.voices)
-            .field("voice", &self.voice)
-            .field("sample_rate", &self.sample_rate)
-            .finish()
-    }
-}
-
-/// Google Cloud Text-to-Speech over REST.
-#[derive(Clone, PartialEq)]
-pub struct GoogleSettings {
-    /// Service-account key file (`GOOGLE_APPLICATION_CREDENTIALS`).
-    pub credentials_path: PathBuf,
-    /// `GOOGLE_API_KEY` (secret); preferred over the key file when set.
-    pub api_key: Option<String>,
-    /// `GOOGLE_TTS_ENDPOINT`.
-    pub endpoint: String,
-    /// Voices picked from at random (`GOOGLE_TTS_VOICES`); empty = the
-    /// original's 31 Finnish voices.
-    pub voices: Vec<String>,
-    /// One fixed voice instead of the random pick (`GOOGLE_TTS_VOICE`).
-    pub voice: Option<String>,
-    /// LINEAR16 rate in Hz (`GOOGLE_TTS_SAMPLE_RATE`).
-    pub sample_rate: u32,
-}
-
-impl fmt::Debug for GoogleSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GoogleSettings")
-            .field("credentials_path", &self.credentials_path)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field("endpoint", &self.endpoint)
-            .field("voices", &self.voices)
-            .field("voice", &self.voice)
-            .field("sample_rate", &self.sample_rate)
-            .finish()
-    }
-}
-
-/// TTS configuration shared by every engine.
-#[derive(Clone, PartialEq)]
-pub struct TtsSettings {
-    pub provider: TtsProviderKind,
-    /// Engines tried in order after `provider` fails (`TTS_FALLBACK`).
-    pub fallback: Vec<TtsProviderKind>,
-    pub supported_languages: Vec<String>,
-    /// `TTS_SUBMISSION_WORKERS`: the original's setting, kept for its
-    /// value in `/metadata`; submissions happen in the creating transaction.
-    pub submission_workers: usize,
-    pub resilience: ResilienceSettings,
-    pub azure: AzureSettings,
-    pub google: GoogleSettings,
-    /// Local engine model directory (`TTS_MODEL_DIR`).
-    pub model_dir: PathBuf,
-    /// Piper voices (`VOICES_DIR`): `name.onnx` + `name.onnx.json` each.
-    pub voices_dir: PathBuf,
-    /// Piper voice used when a request names none (`PIPER_DEFAULT_VOICE`); `None` = the first.
-    pub piper_default_voice: Option<String>,
-    /// Piper voices kept loaded at once (`PIPER_MAX_LOADED_VOICES`).
-    pub piper_max_loaded_voices: usize,
-    /// `libonnxruntime.so` (`ORT_DYLIB_PATH`); `None` = look in the usual places.
-    pub ort_dylib_path: Option<PathBuf>,
-    /// `cpu`, `cuda` or `auto` (`TTS_DEVICE`).
-    pub device: String,
-    /// ONNX intra-op threads; 0 = one per core (`TTS_THREAD_COUNT`).
-    pub thread_count: usize,
-    /// Concurrent syntheses (`TTS_WORKERS`).
-    pub workers: usize,
-    /// CUDA options and batching of the local engines.
-    pub inference: InferenceSettings,
-    /// Capacity of the bounded task queue (`TTS_QUEUE_CAPACITY`).
-    pub queue_capacity: usize,
-    /// How long a worker's claim on a task holds without renewal
-    /// (`TTS_LEASE_SECONDS`); after that another instance may take it over.
-    pub lease: Duration,
-    /// Give local engines the Finnish spoken form of the text (`TTS_NORMALIZE`).
-    pub normalize: bool,
-}
-
-impl fmt::Debug for TtsSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TtsSettings")
-            .field("provider", &self.provider)
-            .field("fallback", &self.fallback)
-            .field("supported_languages", &self.supported_languages)
-            .field("submission_workers", &self.submission_workers)
-            .field("resilience", &self.resilience)
-            .field("azure", &self.azure)
-            .field("google", &self.google)
-            .field("model_dir", &self.model_dir)
-            .field("voices_dir", &self.voices_dir)
-            .field("piper_default_voice", &self.piper_default_voice)
-            .field("piper_max_loaded_voices", &self.piper_max_loaded_voices)
-            .field("ort_dylib_path", &self.ort_dylib_path)
-            .field("device", &self.device)
-            .field("thread_count", &self.thread_count)
-            .field("workers", &self.workers)
-            .field("inference", &self.inference)
-            .field("queue_capacity", &self.queue_capacity)
-            .field("lease", &self.lease)
-            .field("normalize", &self.normalize)
-            .finish()
-    }
 }
 
 /// The whole typed configuration of one service instance.
@@ -501,8 +278,8 @@ impl Settings {
             },
             audio_dir: PathBuf::from(raw.get("audio_dir")?),
             audio_min_free_bytes: parse_bounded(raw, "audio_min_free_bytes", 0, u64::MAX)?,
-            tts: parse_tts(raw)?,
-            cleanup: parse_cleanup(raw)?,
+            tts: tts::parse_tts(raw)?,
+            cleanup: cleanup::parse_cleanup(raw)?,
             cors: CorsSettings {
                 origins: AllowList::parse(&raw.get("cors_origins")?),
                 methods: AllowList::parse(&raw.get("cors_allow_methods")?),
@@ -511,7 +288,7 @@ impl Settings {
             docs_url: parse_doc_path(raw, "docs_url")?,
             redoc_url: parse_doc_path(raw, "redoc_url")?,
             openapi_url: parse_doc_path(raw, "openapi_url")?,
-            speech: parse_speech(raw)?,
+            speech: speech::parse_speech(raw)?,
             metrics_enabled: parse_bool(&raw.get("metrics_enabled")?)
                 .ok_or_else(|| invalid("metrics_enabled", "expected true or false"))?,
             security: security::parse_security(raw)?,
@@ -525,47 +302,6 @@ impl Settings {
     pub fn is_development(&self) -> bool {
         self.environment == RunMode::Development
     }
-}
-
-/// Speech on demand (issue 6).
-#[derive(Clone, PartialEq)]
-pub struct SpeechSettings {
-    /// Total size of `AUDIO_DIR/cache/` before least-recently-used eviction (`AUDIO_CACHE_MAX_BYTES`).
-    pub cache_max_bytes: u64,
-    /// Entries unused this long are evicted (`AUDIO_CACHE_MAX_AGE_DAYS`).
-    pub cache_max_age: Duration,
-    /// `SYNTHESIZE_USER_TOKEN` (secret): when set, `POST /synthesizeSpeech` needs it in `user-token`.
-    pub user_token: Option<String>,
-    /// `SPEECH_SLOW_READER_SECONDS`: a streaming reader that leaves audio
-    /// untaken this long is cut off, so it never holds up a production
-    /// others wait for.
-    pub slow_reader: Duration,
-}
-
-impl fmt::Debug for SpeechSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SpeechSettings")
-            .field("cache_max_bytes", &self.cache_max_bytes)
-            .field("cache_max_age", &self.cache_max_age)
-            .field("slow_reader", &self.slow_reader)
-            .field(
-                "user_token",
-                &self.user_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
-
-fn parse_speech(raw: &Raw) -> Result<SpeechSettings, SettingsError> {
-    let days = parse_bounded(raw, "audio_cache_max_age_days", 1, 36_500)?;
-    Ok(SpeechSettings {
-        cache_max_bytes: parse_bounded(raw, "audio_cache_max_bytes", 0, u64::MAX)?,
-        cache_max_age: Duration::from_secs(days.saturating_mul(86_400)),
-        user_token: raw
-            .optional("synthesize_user_token")
-            .map(|t| t.trim().to_string()),
-        slow_reader: parse_seconds(raw, "speech_slow_reader_seconds", 3_600.0)?,
-    })
 }
 
 /// Settings without a default (absent means "not configured").
@@ -614,34 +350,6 @@ fn parse_count(raw: &Raw, key: &str) -> Result<usize, SettingsError> {
     }
 }
 
-fn parse_provider_kind(key: &str, value: &str) -> Result<TtsProviderKind, SettingsError> {
-    match value.trim().to_lowercase().as_str() {
-        "local" => Ok(TtsProviderKind::Local),
-        "azure" => Ok(TtsProviderKind::Azure),
-        "gcp" | "google" => Ok(TtsProviderKind::Gcp),
-        "piper" => Ok(TtsProviderKind::Piper),
-        _ => Err(invalid(
-            key,
-            "expected one of local, piper, azure, gcp, google",
-        )),
-    }
-}
-
-/// `local,azure` → the engines after the primary, without repeats.
-fn parse_fallback(
-    value: &str,
-    primary: TtsProviderKind,
-) -> Result<Vec<TtsProviderKind>, SettingsError> {
-    let mut chain = Vec::new();
-    for name in split_list(value) {
-        let kind = parse_provider_kind("tts_fallback", &name)?;
-        if kind != primary && !chain.contains(&kind) {
-            chain.push(kind);
-        }
-    }
-    Ok(chain)
-}
-
 fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -672,143 +380,6 @@ fn parse_bounded(raw: &Raw, key: &str, min: u64, max: u64) -> Result<u64, Settin
     }
 }
 
-fn parse_resilience(raw: &Raw) -> Result<ResilienceSettings, SettingsError> {
-    Ok(ResilienceSettings {
-        request_timeout: parse_seconds(raw, "tts_request_timeout_seconds", 600.0)?,
-        max_retries: parse_bounded(raw, "tts_max_retries", 0, 10)? as u32,
-        retry_base: Duration::from_millis(parse_bounded(raw, "tts_retry_base_ms", 1, 60_000)?),
-        retry_max: parse_seconds(raw, "tts_retry_max_seconds", 600.0)?,
-        breaker_threshold: parse_bounded(raw, "tts_breaker_threshold", 1, 1000)? as u32,
-        breaker_cooldown: parse_seconds(raw, "tts_breaker_cooldown_seconds", 86_400.0)?,
-    })
-}
-
-/// Output rates both cloud APIs offer as 16-bit mono PCM.
-const CLOUD_SAMPLE_RATES: &[u32] = &[8_000, 16_000, 22_050, 24_000, 44_100, 48_000];
-
-fn parse_sample_rate(raw: &Raw, key: &str) -> Result<u32, SettingsError> {
-    match raw.get(key)?.trim().parse::<u32>() {
-        Ok(n) if CLOUD_SAMPLE_RATES.contains(&n) => Ok(n),
-        _ => Err(invalid(
-            key,
-            "expected 8000, 16000, 22050, 24000, 44100 or 48000",
-        )),
-    }
-}
-
-fn parse_azure(raw: &Raw) -> Result<AzureSettings, SettingsError> {
-    let voices = split_list(&raw.get("azure_speech_voices")?);
-    if voices.is_empty() && raw.optional("azure_speech_voice").is_none() {
-        return Err(invalid(
-            "azure_speech_voices",
-            "expected at least one voice",
-        ));
-    }
-    Ok(AzureSettings {
-        key: raw
-            .optional("azure_speech_key")
-            .map(|k| k.trim().to_string()),
-        region: raw
-            .optional("azure_speech_region")
-            .or_else(|| raw.optional("azure_service_region"))
-            .map(|r| r.trim().to_string()),
-        endpoint: raw
-            .optional("azure_speech_endpoint")
-            .map(|e| e.trim().to_string()),
-        voices,
-        voice: raw
-            .optional("azure_speech_voice")
-            .map(|v| v.trim().to_string()),
-        sample_rate: parse_sample_rate(raw, "azure_speech_sample_rate")?,
-    })
-}
-
-fn parse_google(raw: &Raw) -> Result<GoogleSettings, SettingsError> {
-    Ok(GoogleSettings {
-        credentials_path: PathBuf::from(raw.get("google_application_credentials")?),
-        api_key: raw.optional("google_api_key").map(|k| k.trim().to_string()),
-        endpoint: raw.get("google_tts_endpoint")?.trim().to_string(),
-        voices: raw
-            .optional("google_tts_voices")
-            .map(|v| split_list(&v))
-            .unwrap_or_default(),
-        voice: raw
-            .optional("google_tts_voice")
-            .map(|v| v.trim().to_string()),
-        sample_rate: parse_sample_rate(raw, "google_tts_sample_rate")?,
-    })
-}
-
-fn parse_tts(raw: &Raw) -> Result<TtsSettings, SettingsError> {
-    let provider = parse_provider_kind("tts_provider", &raw.get("tts_provider")?)?;
-    Ok(TtsSettings {
-        provider,
-        fallback: parse_fallback(&raw.get("tts_fallback")?, provider)?,
-        supported_languages: parse_language_list(
-            "tts_supported_languages",
-            &raw.get("tts_supported_languages")?,
-        )?,
-        submission_workers: parse_count(raw, "tts_submission_workers")?,
-        resilience: parse_resilience(raw)?,
-        azure: parse_azure(raw)?,
-        google: parse_google(raw)?,
-        model_dir: PathBuf::from(raw.get("tts_model_dir")?),
-        voices_dir: PathBuf::from(raw.get("voices_dir")?),
-        piper_default_voice: raw
-            .optional("piper_default_voice")
-            .map(|v| v.trim().to_string()),
-        piper_max_loaded_voices: parse_count(raw, "piper_max_loaded_voices")?,
-        ort_dylib_path: raw.optional("ort_dylib_path").map(PathBuf::from),
-        device: parse_device(&raw.get("tts_device")?)?,
-        thread_count: match raw.get("tts_thread_count")?.trim().parse::<usize>() {
-            Ok(n) if n <= 256 => n,
-            _ => return Err(invalid("tts_thread_count", "expected 0 (automatic) to 256")),
-        },
-        workers: parse_count(raw, "tts_workers")?,
-        inference: inference::parse_inference(raw)?,
-        normalize: parse_bool(&raw.get("tts_normalize")?)
-            .ok_or_else(|| invalid("tts_normalize", "expected true or false"))?,
-        queue_capacity: match raw.get("tts_queue_capacity")?.trim().parse::<usize>() {
-            Ok(n) if (1..=1_000_000).contains(&n) => n,
-            _ => return Err(invalid("tts_queue_capacity", "expected 1 to 1000000")),
-        },
-        lease: match raw.get("tts_lease_seconds")?.trim().parse::<u64>() {
-            Ok(n) if (3..=86_400).contains(&n) => Duration::from_secs(n),
-            _ => return Err(invalid("tts_lease_seconds", "expected 3 to 86400 seconds")),
-        },
-    })
-}
-
-fn parse_cleanup(raw: &Raw) -> Result<CleanupSettings, SettingsError> {
-    let interval_hours = raw
-        .get("tasks_cleanup_interval_hours")?
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| {
-            invalid(
-                "tasks_cleanup_interval_hours",
-                "expected whole hours, 0 = off",
-            )
-        })?;
-    let failed_older_than_days = raw
-        .get("tasks_cleanup_failed_older_than_days")?
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| {
-            invalid(
-                "tasks_cleanup_failed_older_than_days",
-                "expected whole days",
-            )
-        })?;
-    let orphans = parse_bool(&raw.get("tasks_cleanup_orphans")?)
-        .ok_or_else(|| invalid("tasks_cleanup_orphans", "expected true or false"))?;
-    Ok(CleanupSettings {
-        interval_hours,
-        failed_older_than_days,
-        orphans,
-    })
-}
-
 /// `DOCS_URL`, `REDOC_URL`, `OPENAPI_URL`: an absolute path such as
 /// `/docs` (a trailing slash is dropped), or empty to turn that page off.
 fn parse_doc_path(raw: &Raw, key: &str) -> Result<String, SettingsError> {
@@ -835,15 +406,6 @@ fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
-fn parse_device(value: &str) -> Result<String, SettingsError> {
-    match value.trim().to_lowercase().as_str() {
-        "" | "auto" => Ok("auto".into()),
-        "cpu" => Ok("cpu".into()),
-        "cuda" | "gpu" => Ok("cuda".into()),
-        _ => Err(invalid("tts_device", "expected cpu, cuda or auto")),
-    }
-}
-
 /// `["fi","sv"]` as in the original (JSON), or a friendlier `fi,sv`.
 fn parse_language_list(key: &str, value: &str) -> Result<Vec<String>, SettingsError> {
     let trimmed = value.trim();
@@ -858,60 +420,6 @@ fn parse_language_list(key: &str, value: &str) -> Result<Vec<String>, SettingsEr
             .map(str::to_string)
             .collect())
     }
-}
-
-/// `postgres://…`/`postgresql://…` (also SQLAlchemy's `postgresql+asyncpg://…`)
-/// selects PostgreSQL; anything else must be a SQLite URL.
-pub fn parse_database_url(url: &str) -> Result<DatabaseBackend, SettingsError> {
-    let url = url.trim();
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        return Ok(DatabaseBackend::Postgres(url.to_string()));
-    }
-    if lower.starts_with("postgresql+") {
-        return match url.split_once("://") {
-            Some((_, tail)) => Ok(DatabaseBackend::Postgres(format!("postgresql://{tail}"))),
-            None => Err(invalid(
-                "database_url",
-                "expected postgresql://user@host/db",
-            )),
-        };
-    }
-    parse_sqlite_url(url).map(DatabaseBackend::Sqlite)
-}
-
-/// Accepts SQLAlchemy-style URLs (`sqlite:///relative.db`, `sqlite:////abs.db`,
-/// `sqlite+aiosqlite:///…`) and sqlx-style ones (`sqlite://relative.db`,
-/// `sqlite:relative.db`). Query strings are ignored.
-pub fn parse_sqlite_url(url: &str) -> Result<PathBuf, SettingsError> {
-    let url = url.trim();
-    let rest = url
-        .strip_prefix("sqlite:")
-        .or_else(|| {
-            url.strip_prefix("sqlite+")
-                .and_then(|r| r.split_once(':').map(|(_, rest)| rest))
-        })
-        .ok_or_else(|| {
-            invalid(
-                "database_url",
-                "expected a SQLite URL such as sqlite:///data/dictation.db or a postgres:// URL",
-            )
-        })?;
-    let rest = rest.split('?').next().unwrap_or_default();
-    let path = if let Some(p) = rest.strip_prefix("///") {
-        p
-    } else if let Some(p) = rest.strip_prefix("//") {
-        p
-    } else {
-        rest
-    };
-    if path.is_empty() || path.contains(":memory:") {
-        return Err(invalid(
-            "database_url",
-            "a database file path is required (in-memory databases are not supported)",
-        ));
-    }
-    Ok(PathBuf::from(path))
 }
 
 #[cfg(test)]
