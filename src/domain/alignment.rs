@@ -101,7 +101,7 @@ impl Tokens {
 /// The units of `text`, in order. Words without any scoring token ("—",
 /// "?!") are not units.
 pub fn units(text: &str, tokens: &mut Tokens) -> Vec<Unit> {
-    let normalized = spoken::normalize(text);
+    let normalized = spoken::expand(text);
     let mut segments = Vec::with_capacity(normalized.segments.len());
     let mut pos = 0;
     for segment in &normalized.segments {

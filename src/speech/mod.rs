@@ -26,7 +26,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::audio::{AudioFormat, StreamEncoder};
 use crate::speech::cache::{
-    normalise_text, CacheError, CachedAudio, Claim, Flight, KeyParts, SpeechCache, HOT_MAX_ITEM,
+    canonical_text, CacheError, CachedAudio, Flight, KeyParts, SpeechCache, Ticket, HOT_MAX_ITEM,
 };
 use crate::speech::sessions::Sessions;
 use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
@@ -162,7 +162,7 @@ impl SpeechService {
     /// synthesised again while its clip is cached.
     pub async fn clip(&self, req: SpeechRequest) -> Result<Clip, SpeechError> {
         let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
-        let sentences = split_sentences(&normalise_text(&req.text));
+        let sentences = split_sentences(&canonical_text(&req.text));
         if sentences.is_empty() {
             return Err(SpeechError::BadRequest("input has nothing to speak".into()));
         }
@@ -210,19 +210,19 @@ impl SpeechService {
     pub async fn speak(&self, req: SpeechRequest) -> Result<Speech, SpeechError> {
         let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
         let key = self.key(&req)?;
-        let sentences = split_for_stream(&normalise_text(&req.text));
+        let sentences = split_for_stream(&canonical_text(&req.text));
         if sentences.is_empty() {
             return Err(SpeechError::BadRequest("input has nothing to speak".into()));
         }
         loop {
             match self.cache.claim(&key, req.format).await {
-                Claim::Hit(audio) => return Ok(Speech::Cached(audio)),
-                Claim::Follower(rx) => {
+                Ticket::Hit(audio) => return Ok(Speech::Cached(audio)),
+                Ticket::Follower(rx) => {
                     if let Some(audio) = SpeechCache::wait(rx).await? {
                         return Ok(Speech::Cached(audio));
                     }
                 }
-                Claim::Leader(flight) => {
+                Ticket::Leader(flight) => {
                     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
                     let job = Production {
                         provider,

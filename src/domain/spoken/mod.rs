@@ -110,7 +110,7 @@ pub struct Spoken {
 /// Written Finnish → the form a local TTS engine should speak. Text without
 /// anything to expand comes back unchanged (byte-identical), so an all-words
 /// sentence keeps its exact synthesis.
-pub fn normalize(text: &str) -> Spoken {
+pub fn expand(text: &str) -> Spoken {
     let mut builder = Builder::default();
     let mut pos = 0;
     let mut plain_start = 0;
@@ -129,9 +129,9 @@ pub fn normalize(text: &str) -> Spoken {
     builder.finish()
 }
 
-/// Shorthand for `normalize(text).text`.
+/// Shorthand for `expand(text).text`.
 pub fn to_spoken(text: &str) -> String {
-    normalize(text).text
+    expand(text).text
 }
 
 /// The expansion of the token starting at `pos`, if any.

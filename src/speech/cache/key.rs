@@ -24,7 +24,7 @@ pub struct KeyParts<'a> {
 
 /// NFC, whitespace runs collapsed to one space, trimmed: texts that differ only in layout or
 /// Unicode composition are spoken identically, so they share an entry.
-pub fn normalise_text(text: &str) -> String {
+pub fn canonical_text(text: &str) -> String {
     let nfc: String = text.nfc().collect();
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -42,7 +42,7 @@ impl KeyParts<'_> {
             &format!("{:.3}", self.speed),
             self.format.as_str(),
             &self.sample_rate.to_string(),
-            &normalise_text(self.text),
+            &canonical_text(self.text),
         ] {
             h.update((field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());

@@ -30,7 +30,7 @@ pub use hot::HOT_MAX_ITEM;
 
 /// Distinct names for files being produced.
 static PART_COUNTER: AtomicU64 = AtomicU64::new(0);
-pub use key::{normalise_text, KeyParts};
+pub use key::{canonical_text, KeyParts};
 
 /// How much the cache may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +72,10 @@ pub struct CacheCounters {
 
 type FlightResult = Option<Result<CachedAudio, CacheError>>;
 
-/// The result of [`SpeechCache::claim`].
+/// The result of [`SpeechCache::claim`]: what a caller holds for a key
+/// (named apart from a worker's `tts_tasks::Claim` on a task row).
 #[derive(Debug)]
-pub enum Claim {
+pub enum Ticket {
     /// Already cached.
     Hit(CachedAudio),
     /// Nobody is producing this key: the caller must, then call [`Flight::complete`].
@@ -193,10 +194,10 @@ impl SpeechCache {
     }
 
     /// Look up `key`; on a miss, become the single producer or join the one running.
-    pub async fn claim(&self, key: &str, format: AudioFormat) -> Claim {
+    pub async fn claim(&self, key: &str, format: AudioFormat) -> Ticket {
         if let Some(hit) = self.lookup(key, format).await {
             self.record_hit(key);
-            return Claim::Hit(hit);
+            return Ticket::Hit(hit);
         }
         let mut flights = match self.inner.flights.lock() {
             Ok(f) => f,
@@ -204,14 +205,14 @@ impl SpeechCache {
         };
         if let Some(tx) = flights.get(key) {
             self.inner.coalesced.fetch_add(1, Ordering::Relaxed);
-            return Claim::Follower(tx.subscribe());
+            return Ticket::Follower(tx.subscribe());
         }
         // A leader may have finished between the lookup and the lock: it fills the hot set
         // before leaving `flights`, so look there again rather than synthesise twice.
         if let Some(bytes) = self.hot().get(key) {
             drop(flights);
             self.record_hit(key);
-            return Claim::Hit(CachedAudio {
+            return Ticket::Hit(CachedAudio {
                 key: key.to_string(),
                 path: self.path_for(key, format),
                 size: bytes.len() as u64,
@@ -221,7 +222,7 @@ impl SpeechCache {
         flights.insert(key.to_string(), tx);
         drop(flights);
         self.inner.misses.fetch_add(1, Ordering::Relaxed);
-        Claim::Leader(Flight {
+        Ticket::Leader(Flight {
             cache: self.clone(),
             key: key.to_string(),
             format,
@@ -259,13 +260,13 @@ impl SpeechCache {
         let mut produce = Some(produce);
         loop {
             match self.claim(&key, parts.format).await {
-                Claim::Hit(audio) => return Ok((audio, true)),
-                Claim::Follower(rx) => {
+                Ticket::Hit(audio) => return Ok((audio, true)),
+                Ticket::Follower(rx) => {
                     if let Some(audio) = Self::wait(rx).await? {
                         return Ok((audio, false));
                     }
                 }
-                Claim::Leader(flight) => {
+                Ticket::Leader(flight) => {
                     let Some(produce) = produce.take() else {
                         return Err(CacheError::Produce("producer already used".into()));
                     };
@@ -673,17 +674,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), ROOMY).await;
         let key = parts("y").key();
-        let Claim::Leader(flight) = cache.claim(&key, AudioFormat::Pcm16).await else {
+        let Ticket::Leader(flight) = cache.claim(&key, AudioFormat::Pcm16).await else {
             panic!("expected to lead");
         };
-        let Claim::Follower(rx) = cache.claim(&key, AudioFormat::Pcm16).await else {
+        let Ticket::Follower(rx) = cache.claim(&key, AudioFormat::Pcm16).await else {
             panic!("expected to follow");
         };
         drop(flight);
         assert_eq!(SpeechCache::wait(rx).await.unwrap(), None);
         assert!(matches!(
             cache.claim(&key, AudioFormat::Pcm16).await,
-            Claim::Leader(_)
+            Ticket::Leader(_)
         ));
     }
 }
