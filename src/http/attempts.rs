@@ -79,13 +79,24 @@ impl From<AttemptRow> for AttemptResponse {
     }
 }
 
+/// `POST /v1/attempts`: scored against the item's current text.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct AttemptCreate {
+    /// An existing item's id (404 otherwise).
+    #[schema(example = 1)]
+    item_id: i64,
+    /// What the learner typed; may be empty.
+    #[schema(min_length = 0, max_length = 10000, example = "minä asun helsingissä")]
+    text: String,
+}
+
 #[utoipa::path(
     post,
     path = "/v1/attempts",
     operation_id = "create_attempt",
     summary = "Score an attempt",
     tag = "attempts",
-    request_body = api::AttemptCreate,
+    request_body = AttemptCreate,
     responses(
         (status = 201, description = "Scored (contract §5) and stored, with the word alignment", body = AttemptResponse),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail),
@@ -97,16 +108,19 @@ async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<AttemptResponse>), ApiError> {
     let mut errors = Vec::new();
-    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let item_id = f.int("item_id", true, i64::MIN, i64::MAX);
         let text = f.string("text", true, 0, 10_000);
-        (item_id, text)
+        Some(AttemptCreate {
+            item_id: item_id?,
+            text: text?,
+        })
     });
-    let (item_id, text) = match parsed {
-        Some((Some(item_id), Some(text))) if errors.is_empty() => (item_id, text),
+    let request = match parsed {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = attempts::create(&state.db, &state.clock, item_id, &text)
+    let row = attempts::create(&state.db, &state.clock, request.item_id, &request.text)
         .await
         .map_err(during("create attempt"))?;
     Ok((StatusCode::CREATED, Json(row.into())))

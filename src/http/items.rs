@@ -150,8 +150,66 @@ pub struct DifficultyChanged {
     message: String,
 }
 
+// As `parse_new_item` reads it.
+/// `ItemCreate`: one item to create (contract §3.2). Unknown fields are ignored.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ItemCreate {
+    /// Language tag; it must be one of `TTS_SUPPORTED_LANGUAGES` for the
+    /// item to get audio (otherwise it is created and turns `failed`).
+    #[schema(min_length = 2, max_length = 10, example = "fi")]
+    locale: String,
+    /// Stored verbatim; whitespace-only is accepted.
+    #[schema(min_length = 1, max_length = 10000, example = "Minä asun Helsingissä.")]
+    text: String,
+    /// 1..10; inferred from the text (1..5) when absent or null.
+    #[schema(minimum = 1, maximum = 10)]
+    difficulty: Option<i64>,
+    /// At most 20 tags; each must contain a non-blank character and have at
+    /// most 50 characters. Stored as given.
+    #[schema(max_items = 20)]
+    tags: Option<Vec<ItemTag>>,
+    /// What the engine speaks instead of `text` (default: derived from it).
+    #[schema(min_length = 1, max_length = 10000)]
+    spoken_text: Option<String>,
+    /// Voice name (see `GET /v1/voices`); null = the engine's default.
+    #[schema(min_length = 1, max_length = 200)]
+    voice: Option<String>,
+}
+
+// Checked by `validate_item_tags`.
+/// A tag given when creating an item.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 50, pattern = r"\S", example = "arki")]
+pub struct ItemTag(String);
+
+impl From<ItemCreate> for NewItem {
+    fn from(item: ItemCreate) -> Self {
+        NewItem {
+            locale: item.locale,
+            text: item.text,
+            difficulty: item.difficulty,
+            tags: item
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|ItemTag(tag)| tag)
+                .collect(),
+            spoken_text: item.spoken_text,
+            voice: item.voice,
+        }
+    }
+}
+
+/// `POST /v1/items/bulk`: 1..100 items, each validated like `POST /v1/items`;
+/// one invalid entry rejects the whole request.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct BulkItemCreate {
+    #[schema(min_items = 1, max_items = 100)]
+    items: Vec<ItemCreate>,
+}
+
 /// Read one `ItemCreate` object; problems go to `errors`.
-fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
+fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<ItemCreate> {
     let locale = fields.string("locale", true, 2, 10);
     let text = fields.string("text", true, 1, MAX_TEXT_LENGTH);
     let difficulty = fields.int("difficulty", false, 1, 10);
@@ -163,11 +221,11 @@ fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
     }
     // Every problem is in `errors`; callers refuse the request when it is
     // not empty, so an invalid optional field never reaches here as `None`.
-    Some(NewItem {
+    Some(ItemCreate {
         locale: locale?,
         text: text?,
         difficulty,
-        tags: tags.unwrap_or_default(),
+        tags: tags.map(|tags| tags.into_iter().map(ItemTag).collect()),
         spoken_text,
         voice,
     })
@@ -211,7 +269,7 @@ fn validation_result<T>(value: Option<T>, errors: Vec<FieldError>) -> Result<T, 
     operation_id = "create_item",
     summary = "Create an item",
     tag = "items",
-    request_body = api::ItemCreate,
+    request_body = ItemCreate,
     responses(
         (status = 202, description = "Created; speech is synthesised in the background (`tts_status` `pending`)", body = ItemResponse),
         (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -224,7 +282,7 @@ async fn create(
     let mut errors = Vec::new();
     let item = object_fields(&body, vec![json!("body")], &mut errors)
         .and_then(|mut f| parse_new_item(&mut f));
-    let item = validation_result(item, errors)?;
+    let item = NewItem::from(validation_result(item, errors)?);
     let mut rows = items::create_many(
         &state.db,
         &state.clock,
@@ -246,7 +304,7 @@ async fn create(
     operation_id = "create_items_bulk",
     summary = "Create several items",
     tag = "items",
-    request_body = api::BulkItemCreate,
+    request_body = BulkItemCreate,
     responses(
         (status = 202, description = "All created (one invalid entry rejects the whole request with 422)", body = BulkCreated),
         (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -257,20 +315,21 @@ async fn create_bulk(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<BulkCreated>), ApiError> {
     let mut errors = Vec::new();
-    let mut parsed = Vec::new();
+    let mut request = BulkItemCreate { items: Vec::new() };
     let entries = object_fields(&body, vec![json!("body")], &mut errors)
         .and_then(|mut top| top.list("items", 1, MAX_ITEMS_PER_BULK_REQUEST));
     for (i, entry) in entries.into_iter().flatten().enumerate() {
         let loc = vec![json!("body"), json!("items"), json!(i)];
         if let Some(mut f) = object_fields(entry, loc, &mut errors) {
             if let Some(item) = parse_new_item(&mut f) {
-                parsed.push(item);
+                request.items.push(item);
             }
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    let parsed: Vec<NewItem> = request.items.into_iter().map(Into::into).collect();
     let rows = items::create_many(&state.db, &state.clock, &state.tts, &parsed)
         .await
         .map_err(during("create items"))?;
@@ -439,6 +498,13 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PATCH /v1/items/{item_id}/tags`: the new tag list (replaces the old one;
+/// absent or null clears it). Not validated per tag (contract §9.8).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct TagsUpdate {
+    tags: Option<Vec<String>>,
+}
+
 #[utoipa::path(
     patch,
     path = "/v1/items/{item_id}/tags",
@@ -446,7 +512,7 @@ async fn delete(
     summary = "Replace an item's tags",
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
-    request_body = api::TagsUpdate,
+    request_body = TagsUpdate,
     responses(
         (status = 200, description = "Tags replaced", body = TagsChanged),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -459,17 +525,17 @@ async fn update_tags(
 ) -> Result<Json<TagsChanged>, ApiError> {
     let id = item_id(&raw);
     let mut errors = Vec::new();
-    let tags = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let update = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let has_value = fields_has_value(&f, "tags");
-        (f.string_list("tags", false), has_value)
+        match (f.string_list("tags", false), has_value) {
+            (Some(tags), _) => Some(TagsUpdate { tags: Some(tags) }),
+            (None, false) => Some(TagsUpdate { tags: None }),
+            (None, true) => None,
+        }
     });
-    let tags = match tags {
-        Some((Some(tags), _)) => Some(tags),
-        Some((None, false)) => Some(Vec::new()),
-        _ => None,
-    };
     let id = merge_path_and_body(id, &mut errors)?;
-    let tags = validation_result(tags, errors)?;
+    let update = validation_result(update, errors)?;
+    let tags = update.tags.unwrap_or_default();
     let change = items::replace_tags(&state.db, &state.clock, id, tags)
         .await
         .map_err(during("update tags"))?;
@@ -504,6 +570,13 @@ fn merge_path_and_body(
     }
 }
 
+/// `PATCH /v1/items/{item_id}/difficulty`: 1..5 (narrower than creation).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct DifficultyUpdate {
+    #[schema(minimum = 1, maximum = 5)]
+    difficulty: i64,
+}
+
 #[utoipa::path(
     patch,
     path = "/v1/items/{item_id}/difficulty",
@@ -511,7 +584,7 @@ fn merge_path_and_body(
     summary = "Set an item's difficulty",
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
-    request_body = api::DifficultyUpdate,
+    request_body = DifficultyUpdate,
     responses(
         (status = 200, description = "Difficulty changed", body = DifficultyChanged),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -524,11 +597,12 @@ async fn update_difficulty(
 ) -> Result<Json<DifficultyChanged>, ApiError> {
     let id = item_id(&raw);
     let mut errors = Vec::new();
-    let difficulty = object_fields(&body, vec![json!("body")], &mut errors)
-        .and_then(|mut f| f.int("difficulty", true, 1, 5));
+    let update = object_fields(&body, vec![json!("body")], &mut errors)
+        .and_then(|mut f| f.int("difficulty", true, 1, 5))
+        .map(|difficulty| DifficultyUpdate { difficulty });
     let id = merge_path_and_body(id, &mut errors)?;
-    let difficulty = validation_result(difficulty, errors)?;
-    let change = items::set_difficulty(&state.db, &state.clock, id, difficulty)
+    let update = validation_result(update, errors)?;
+    let change = items::set_difficulty(&state.db, &state.clock, id, update.difficulty)
         .await
         .map_err(during("update difficulty"))?;
     let message = match change.previous {
@@ -544,6 +618,14 @@ async fn update_difficulty(
     }))
 }
 
+/// `PATCH /v1/items/{item_id}/spoken-text`: the key is required; `null`
+/// derives the spoken form from the text again.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct SpokenTextUpdate {
+    #[schema(required = true, min_length = 1, max_length = 10000)]
+    spoken_text: Option<String>,
+}
+
 /// `PATCH /v1/items/{id}/spoken-text` `{"spoken_text": "…" | null}`: a
 /// teacher's reading (null = derive it from the text again). The audio is
 /// re-synthesised, so the item goes back to `pending`.
@@ -554,7 +636,7 @@ async fn update_difficulty(
     summary = "Set what the engine speaks for an item",
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
-    request_body = api::SpokenTextUpdate,
+    request_body = SpokenTextUpdate,
     responses(
         (status = 200, description = "Changed; the audio is made again (`tts_status` `pending`)", body = ItemResponse),
         (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
@@ -572,14 +654,11 @@ async fn update_spoken_text(
         let required = f.get("spoken_text").is_none();
         let value = f.string("spoken_text", required, 1, MAX_TEXT_LENGTH);
         let invalid = f.get("spoken_text").is_some_and(|v| !v.is_null()) && value.is_none();
-        (!required && !invalid).then_some(value)
+        (!required && !invalid).then_some(SpokenTextUpdate { spoken_text: value })
     });
     let id = merge_path_and_body(id, &mut errors)?;
-    let spoken = match spoken {
-        Some(spoken) if errors.is_empty() => spoken,
-        _ => return Err(ApiError::validation(errors)),
-    };
-    let row = items::set_spoken_text(&state.db, &state.clock, &state.tts, id, spoken)
+    let update = validation_result(spoken, errors)?;
+    let row = items::set_spoken_text(&state.db, &state.clock, &state.tts, id, update.spoken_text)
         .await
         .map_err(during("update spoken text"))?;
     Ok(Json(row.into()))

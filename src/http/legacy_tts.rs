@@ -126,10 +126,48 @@ fn custom_filename(fields: &mut Fields<'_, '_>) -> Option<String> {
     (!stem.is_empty()).then(|| stem.to_string())
 }
 
-fn language(fields: &mut Fields<'_, '_>) -> String {
-    fields
-        .string("language", false, 2, 10)
-        .unwrap_or_else(|| "fi".to_string())
+fn language(fields: &mut Fields<'_, '_>) -> Option<String> {
+    fields.string("language", false, 2, 10)
+}
+
+/// The language of a request that names none (the original's default).
+fn language_or_default(language: Option<&str>) -> &str {
+    language.unwrap_or("fi")
+}
+
+// As `convert` reads it.
+/// `POST /api/v1/tts/convert`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ConvertRequest {
+    #[schema(min_length = 1, max_length = 10000, example = "Hyvää huomenta!")]
+    text: String,
+    /// A plain file name (no `/`, `\`, `..` or NUL); `.wav` is dropped.
+    #[schema(
+        max_length = 255,
+        pattern = r"^(?!.*\.\.)[^/\\\u0000]*$",
+        example = "tervehdys"
+    )]
+    custom_filename: Option<String>,
+    /// Must be one of `TTS_SUPPORTED_LANGUAGES`, else 503.
+    #[schema(min_length = 2, max_length = 10, default = "fi")]
+    language: Option<String>,
+}
+
+// Checked by `texts_of`.
+/// A non-blank text to synthesise.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, pattern = r"\S")]
+pub struct NonBlankText(String);
+
+// As `convert_multiple` reads it.
+/// `POST /api/v1/tts/convert-multiple`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ConvertMultipleRequest {
+    /// 1..100 texts, none blank.
+    #[schema(min_items = 1, max_items = 100)]
+    texts: Vec<NonBlankText>,
+    #[schema(min_length = 2, max_length = 10, default = "fi")]
+    language: Option<String>,
 }
 
 #[utoipa::path(
@@ -138,7 +176,7 @@ fn language(fields: &mut Fields<'_, '_>) -> String {
     operation_id = "legacy_convert",
     summary = "Queue a text for synthesis",
     tag = "legacy-tts",
-    request_body = api::ConvertRequest,
+    request_body = ConvertRequest,
     responses(
         (status = 201, description = "Queued, or the existing task for the same text", body = Converted),
         (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = api::ErrorDetail),
@@ -150,19 +188,24 @@ async fn convert(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Converted>), ApiError> {
     let mut errors = Vec::new();
-    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let text = f.string("text", true, 1, 10_000);
-        let custom = custom_filename(&mut f);
+        let custom_filename = custom_filename(&mut f);
         let language = language(&mut f);
-        (text, custom, language)
+        Some(ConvertRequest {
+            text: text?,
+            custom_filename,
+            language,
+        })
     });
-    let (text, custom, language) = match parsed {
-        Some((Some(text), custom, language)) if errors.is_empty() => (text, custom, language),
+    let request = match parsed {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
+    let language = language_or_default(request.language.as_deref());
     let submitted = state
         .tts
-        .submit_text(&text, &language, custom.as_deref())
+        .submit_text(&request.text, language, request.custom_filename.as_deref())
         .await
         .map_err(during("process TTS request"))?;
     let task = match submitted {
@@ -176,7 +219,7 @@ async fn convert(
         StatusCode::CREATED,
         Json(Converted {
             conversion_id: task.task_id,
-            text,
+            text: request.text,
             status: task.status,
             submitted_at: task.submitted_at.as_deref().map(db_to_api),
         }),
@@ -189,7 +232,7 @@ async fn convert(
     operation_id = "legacy_convert_multiple",
     summary = "Queue several texts",
     tag = "legacy-tts",
-    request_body = api::ConvertMultipleRequest,
+    request_body = ConvertMultipleRequest,
     responses(
         (status = 201, description = "Queued; refused texts are skipped", body = ConvertedMultiple),
         (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = api::ErrorDetail),
@@ -201,22 +244,27 @@ async fn convert_multiple(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<ConvertedMultiple>), ApiError> {
     let mut errors = Vec::new();
-    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let texts = f.list("texts", 1, 100).cloned();
         let language = language(&mut f);
         let texts = texts.and_then(|values| texts_of(&mut f, &values));
-        (texts, language)
+        Some(ConvertMultipleRequest {
+            texts: texts?,
+            language,
+        })
     });
-    let (texts, language) = match parsed {
-        Some((Some(texts), language)) if errors.is_empty() => (texts, language),
+    let request = match parsed {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
+    let language = language_or_default(request.language.as_deref());
+    let texts: Vec<String> = request.texts.into_iter().map(|NonBlankText(t)| t).collect();
     let mut ids = Vec::new();
     let mut first_submitted = None;
     for text in &texts {
         let submitted = state
             .tts
-            .submit_text(text, &language, None)
+            .submit_text(text, language, None)
             .await
             .map_err(during("process multiple TTS requests"))?;
         if let Submitted::Task(task) = submitted {
@@ -265,7 +313,7 @@ pub struct ConvertedMultiple {
 }
 
 /// Strings only, none blank (`Text item at index <i> cannot be empty`).
-fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<String>> {
+fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<NonBlankText>> {
     let mut texts = Vec::with_capacity(values.len());
     for value in values {
         match value.as_str() {
@@ -280,7 +328,7 @@ fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<String>
         fields.value_error("texts", &format!("Text item at index {i} cannot be empty"));
         return None;
     }
-    Some(texts)
+    Some(texts.into_iter().map(NonBlankText).collect())
 }
 
 #[utoipa::path(

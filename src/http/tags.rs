@@ -51,13 +51,20 @@ impl From<TagRow> for TagResponse {
     }
 }
 
+/// `POST /v1/tags`: the name is trimmed and must not be blank.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct TagCreate {
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "matkailu")]
+    name: String,
+}
+
 #[utoipa::path(
     post,
     path = "/v1/tags",
     operation_id = "create_tag",
     summary = "Create a preset tag",
     tag = "tags",
-    request_body = api::TagCreate,
+    request_body = TagCreate,
     responses(
         (status = 201, description = "Created (the name is stored trimmed)", body = TagResponse),
         (status = 400, description = "`Tag with name '<name>' already exists`", body = api::ErrorDetail),
@@ -69,20 +76,20 @@ async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<TagResponse>), ApiError> {
     let mut errors = Vec::new();
-    let name = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
+    let request = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let name = f.string("name", true, 1, 50)?;
         let trimmed = name.trim().to_string();
         if trimmed.is_empty() {
             f.value_error("name", "Tag name cannot be empty");
             return None;
         }
-        Some(trimmed)
+        Some(TagCreate { name: trimmed })
     });
-    let name = match name {
-        Some(name) if errors.is_empty() => name,
+    let request = match request {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = tags::create(&state.db, &state.clock, &name)
+    let row = tags::create(&state.db, &state.clock, &request.name)
         .await
         .map_err(during("create tag"))?;
     Ok((StatusCode::CREATED, Json(row.into())))

@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 
 use utoipa::{ToResponse, ToSchema};
 
+use crate::http::legacy_tts::NonBlankText;
+
 // ------------------------------------------------------------ scalars
 
 /// A naive local timestamp (contract §1.2): `YYYY-MM-DDTHH:MM:SS`, plus
@@ -204,124 +206,6 @@ pub struct InternalError(#[to_schema] InternalErrorBody);
 #[derive(ToResponse)]
 #[response(description = "Request body larger than 8 MiB (shape A)")]
 pub struct PayloadTooLarge(#[to_schema] ErrorDetail);
-
-// ------------------------------------------------------------ item bodies
-
-/// `ItemCreate`: one item to create (contract §3.2). Unknown fields are ignored.
-#[derive(ToSchema)]
-pub struct ItemCreate {
-    /// Language tag; it must be one of `TTS_SUPPORTED_LANGUAGES` for the
-    /// item to get audio (otherwise it is created and turns `failed`).
-    #[schema(min_length = 2, max_length = 10, example = "fi")]
-    locale: String,
-    /// Stored verbatim; whitespace-only is accepted.
-    #[schema(min_length = 1, max_length = 10000, example = "Minä asun Helsingissä.")]
-    text: String,
-    /// 1..10; inferred from the text (1..5) when absent or null.
-    #[schema(minimum = 1, maximum = 10)]
-    difficulty: Option<i64>,
-    /// At most 20 tags; each must contain a non-blank character and have at
-    /// most 50 characters. Stored as given.
-    #[schema(max_items = 20)]
-    tags: Option<Vec<ItemTag>>,
-    /// What the engine speaks instead of `text` (default: derived from it).
-    #[schema(min_length = 1, max_length = 10000)]
-    spoken_text: Option<String>,
-    /// Voice name (see `GET /v1/voices`); null = the engine's default.
-    #[schema(min_length = 1, max_length = 200)]
-    voice: Option<String>,
-}
-
-/// A tag given when creating an item.
-#[derive(ToSchema)]
-#[schema(value_type = String, max_length = 50, pattern = r"\S", example = "arki")]
-pub struct ItemTag(String);
-
-/// `POST /v1/items/bulk`: 1..100 items, each validated like `POST /v1/items`;
-/// one invalid entry rejects the whole request.
-#[derive(ToSchema)]
-pub struct BulkItemCreate {
-    #[schema(min_items = 1, max_items = 100)]
-    items: Vec<ItemCreate>,
-}
-
-/// `PATCH /v1/items/{item_id}/tags`: the new tag list (replaces the old one;
-/// absent or null clears it). Not validated per tag (contract §9.8).
-#[derive(ToSchema)]
-pub struct TagsUpdate {
-    tags: Option<Vec<String>>,
-}
-
-/// `PATCH /v1/items/{item_id}/difficulty`: 1..5 (narrower than creation).
-#[derive(ToSchema)]
-pub struct DifficultyUpdate {
-    #[schema(minimum = 1, maximum = 5)]
-    difficulty: i64,
-}
-
-/// `PATCH /v1/items/{item_id}/spoken-text`: the key is required; `null`
-/// derives the spoken form from the text again.
-#[derive(ToSchema)]
-pub struct SpokenTextUpdate {
-    #[schema(required = true, min_length = 1, max_length = 10000)]
-    spoken_text: Option<String>,
-}
-
-// ------------------------------------------------------------ item answers
-
-// ------------------------------------------------------------ attempts, stats, tags
-
-/// `POST /v1/attempts`: scored against the item's current text.
-#[derive(ToSchema)]
-pub struct AttemptCreate {
-    /// An existing item's id (404 otherwise).
-    #[schema(example = 1)]
-    item_id: i64,
-    /// What the learner typed; may be empty.
-    #[schema(min_length = 0, max_length = 10000, example = "minä asun helsingissä")]
-    text: String,
-}
-
-/// `POST /v1/tags`: the name is trimmed and must not be blank.
-#[derive(ToSchema)]
-pub struct TagCreate {
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "matkailu")]
-    name: String,
-}
-
-// ------------------------------------------------------------ legacy TTS
-
-/// `POST /api/v1/tts/convert`.
-#[derive(ToSchema)]
-pub struct ConvertRequest {
-    #[schema(min_length = 1, max_length = 10000, example = "Hyvää huomenta!")]
-    text: String,
-    /// A plain file name (no `/`, `\`, `..` or NUL); `.wav` is dropped.
-    #[schema(
-        max_length = 255,
-        pattern = r"^(?!.*\.\.)[^/\\\u0000]*$",
-        example = "tervehdys"
-    )]
-    custom_filename: Option<String>,
-    /// Must be one of `TTS_SUPPORTED_LANGUAGES`, else 503.
-    #[schema(min_length = 2, max_length = 10, default = "fi")]
-    language: Option<String>,
-}
-
-/// A non-blank text to synthesise.
-#[derive(ToSchema)]
-#[schema(value_type = String, pattern = r"\S")]
-pub struct NonBlankText(String);
-
-/// `POST /api/v1/tts/convert-multiple`.
-#[derive(ToSchema)]
-pub struct ConvertMultipleRequest {
-    /// 1..100 texts, none blank.
-    #[schema(min_items = 1, max_items = 100)]
-    texts: Vec<NonBlankText>,
-    #[schema(min_length = 2, max_length = 10, default = "fi")]
-    language: Option<String>,
-}
 
 // ------------------------------------------------------------ TTS operations
 
