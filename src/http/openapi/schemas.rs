@@ -10,8 +10,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use utoipa::{ToResponse, ToSchema};
 
 use crate::http::legacy_tts::NonBlankText;
@@ -56,50 +54,6 @@ pub enum SessionStatus {
     Streaming,
     Completed,
     Failed,
-}
-
-/// What happened to one word in an attempt's alignment.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum AlignmentOp {
-    Equal,
-    Substitute,
-    Insert,
-    Delete,
-}
-
-/// One aligned pair of units (`domain::alignment::Pair`), words as written.
-/// A unit is a word, a piece of a hyphenated word, or a whole number,
-/// date, time, amount or abbreviation ("8.30", "12,50 €"), which matches
-/// its written or its spoken form: "8.30" against "kahdeksan
-/// kolmekymmentä" is one `equal` pair with `spoken: true`. The alignment is
-/// the one behind `percentage_spoken` and the most-missed words.
-#[derive(ToSchema)]
-pub struct AlignmentPair {
-    op: AlignmentOp,
-    /// The item's word(s); `null` for an inserted word.
-    #[schema(required = true)]
-    reference: Option<String>,
-    /// The learner's word(s); `null` for a left-out word.
-    #[schema(required = true)]
-    attempt: Option<String>,
-    /// Present and `true` when the words matched through a spoken form.
-    spoken: Option<bool>,
-    /// Substitutions only: both words' letters aligned in runs
-    /// (punctuation left out, case and accents not counted; absent for
-    /// words over 48 letters).
-    letters: Option<Vec<AlignmentLetters>>,
-}
-
-/// A run of letters: `delete` = missing from the attempt, `insert` =
-/// extra, `substitute` = wrong, `equal` = right.
-#[derive(ToSchema)]
-pub struct AlignmentLetters {
-    op: AlignmentOp,
-    #[schema(required = true)]
-    reference: Option<String>,
-    #[schema(required = true)]
-    attempt: Option<String>,
 }
 
 // ------------------------------------------------------------ errors
@@ -208,45 +162,6 @@ pub struct InternalError(#[to_schema] InternalErrorBody);
 pub struct PayloadTooLarge(#[to_schema] ErrorDetail);
 
 // ------------------------------------------------------------ TTS operations
-
-/// Task counts and timings of one engine/device (`services::tasks::DeviceStats`).
-#[derive(ToSchema)]
-pub struct DeviceStats {
-    #[schema(required = true)]
-    device: Option<String>,
-    tasks: i64,
-    finished: i64,
-    failed: i64,
-    #[schema(required = true)]
-    avg_synthesis_seconds: Option<f64>,
-    #[schema(required = true)]
-    avg_real_time_factor: Option<f64>,
-    #[schema(required = true)]
-    avg_file_size: Option<f64>,
-}
-
-/// `GET /v1/tts/stats` (`services::tasks::TaskStats`).
-#[derive(ToSchema)]
-pub struct TaskStats {
-    total: i64,
-    /// Tasks per status: every known status (0 when none), then any other.
-    by_status: BTreeMap<String, i64>,
-    by_device: Vec<DeviceStats>,
-    #[schema(required = true)]
-    avg_synthesis_seconds: Option<f64>,
-    #[schema(required = true)]
-    avg_real_time_factor: Option<f64>,
-    #[schema(required = true)]
-    avg_file_size: Option<f64>,
-    /// Texts synthesised once but used by several items.
-    shared_texts: i64,
-    /// Items served by those shared texts.
-    items_sharing_audio: i64,
-    /// Syntheses the dedupe saved.
-    syntheses_saved: i64,
-    /// Tasks waiting for a worker now.
-    queue_depth: i64,
-}
 
 /// `GET /v1/tts/cache`: speech-cache counters since start and its size.
 #[derive(ToSchema)]
