@@ -10,7 +10,9 @@ use serde_json::json;
 use crate::db::attempts::{AttemptRow, Window};
 use crate::domain::alignment::{Letters, Op, Pair};
 use crate::domain::timestamp::{db_to_api, to_db};
-use crate::error::{during, ApiError};
+use crate::error::{
+    during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
+};
 use crate::http::extract::{object_fields, path_id, JsonBody, Page, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::attempts::{self, AlignedAttempt};
@@ -179,8 +181,8 @@ pub struct AttemptCreate {
     request_body = AttemptCreate,
     responses(
         (status = 201, description = "Scored (contract §5) and stored, with the word alignment", body = AttemptResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
@@ -225,7 +227,7 @@ pub struct AttemptPage {
     params(crate::http::openapi::params::AttemptListQuery),
     responses(
         (status = 200, description = "One page of attempts, newest first (without `alignment`)", body = AttemptPage),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn list(
@@ -265,8 +267,8 @@ async fn list(
     params(("attempt_id" = i64, Path, description = "Attempt id")),
     responses(
         (status = 200, description = "The attempt with its word alignment", body = AttemptResponse),
-        (status = 404, description = "`Attempt not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Attempt not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(

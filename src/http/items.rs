@@ -13,7 +13,9 @@ use crate::domain::limits::{
     MAX_ITEMS_PER_BULK_REQUEST, MAX_TAGS_PER_ITEM, MAX_TAG_LENGTH, MAX_TEXT_LENGTH,
 };
 use crate::domain::timestamp::{db_to_api, to_api};
-use crate::error::{during, ApiError, FieldError};
+use crate::error::{
+    during, ApiError, ErrorDetail, FieldError, InternalError, PayloadTooLarge, ValidationFailed,
+};
 use crate::http::audio_response::{file_response, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
@@ -272,7 +274,7 @@ fn validation_result<T>(value: Option<T>, errors: Vec<FieldError>) -> Result<T, 
     request_body = ItemCreate,
     responses(
         (status = 202, description = "Created; speech is synthesised in the background (`tts_status` `pending`)", body = ItemResponse),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
@@ -307,7 +309,7 @@ async fn create(
     request_body = BulkItemCreate,
     responses(
         (status = 202, description = "All created (one invalid entry rejects the whole request with 422)", body = BulkCreated),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create_bulk(
@@ -367,8 +369,8 @@ fn parse_difficulty_filter(raw: &str) -> Option<(i64, i64)> {
     params(crate::http::openapi::params::ItemListQuery),
     responses(
         (status = 200, description = "One page of items; filters combine with AND", body = ItemPage),
-        (status = 400, description = "Invalid `sort`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "Invalid `sort`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<ItemPage>, ApiError> {
@@ -421,7 +423,7 @@ fn item_id(raw: &str) -> Result<i64, ApiError> {
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 200, description = "The item", body = ItemResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(
@@ -444,7 +446,7 @@ async fn get_one(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 200, description = "The item's speech status", body = ItemTtsStatusResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn tts_status(
@@ -484,7 +486,7 @@ async fn tts_status(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 204, description = "Deleted with its attempts and audio; empty body"),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn delete(
@@ -515,7 +517,7 @@ pub struct TagsUpdate {
     request_body = TagsUpdate,
     responses(
         (status = 200, description = "Tags replaced", body = TagsChanged),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn update_tags(
@@ -587,7 +589,7 @@ pub struct DifficultyUpdate {
     request_body = DifficultyUpdate,
     responses(
         (status = 200, description = "Difficulty changed", body = DifficultyChanged),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn update_difficulty(
@@ -639,7 +641,7 @@ pub struct SpokenTextUpdate {
     request_body = SpokenTextUpdate,
     responses(
         (status = 200, description = "Changed; the audio is made again (`tts_status` `pending`)", body = ItemResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn update_spoken_text(
@@ -683,9 +685,9 @@ async fn update_spoken_text(
         (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = api::Binary),
         (status = 304, description = "`If-None-Match` names the current `ETag`"),
         (status = 416, description = "Range not satisfiable (`Content-Range: bytes */size`); empty body"),
-        (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = api::ErrorDetail),
-        (status = 404, description = "`Item not found` or `Audio file not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = ErrorDetail),
+        (status = 404, description = "`Item not found` or `Audio file not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn audio(

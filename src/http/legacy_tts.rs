@@ -13,7 +13,10 @@ use serde_json::{json, Value};
 
 use crate::db::tts_tasks::TaskRow;
 use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{
+    during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationErrorBody,
+    ValidationFailed,
+};
 use crate::files::store::AudioStore;
 use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
@@ -179,8 +182,8 @@ pub struct ConvertMultipleRequest {
     request_body = ConvertRequest,
     responses(
         (status = 201, description = "Queued, or the existing task for the same text", body = Converted),
-        (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn convert(
@@ -235,8 +238,8 @@ async fn convert(
     request_body = ConvertMultipleRequest,
     responses(
         (status = 201, description = "Queued; refused texts are skipped", body = ConvertedMultiple),
-        (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn convert_multiple(
@@ -358,7 +361,7 @@ fn task_not_found(id: &str) -> ApiError {
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
         (status = 200, description = "The task", body = TaskResponse),
-        (status = 404, description = "`Task with ID '<id>' not found`", body = api::ErrorDetail), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Task with ID '<id>' not found`", body = ErrorDetail), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(
@@ -375,6 +378,18 @@ async fn get_one(
     Ok(Json(task_response(state.tts.store().as_ref(), task).await))
 }
 
+/// `GET /api/v1/tts` 422: shape A for the original's range messages, shape B
+/// for a value that is not an integer.
+// Names the two bodies `list` answers 422 with (`ApiError::UnprocessableDetail`
+// and `ApiError::Validation` build them); never built as itself.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LegacyListError {
+    Range(ErrorDetail),
+    Invalid(ValidationErrorBody),
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/tts",
@@ -384,8 +399,8 @@ async fn get_one(
     params(crate::http::openapi::params::LegacyListQuery),
     responses(
         (status = 200, description = "Newest first", body = Vec<TaskResponse>),
-        (status = 422, description = "Shape A for an unknown `status` or `limit` out of 1..1000; shape B for a non-integer `limit`", body = api::LegacyListError),
-        (status = 500, response = api::InternalError),
+        (status = 422, description = "Shape A for an unknown `status` or `limit` out of 1..1000; shape B for a non-integer `limit`", body = LegacyListError),
+        (status = 500, response = InternalError),
     )
 )]
 async fn list(
@@ -457,9 +472,9 @@ fn content_disposition(name: &str) -> String {
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
         (status = 200, description = "The WAV file", content_type = "audio/wav", body = api::Binary),
-        (status = 400, description = "`Task is not completed. Current status: <status>`", body = api::ErrorDetail),
-        (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 400, description = "`Task is not completed. Current status: <status>`", body = ErrorDetail),
+        (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn download(

@@ -5,9 +5,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::error::{during, ApiError};
+use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{path_id, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::stats::{self, ItemStats, MissedWord, PracticeLogEntry, ProgressDay, Summary};
 use crate::state::AppState;
@@ -55,7 +54,7 @@ pub struct MissedWords {
     params(crate::http::openapi::params::StatsWindow),
     responses(
         (status = 200, description = "Totals over the attempts in the window", body = Summary),
-        (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`'since' must be before 'until'`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn summary(
@@ -82,7 +81,7 @@ async fn summary(
     params(crate::http::openapi::params::PracticeLogQuery),
     responses(
         (status = 200, description = "Practised items, latest attempt first", body = PracticeLogPage),
-        (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`'since' must be before 'until'`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn practice_log(
@@ -116,8 +115,8 @@ async fn practice_log(
     params(("item_id" = i64, Path, description = "Item id")),
     responses(
         (status = 200, description = "All-time stats of the item", body = ItemStats),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn item_stats(
@@ -140,7 +139,7 @@ async fn item_stats(
     params(crate::http::openapi::params::ProgressQuery),
     responses(
         (status = 200, description = "One row per local day with attempts, oldest first", body = ProgressResponse),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn progress(
@@ -169,7 +168,7 @@ async fn progress(
     params(crate::http::openapi::params::WordsQuery),
     responses(
         (status = 200, description = "Most-missed words first", body = MissedWords),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn words(

@@ -9,7 +9,9 @@ use serde_json::json;
 
 use crate::db::tags::TagRow;
 use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{
+    during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
+};
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::tags;
@@ -67,8 +69,8 @@ pub struct TagCreate {
     request_body = TagCreate,
     responses(
         (status = 201, description = "Created (the name is stored trimmed)", body = TagResponse),
-        (status = 400, description = "`Tag with name '<name>' already exists`", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`Tag with name '<name>' already exists`", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
@@ -104,7 +106,7 @@ async fn create(
     params(crate::http::openapi::params::TagListQuery),
     responses(
         (status = 200, description = "Preset tags by name", body = TagList),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<TagList>, ApiError> {
@@ -128,8 +130,8 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Tag
     params(("tag_id" = i64, Path, description = "Tag id")),
     responses(
         (status = 204, description = "Deleted (items keep their tags); empty body"),
-        (status = 404, description = "`Tag with ID <id> not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Tag with ID <id> not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn remove(

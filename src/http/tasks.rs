@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::db::items::ItemFilter;
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{path_id, QueryFields, RawQuery};
 use crate::http::items::ItemResponse;
 use crate::http::openapi::schemas as api;
@@ -154,10 +154,10 @@ pub struct AudioRefreshResponse {
     params(("item_id" = i64, Path, description = "Item id")),
     responses(
         (status = 202, description = "A new task is queued; the item is `pending` until it completes", body = AudioRefreshResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 502, description = "`Unable to enqueue audio refresh`: the engine would refuse the text (blank, unsupported language, no engine); the item is unchanged", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 502, description = "`Unable to enqueue audio refresh`: the engine would refuse the text (blank, unsupported language, no engine); the item is unchanged", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn refresh_audio(
@@ -202,7 +202,7 @@ async fn refresh_audio(
     tag = "tts",
     responses(
         (status = 200, description = "Task counts by status and device, timings, dedupe savings, queue depth", body = TaskStatsResponse),
-        (status = 500, response = api::InternalError),
+        (status = 500, response = InternalError),
     )
 )]
 async fn stats(State(state): State<AppState>) -> Result<Json<TaskStatsResponse>, ApiError> {
@@ -221,9 +221,9 @@ async fn stats(State(state): State<AppState>) -> Result<Json<TaskStatsResponse>,
     params(("item_id" = i64, Path, description = "Item id")),
     responses(
         (status = 202, description = "Queued again; the item is `pending`", body = crate::http::items::ItemResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 409, description = "The item's speech has not failed", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 409, description = "The item's speech has not failed", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn retry_one(
@@ -251,7 +251,7 @@ async fn retry_one(
     params(crate::http::openapi::params::RetryFilter),
     responses(
         (status = 202, description = "How many failed items were queued again", body = RetryQueued),
-        (status = 500, response = api::InternalError),
+        (status = 500, response = InternalError),
     )
 )]
 async fn retry_failed(

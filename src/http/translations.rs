@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
 use crate::services::translations::{
@@ -102,11 +102,11 @@ impl From<TranslationView> for TranslationResponse {
     request_body = TranslationCreate,
     responses(
         (status = 200, description = "The translation", body = TranslationResponse),
-        (status = 400, description = "`Invalid translation request (item missing, unsupported language, or source-target identical)`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 502, description = "The provider refused or failed (`Translation failed: …`); nothing is stored", body = api::ErrorDetail),
-        (status = 503, description = "`Translation is not configured`, or the provider is failing fast; nothing is stored", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 400, description = "`Invalid translation request (item missing, unsupported language, or source-target identical)`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 502, description = "The provider refused or failed (`Translation failed: …`); nothing is stored", body = ErrorDetail),
+        (status = 503, description = "`Translation is not configured`, or the provider is failing fast; nothing is stored", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn translate(
@@ -156,9 +156,9 @@ async fn translate(
     ),
     responses(
         (status = 200, description = "The cached translation (`cached: true`)", body = TranslationResponse),
-        (status = 404, description = "`Cached translation not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 500, response = api::InternalError),
+        (status = 404, description = "`Cached translation not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
     )
 )]
 async fn cached(
@@ -190,11 +190,11 @@ async fn cached(
     params(("translation_id" = i64, Path, description = "Translation id")),
     responses(
         (status = 200, description = "The new translation (`cached: false`)", body = TranslationResponse),
-        (status = 404, description = "`Translation not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 502, description = "The provider refused or failed; the stored row is unchanged", body = api::ErrorDetail),
-        (status = 503, description = "`Translation is not configured`, or the provider is failing fast", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 404, description = "`Translation not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 502, description = "The provider refused or failed; the stored row is unchanged", body = ErrorDetail),
+        (status = 503, description = "`Translation is not configured`, or the provider is failing fast", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn refresh(

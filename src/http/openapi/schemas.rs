@@ -12,6 +12,10 @@
 
 use utoipa::{ToResponse, ToSchema};
 
+// The error bodies and shared responses live in `crate::error`; re-exported
+// here while the speech and session handlers still name them through this
+// module.
+pub use crate::error::{ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
 use crate::http::legacy_tts::NonBlankText;
 
 // ------------------------------------------------------------ scalars
@@ -58,70 +62,6 @@ pub enum SessionStatus {
 
 // ------------------------------------------------------------ errors
 
-/// Error shape A: `{"detail": "<message>"}` — deliberate 4xx answers,
-/// router 404/405, and handled 500s (`Failed to <action>`; the cause is
-/// appended in development only).
-#[derive(ToSchema)]
-#[schema(example = json!({"detail": "Item not found"}))]
-pub struct ErrorDetail {
-    detail: String,
-}
-
-/// Where a validation problem is: `["body", "<field>"]`,
-/// `["body", "items", <index>, "<field>"]`, `["body", <char offset>]`,
-/// `["query", "<name>"]` or `["path", "<name>"]`.
-#[derive(ToSchema)]
-#[serde(untagged)]
-pub enum LocPart {
-    Name(String),
-    Index(i64),
-}
-
-/// One entry of a 422 validation list (contract §1.5.1).
-#[derive(ToSchema)]
-pub struct ValidationIssue {
-    /// pydantic's error type, e.g. `missing`, `string_too_short`,
-    /// `int_parsing`, `value_error`, `json_invalid`.
-    #[schema(rename = "type")]
-    kind: String,
-    #[schema(min_items = 1)]
-    loc: Vec<LocPart>,
-    msg: String,
-    /// The offending input.
-    #[schema(value_type = Value)]
-    input: serde_json::Value,
-    /// Bounds or reasons, e.g. `{"min_length": 2}`; absent when none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
-    ctx: Option<serde_json::Value>,
-}
-
-/// Error shape B: status 422 with every problem of the request.
-#[derive(ToSchema)]
-#[schema(example = json!({"detail": [{"type": "missing", "loc": ["body", "text"], "msg": "Field required", "input": {}}]}))]
-pub struct ValidationErrorBody {
-    #[schema(min_items = 1)]
-    detail: Vec<ValidationIssue>,
-}
-
-/// Error shape C: an uncaught failure (a panic). `detail` is the panic text
-/// in development and `null` in production.
-#[derive(ToSchema)]
-pub struct UncaughtError {
-    #[schema(example = "Internal server error")]
-    error: String,
-    #[schema(required = true)]
-    detail: Option<String>,
-}
-
-/// A 500: shape A for handled internal errors, shape C for uncaught ones.
-#[derive(ToSchema)]
-#[serde(untagged)]
-pub enum InternalErrorBody {
-    Handled(ErrorDetail),
-    Uncaught(UncaughtError),
-}
-
 /// OpenAI's error object (used by `POST /v1/audio/speech` only).
 #[derive(ToSchema)]
 pub struct OpenAiError {
@@ -143,23 +83,6 @@ pub struct OpenAiError {
 pub struct OpenAiErrorBody {
     error: OpenAiError,
 }
-
-/// The request did not validate (error shape B).
-#[derive(ToResponse)]
-#[response(description = "Validation failed: error shape B, one entry per problem")]
-pub struct ValidationFailed(#[to_schema] ValidationErrorBody);
-
-/// An internal failure (shape A, or shape C when uncaught).
-#[derive(ToResponse)]
-#[response(
-    description = "Internal error: shape A `Failed to <action>` (cause appended in development), or shape C for an uncaught failure"
-)]
-pub struct InternalError(#[to_schema] InternalErrorBody);
-
-/// The body exceeds the 8 MiB request limit (shape A).
-#[derive(ToResponse)]
-#[response(description = "Request body larger than 8 MiB (shape A)")]
-pub struct PayloadTooLarge(#[to_schema] ErrorDetail);
 
 // ------------------------------------------------------------ TTS operations
 
@@ -354,12 +277,3 @@ speech_audio_response!(
     #[response(description = "The requested byte range of cached audio (single `Range`)")]
     SpeechAudioRange
 );
-
-/// `GET /api/v1/tts` 422: shape A for the original's range messages, shape B
-/// for a value that is not an integer.
-#[derive(ToSchema)]
-#[serde(untagged)]
-pub enum LegacyListError {
-    Range(ErrorDetail),
-    Invalid(ValidationErrorBody),
-}
