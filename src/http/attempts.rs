@@ -9,12 +9,12 @@ use serde_json::json;
 
 use crate::db::attempts::{AttemptRow, Window};
 use crate::domain::alignment::{Letters, Op, Pair};
-use crate::domain::timestamp::{db_to_api, to_db};
+use crate::domain::timestamp::to_db;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
 };
 use crate::http::extract::{object_fields, path_id, JsonBody, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::wire::Timestamp;
 use crate::services::attempts::{self, AlignedAttempt};
 use crate::state::AppState;
 
@@ -42,8 +42,7 @@ pub struct AttemptResponse {
     wer: f64,
     words_ref: i64,
     words_correct: i64,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
+    created_at: Timestamp,
     /// The learner-facing score, the one a client should show: units
     /// right (written or spoken form) minus extra units, over the item's
     /// units (`null` on attempts stored before it existed).
@@ -154,7 +153,7 @@ impl From<AttemptRow> for AttemptResponse {
             wer: row.wer,
             words_ref: row.words_ref,
             words_correct: row.words_correct,
-            created_at: db_to_api(&row.created_at),
+            created_at: Timestamp::from_db(&row.created_at),
             percentage_spoken: row.percentage_spoken,
             alignment: None,
         }

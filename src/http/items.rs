@@ -12,13 +12,13 @@ use crate::db::items::{ItemFilter, ItemRow, ItemSort};
 use crate::domain::limits::{
     MAX_ITEMS_PER_BULK_REQUEST, MAX_TAGS_PER_ITEM, MAX_TAG_LENGTH, MAX_TEXT_LENGTH,
 };
-use crate::domain::timestamp::{db_to_api, to_api};
 use crate::error::{
     during, ApiError, ErrorDetail, FieldError, InternalError, PayloadTooLarge, ValidationFailed,
 };
 use crate::http::audio_response::{file_response, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::openapi::schemas;
+use crate::http::wire::{ItemTtsStatus, Timestamp};
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
 use crate::state::AppState;
 
@@ -44,12 +44,10 @@ pub struct ItemResponse {
     #[schema(required = true)]
     difficulty: Option<i64>,
     tags: Vec<String>,
-    #[schema(value_type = api::ItemTtsStatus)]
+    #[schema(value_type = ItemTtsStatus)]
     tts_status: String,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
     practiced: bool,
     /// What the engine speaks (additive; see the README).
     spoken_text: String,
@@ -69,8 +67,8 @@ impl From<ItemRow> for ItemResponse {
             text: row.text,
             difficulty: row.difficulty,
             tts_status: row.tts_status,
-            created_at: db_to_api(&row.created_at),
-            updated_at: db_to_api(&row.updated_at),
+            created_at: Timestamp::from_db(&row.created_at),
+            updated_at: Timestamp::from_db(&row.updated_at),
             practiced: row.practiced != 0,
         }
     }
@@ -99,8 +97,7 @@ pub struct BulkCreated {
     #[schema(value_type = Vec<Object>)]
     failed_items: Vec<serde_json::Value>,
     total_failed: usize,
-    #[schema(value_type = api::Timestamp)]
-    submitted_at: String,
+    submitted_at: Timestamp,
 }
 
 /// `GET /v1/items/{item_id}/tts-status`.
@@ -110,7 +107,7 @@ pub struct ItemTtsStatusResponse {
     /// The text, cut to 100 characters plus `...` when longer.
     text: String,
     spoken_text: String,
-    #[schema(value_type = api::ItemTtsStatus)]
+    #[schema(value_type = ItemTtsStatus)]
     tts_status: String,
     /// Why the speech failed, `null` unless `tts_status` is `failed`:
     /// `unsupported_locale`, `engine_unavailable`, `blank_text`,
@@ -118,10 +115,8 @@ pub struct ItemTtsStatusResponse {
     /// `engine_failed`. Retry with `POST /v1/items/{item_id}/tts/retry`.
     #[schema(required = true)]
     tts_error: Option<&'static str>,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 /// `PATCH /v1/items/{item_id}/tags` → 200.
@@ -133,8 +128,7 @@ pub struct TagsChanged {
     operation: &'static str,
     previous_tags: Vec<String>,
     current_tags: Vec<String>,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    updated_at: Timestamp,
     #[schema(example = "Replaced all tags with: arki")]
     message: String,
 }
@@ -146,8 +140,7 @@ pub struct DifficultyChanged {
     #[schema(required = true)]
     previous_difficulty: Option<i64>,
     current_difficulty: i64,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    updated_at: Timestamp,
     #[schema(example = "Updated difficulty from 1 to 2")]
     message: String,
 }
@@ -343,7 +336,7 @@ async fn create_bulk(
             created_items: created,
             failed_items: Vec::new(),
             total_failed: 0,
-            submitted_at: to_api(state.clock.now()),
+            submitted_at: Timestamp::from_time(state.clock.now()),
         }),
     ))
 }
@@ -472,8 +465,8 @@ async fn tts_status(
         spoken_text,
         tts_status: row.tts_status,
         tts_error,
-        created_at: db_to_api(&row.created_at),
-        updated_at: db_to_api(&row.updated_at),
+        created_at: Timestamp::from_db(&row.created_at),
+        updated_at: Timestamp::from_db(&row.updated_at),
     }))
 }
 
@@ -551,7 +544,7 @@ async fn update_tags(
         operation: "replace",
         previous_tags: change.previous,
         current_tags: change.current,
-        updated_at: to_api(change.updated_at),
+        updated_at: Timestamp::from_time(change.updated_at),
         message,
     }))
 }
@@ -615,7 +608,7 @@ async fn update_difficulty(
         item_id: id,
         previous_difficulty: change.previous,
         current_difficulty: change.current,
-        updated_at: to_api(change.updated_at),
+        updated_at: Timestamp::from_time(change.updated_at),
         message,
     }))
 }
@@ -681,8 +674,8 @@ async fn update_spoken_text(
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
-        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = api::Binary),
-        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = api::Binary),
+        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = schemas::Binary),
+        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = schemas::Binary),
         (status = 304, description = "`If-None-Match` names the current `ETag`"),
         (status = 416, description = "Range not satisfiable (`Content-Range: bytes */size`); empty body"),
         (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = ErrorDetail),

@@ -12,14 +12,14 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::tts_tasks::TaskRow;
-use crate::domain::timestamp::db_to_api;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationErrorBody,
     ValidationFailed,
 };
 use crate::files::store::AudioStore;
 use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::openapi::schemas;
+use crate::http::wire::{TaskStatus, Timestamp};
 use crate::services::tts::Submitted;
 use crate::state::AppState;
 
@@ -41,20 +41,20 @@ const STATUSES: [&str; 5] = ["queued", "processing", "completed", "failed", "don
 struct TaskResponse {
     conversion_id: String,
     text: String,
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: String,
     #[schema(required = true)]
     output_file_path: Option<String>,
     #[schema(required = true)]
     custom_filename: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    submitted_at: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    started_at: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    completed_at: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    failed_at: Option<String>,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
+    #[schema(required = true)]
+    started_at: Option<Timestamp>,
+    #[schema(required = true)]
+    completed_at: Option<Timestamp>,
+    #[schema(required = true)]
+    failed_at: Option<Timestamp>,
     #[schema(required = true)]
     file_size: Option<i64>,
     #[schema(required = true)]
@@ -91,7 +91,7 @@ async fn duration(store: &dyn AudioStore, task: &TaskRow) -> Option<f64> {
 
 async fn task_response(store: &dyn AudioStore, task: TaskRow) -> TaskResponse {
     let duration = duration(store, &task).await;
-    let ts = |v: Option<String>| v.as_deref().map(db_to_api);
+    let ts = |v: Option<String>| v.as_deref().map(Timestamp::from_db);
     TaskResponse {
         duration,
         conversion_id: task.task_id,
@@ -224,7 +224,7 @@ async fn convert(
             conversion_id: task.task_id,
             text: request.text,
             status: task.status,
-            submitted_at: task.submitted_at.as_deref().map(db_to_api),
+            submitted_at: task.submitted_at.as_deref().map(Timestamp::from_db),
         }),
     ))
 }
@@ -272,7 +272,7 @@ async fn convert_multiple(
             .map_err(during("process multiple TTS requests"))?;
         if let Submitted::Task(task) = submitted {
             if first_submitted.is_none() {
-                first_submitted = task.submitted_at.as_deref().map(db_to_api);
+                first_submitted = task.submitted_at.as_deref().map(Timestamp::from_db);
             }
             ids.push(task.task_id);
         }
@@ -296,10 +296,10 @@ async fn convert_multiple(
 pub struct Converted {
     conversion_id: String,
     text: String,
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: String,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    submitted_at: Option<String>,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
 }
 
 /// `POST /api/v1/tts/convert-multiple` → 201.
@@ -311,8 +311,8 @@ pub struct ConvertedMultiple {
     /// Always `queued`.
     #[schema(example = "queued")]
     status: &'static str,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    submitted_at: Option<String>,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
 }
 
 /// Strings only, none blank (`Text item at index <i> cannot be empty`).
@@ -471,7 +471,7 @@ fn content_disposition(name: &str) -> String {
     tag = "legacy-tts",
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
-        (status = 200, description = "The WAV file", content_type = "audio/wav", body = api::Binary),
+        (status = 200, description = "The WAV file", content_type = "audio/wav", body = schemas::Binary),
         (status = 400, description = "`Task is not completed. Current status: <status>`", body = ErrorDetail),
         (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = ErrorDetail),
         (status = 500, response = InternalError),

@@ -24,6 +24,7 @@ pub mod tasks;
 pub mod timeout;
 pub mod translations;
 pub mod voices;
+pub mod wire;
 
 use std::any::Any;
 use std::time::Duration;

@@ -8,12 +8,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::tags::TagRow;
-use crate::domain::timestamp::db_to_api;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
 };
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::wire::Timestamp;
 use crate::services::tags;
 use crate::state::AppState;
 
@@ -28,10 +27,8 @@ pub fn router() -> Router<AppState> {
 pub struct TagResponse {
     id: i64,
     name: String,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 /// `GET /v1/tags`: ordered by name (code-point order).
@@ -47,8 +44,8 @@ impl From<TagRow> for TagResponse {
         TagResponse {
             id: row.id,
             name: row.name,
-            created_at: db_to_api(&row.created_at),
-            updated_at: db_to_api(&row.updated_at),
+            created_at: Timestamp::from_db(&row.created_at),
+            updated_at: Timestamp::from_db(&row.updated_at),
         }
     }
 }

@@ -8,11 +8,10 @@ use serde::Serialize;
 
 use crate::db::items::ItemFilter;
 use crate::domain::status::ItemTtsStatus;
-use crate::domain::timestamp::db_to_api;
 use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{path_id, QueryFields, RawQuery};
 use crate::http::items::ItemResponse;
-use crate::http::openapi::schemas as api;
+use crate::http::wire::{self, TaskStatus, Timestamp};
 use crate::services::items::{self, ITEM_NOT_FOUND};
 use crate::services::tasks::{self, AudioRefresh, DeviceStats, TaskStats};
 use crate::state::AppState;
@@ -118,10 +117,10 @@ pub struct AudioRefreshResponse {
     /// The new task's id; a new one on every refresh.
     task_id: String,
     /// Always `queued`.
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: &'static str,
     /// Always `pending`.
-    #[schema(value_type = api::ItemTtsStatus)]
+    #[schema(value_type = wire::ItemTtsStatus)]
     tts_status: &'static str,
     /// Where the item's audio is written on the server.
     #[schema(required = true)]
@@ -133,10 +132,10 @@ pub struct AudioRefreshResponse {
     voice: Option<String>,
     /// Always `false`: a refresh never reuses audio.
     cached: bool,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    created_at: Option<String>,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    updated_at: Option<String>,
+    #[schema(required = true)]
+    created_at: Option<Timestamp>,
+    #[schema(required = true)]
+    updated_at: Option<Timestamp>,
     /// Always `null`.
     #[schema(value_type = Option<Object>, required = true)]
     metadata: Option<()>,
@@ -187,8 +186,8 @@ async fn refresh_audio(
             provider: state.settings.tts.provider.name().to_string(),
             voice: task.voice,
             cached: false,
-            created_at: Some(db_to_api(&item.created_at)),
-            updated_at: Some(db_to_api(&item.updated_at)),
+            created_at: Some(Timestamp::from_db(&item.created_at)),
+            updated_at: Some(Timestamp::from_db(&item.updated_at)),
             metadata: None,
         }),
     ))

@@ -16,49 +16,9 @@ use utoipa::{ToResponse, ToSchema};
 // here while the speech and session handlers still name them through this
 // module.
 pub use crate::error::{ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
+// `SessionStatus` is named through this module by `speech::sessions`.
 use crate::http::legacy_tts::NonBlankText;
-
-// ------------------------------------------------------------ scalars
-
-/// A naive local timestamp (contract §1.2): `YYYY-MM-DDTHH:MM:SS`, plus
-/// `.ffffff` when the microseconds are not zero. No offset.
-#[derive(ToSchema)]
-#[schema(
-    value_type = String,
-    pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$",
-    example = "2025-11-20T14:46:45.309071"
-)]
-pub struct Timestamp(String);
-
-/// An item's speech status (contract §6.1).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum ItemTtsStatus {
-    Pending,
-    Ready,
-    Failed,
-}
-
-/// A legacy TTS task's status (contract §7.3).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum TaskStatus {
-    Queued,
-    Processing,
-    Completed,
-    Done,
-    Failed,
-}
-
-/// A streaming session's state.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum SessionStatus {
-    Created,
-    Streaming,
-    Completed,
-    Failed,
-}
+pub use crate::http::wire::SessionStatus;
 
 // ------------------------------------------------------------ errors
 
