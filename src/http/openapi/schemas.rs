@@ -1,26 +1,31 @@
-//! Schema-only types for the OpenAPI document.
+//! Schema-only types for the OpenAPI document: what is left of the shadow
+//! schema, for the speech and session endpoints only.
 //!
-//! Why they exist: most handlers read their body as a `serde_json::Value`
+//! Why they exist: those handlers read their body as a `serde_json::Value`
 //! through [`crate::http::extract::Fields`] (to report every problem with the
-//! original's `loc`), and many responses are built with `json!`. These types
+//! original's `loc`) and answer audio or OpenAI-shaped errors. These types
 //! describe those wire shapes; they are never (de)serialised. Their bounds
 //! repeat the ones the handlers check, so a schema-driven fuzzer generates
 //! input the server accepts; `tests/api/openapi.rs` checks the handlers and
-//! these schemas against each other by calling the running server.
+//! these schemas against each other by calling the running server. Every
+//! other handler's request and response bodies are the real types it parses
+//! and returns (declared beside it), the error bodies live in
+//! [`crate::error`] and the wire scalars in [`crate::http::wire`].
 
 #![allow(dead_code)]
 
 use utoipa::{ToResponse, ToSchema};
 
-// The error bodies and shared responses live in `crate::error`; re-exported
-// here while the speech and session handlers still name them through this
-// module.
+// Re-exported while the speech and session code still names them through
+// this module: the error bodies and shared responses (`crate::error`) and
+// `SessionStatus` (`crate::http::wire`, named by `speech::sessions`).
 pub use crate::error::{ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
-// `SessionStatus` is named through this module by `speech::sessions`.
-use crate::http::legacy_tts::NonBlankText;
 pub use crate::http::wire::SessionStatus;
 
-// ------------------------------------------------------------ errors
+// The legacy API's non-blank text, also a voice name in `OpenAiVoice`.
+use crate::http::legacy_tts::NonBlankText;
+
+// ------------------------------------------------------------ OpenAI errors
 
 /// OpenAI's error object (used by `POST /v1/audio/speech` only).
 #[derive(ToSchema)]
