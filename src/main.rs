@@ -221,7 +221,9 @@ mod tasks_cli {
 
     fn print_stats(stats: &TaskStats, json: bool) -> Result<(), String> {
         if json {
-            let text = serde_json::to_string_pretty(stats).map_err(|e| e.to_string())?;
+            // The same shape as `GET /v1/tts/stats`.
+            let response = last_whisper::http::tasks::TaskStatsResponse::from(stats.clone());
+            let text = serde_json::to_string_pretty(&response).map_err(|e| e.to_string())?;
             println!("{text}");
             return Ok(());
         }

@@ -25,15 +25,12 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-
 use crate::domain::scoring::tokenize;
 use crate::domain::spoken;
 use crate::domain::transliterate::transliterate_char;
 
 /// What happened to one unit (or one run of letters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Equal,
     Substitute,
@@ -44,26 +41,24 @@ pub enum Op {
 }
 
 /// One aligned pair; `reference`/`attempt` are the words as written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pair {
     pub op: Op,
     pub reference: Option<String>,
     pub attempt: Option<String>,
     /// `true` when the words matched only through a spoken form ("8" and
     /// "kahdeksan"); absent otherwise.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub spoken: bool,
     /// For a substitution: the letters of both words, aligned (punctuation
     /// left out; letters compared as the scorer compares them, so case and
     /// accents do not count). Absent for other operations and for words too
     /// long to compare letter by letter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub letters: Option<Vec<Letters>>,
 }
 
 /// A run of letters with one operation: `delete` letters are missing from
 /// the attempt, `insert` letters are extra, `substitute` letters are wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Letters {
     pub op: Op,
     pub reference: Option<String>,

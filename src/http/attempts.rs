@@ -8,11 +8,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::attempts::{AttemptRow, Window};
-use crate::domain::alignment::Pair;
-use crate::domain::timestamp::{db_to_api, to_db};
-use crate::error::{during, ApiError};
+use crate::domain::alignment::{Letters, Op, Pair};
+use crate::domain::timestamp::to_db;
+use crate::error::{
+    during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
+};
 use crate::http::extract::{object_fields, path_id, JsonBody, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::wire::Timestamp;
 use crate::services::attempts::{self, AlignedAttempt};
 use crate::state::AppState;
 
@@ -40,8 +42,7 @@ pub struct AttemptResponse {
     wer: f64,
     words_ref: i64,
     words_correct: i64,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
+    created_at: Timestamp,
     /// The learner-facing score, the one a client should show: units
     /// right (written or spoken form) minus extra units, over the item's
     /// units (`null` on attempts stored before it existed).
@@ -50,14 +51,94 @@ pub struct AttemptResponse {
     /// Word-by-word feedback consistent with `percentage_spoken`
     /// (additive; only on create and single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<api::AlignmentPair>>)]
-    alignment: Option<Vec<Pair>>,
+    alignment: Option<Vec<AlignmentPair>>,
+}
+
+/// What happened to one word in an attempt's alignment.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AlignmentOp {
+    Equal,
+    Substitute,
+    Insert,
+    Delete,
+}
+
+impl From<Op> for AlignmentOp {
+    fn from(op: Op) -> Self {
+        match op {
+            Op::Equal => AlignmentOp::Equal,
+            Op::Substitute => AlignmentOp::Substitute,
+            Op::Insert => AlignmentOp::Insert,
+            Op::Delete => AlignmentOp::Delete,
+        }
+    }
+}
+
+/// One aligned pair of units (`domain::alignment::Pair`), words as written.
+/// A unit is a word, a piece of a hyphenated word, or a whole number,
+/// date, time, amount or abbreviation ("8.30", "12,50 €"), which matches
+/// its written or its spoken form: "8.30" against "kahdeksan
+/// kolmekymmentä" is one `equal` pair with `spoken: true`. The alignment is
+/// the one behind `percentage_spoken` and the most-missed words.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AlignmentPair {
+    op: AlignmentOp,
+    /// The item's word(s); `null` for an inserted word.
+    #[schema(required = true)]
+    reference: Option<String>,
+    /// The learner's word(s); `null` for a left-out word.
+    #[schema(required = true)]
+    attempt: Option<String>,
+    /// Present and `true` when the words matched through a spoken form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spoken: Option<bool>,
+    /// Substitutions only: both words' letters aligned in runs
+    /// (punctuation left out, case and accents not counted; absent for
+    /// words over 48 letters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    letters: Option<Vec<AlignmentLetters>>,
+}
+
+impl From<Pair> for AlignmentPair {
+    fn from(pair: Pair) -> Self {
+        AlignmentPair {
+            op: pair.op.into(),
+            reference: pair.reference,
+            attempt: pair.attempt,
+            spoken: pair.spoken.then_some(true),
+            letters: pair
+                .letters
+                .map(|letters| letters.into_iter().map(Into::into).collect()),
+        }
+    }
+}
+
+/// A run of letters: `delete` = missing from the attempt, `insert` =
+/// extra, `substitute` = wrong, `equal` = right.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AlignmentLetters {
+    op: AlignmentOp,
+    #[schema(required = true)]
+    reference: Option<String>,
+    #[schema(required = true)]
+    attempt: Option<String>,
+}
+
+impl From<Letters> for AlignmentLetters {
+    fn from(letters: Letters) -> Self {
+        AlignmentLetters {
+            op: letters.op.into(),
+            reference: letters.reference,
+            attempt: letters.attempt,
+        }
+    }
 }
 
 impl From<AlignedAttempt> for AttemptResponse {
     fn from(attempt: AlignedAttempt) -> Self {
         let mut response = AttemptResponse::from(attempt.row);
-        response.alignment = Some(attempt.alignment);
+        response.alignment = Some(attempt.alignment.into_iter().map(Into::into).collect());
         response
     }
 }
@@ -72,11 +153,22 @@ impl From<AttemptRow> for AttemptResponse {
             wer: row.wer,
             words_ref: row.words_ref,
             words_correct: row.words_correct,
-            created_at: db_to_api(&row.created_at),
+            created_at: Timestamp::from_db(&row.created_at),
             percentage_spoken: row.percentage_spoken,
             alignment: None,
         }
     }
+}
+
+/// `POST /v1/attempts`: scored against the item's current text.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct AttemptCreate {
+    /// An existing item's id (404 otherwise).
+    #[schema(example = 1)]
+    item_id: i64,
+    /// What the learner typed; may be empty.
+    #[schema(min_length = 0, max_length = 10000, example = "minä asun helsingissä")]
+    text: String,
 }
 
 #[utoipa::path(
@@ -85,11 +177,11 @@ impl From<AttemptRow> for AttemptResponse {
     operation_id = "create_attempt",
     summary = "Score an attempt",
     tag = "attempts",
-    request_body = api::AttemptCreate,
+    request_body = AttemptCreate,
     responses(
         (status = 201, description = "Scored (contract §5) and stored, with the word alignment", body = AttemptResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
@@ -97,16 +189,19 @@ async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<AttemptResponse>), ApiError> {
     let mut errors = Vec::new();
-    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let item_id = f.int("item_id", true, i64::MIN, i64::MAX);
         let text = f.string("text", true, 0, 10_000);
-        (item_id, text)
+        Some(AttemptCreate {
+            item_id: item_id?,
+            text: text?,
+        })
     });
-    let (item_id, text) = match parsed {
-        Some((Some(item_id), Some(text))) if errors.is_empty() => (item_id, text),
+    let request = match parsed {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = attempts::create(&state.db, &state.clock, item_id, &text)
+    let row = attempts::create(&state.db, &state.clock, request.item_id, &request.text)
         .await
         .map_err(during("create attempt"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -131,7 +226,7 @@ pub struct AttemptPage {
     params(crate::http::openapi::params::AttemptListQuery),
     responses(
         (status = 200, description = "One page of attempts, newest first (without `alignment`)", body = AttemptPage),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn list(
@@ -171,8 +266,8 @@ async fn list(
     params(("attempt_id" = i64, Path, description = "Attempt id")),
     responses(
         (status = 200, description = "The attempt with its word alignment", body = AttemptResponse),
-        (status = 404, description = "`Attempt not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Attempt not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(
@@ -184,4 +279,61 @@ async fn get_one(
         .await
         .map_err(during("retrieve attempt"))?;
     Ok(Json(row.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AlignmentPair;
+    use crate::domain::alignment::align;
+
+    fn wire(reference: &str, attempt: &str) -> Vec<AlignmentPair> {
+        align(reference, attempt)
+            .pairs
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    #[test]
+    fn the_alignment_serialises_markers_only_where_they_apply() {
+        let pairs = wire("kello 8 ja talossa", "kello kahdeksan ja talosta");
+        let json = serde_json::to_value(&pairs).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([
+                { "op": "equal", "reference": "kello", "attempt": "kello" },
+                { "op": "equal", "reference": "8", "attempt": "kahdeksan", "spoken": true },
+                { "op": "equal", "reference": "ja", "attempt": "ja" },
+                { "op": "substitute", "reference": "talossa", "attempt": "talosta", "letters": [
+                    { "op": "equal", "reference": "talos", "attempt": "talos" },
+                    { "op": "substitute", "reference": "s", "attempt": "t" },
+                    { "op": "equal", "reference": "a", "attempt": "a" }
+                ] }
+            ])
+        );
+    }
+
+    #[test]
+    fn a_text_without_spaces_is_one_unit_and_appears_once() {
+        let reference = "北".repeat(10_000);
+        let attempt = "京".repeat(10_000);
+        let pairs = wire(&reference, &attempt);
+        assert_eq!(pairs.len(), 1);
+        let bytes = serde_json::to_vec(&pairs).unwrap().len();
+        assert!(
+            bytes < 2 * (reference.len() + attempt.len()),
+            "{bytes} bytes"
+        );
+    }
+
+    #[test]
+    fn the_response_is_linear_in_the_input() {
+        // Many short words on both sides: each written word appears once.
+        let reference = "sana ".repeat(900);
+        let attempt = "sama ".repeat(900);
+        let pairs = wire(&reference, &attempt);
+        let bytes = serde_json::to_vec(&pairs).unwrap().len();
+        assert_eq!(pairs.len(), 900);
+        assert!(bytes < 300 * 900, "{bytes} bytes");
+    }
 }

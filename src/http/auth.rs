@@ -22,11 +22,11 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use crate::config::Settings;
+use crate::error::ErrorDetail;
 
 /// Which configured key a request presented (its position in the list), so
 /// rate limits can count per key without keeping the key itself.
@@ -222,7 +222,7 @@ impl IntoResponse for Refusal {
             Refusal::Missing => {
                 let mut response = (
                     StatusCode::UNAUTHORIZED,
-                    Json(json!({ "detail": "API key required" })),
+                    Json(ErrorDetail::new("API key required")),
                 )
                     .into_response();
                 response.headers_mut().insert(
@@ -233,7 +233,7 @@ impl IntoResponse for Refusal {
             }
             Refusal::Wrong => (
                 StatusCode::FORBIDDEN,
-                Json(json!({ "detail": "Invalid API key" })),
+                Json(ErrorDetail::new("Invalid API key")),
             )
                 .into_response(),
         }

@@ -12,11 +12,13 @@ use crate::db::items::{ItemFilter, ItemRow, ItemSort};
 use crate::domain::limits::{
     MAX_ITEMS_PER_BULK_REQUEST, MAX_TAGS_PER_ITEM, MAX_TAG_LENGTH, MAX_TEXT_LENGTH,
 };
-use crate::domain::timestamp::{db_to_api, to_api};
-use crate::error::{during, ApiError, FieldError};
+use crate::error::{
+    during, ApiError, ErrorDetail, FieldError, InternalError, PayloadTooLarge, ValidationFailed,
+};
 use crate::http::audio_response::{file_response, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::openapi::schemas;
+use crate::http::wire::{ItemTtsStatus, Timestamp};
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
 use crate::state::AppState;
 
@@ -42,12 +44,10 @@ pub struct ItemResponse {
     #[schema(required = true)]
     difficulty: Option<i64>,
     tags: Vec<String>,
-    #[schema(value_type = api::ItemTtsStatus)]
+    #[schema(value_type = ItemTtsStatus)]
     tts_status: String,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
     practiced: bool,
     /// What the engine speaks (additive; see the README).
     spoken_text: String,
@@ -67,8 +67,8 @@ impl From<ItemRow> for ItemResponse {
             text: row.text,
             difficulty: row.difficulty,
             tts_status: row.tts_status,
-            created_at: db_to_api(&row.created_at),
-            updated_at: db_to_api(&row.updated_at),
+            created_at: Timestamp::from_db(&row.created_at),
+            updated_at: Timestamp::from_db(&row.updated_at),
             practiced: row.practiced != 0,
         }
     }
@@ -97,8 +97,7 @@ pub struct BulkCreated {
     #[schema(value_type = Vec<Object>)]
     failed_items: Vec<serde_json::Value>,
     total_failed: usize,
-    #[schema(value_type = api::Timestamp)]
-    submitted_at: String,
+    submitted_at: Timestamp,
 }
 
 /// `GET /v1/items/{item_id}/tts-status`.
@@ -108,7 +107,7 @@ pub struct ItemTtsStatusResponse {
     /// The text, cut to 100 characters plus `...` when longer.
     text: String,
     spoken_text: String,
-    #[schema(value_type = api::ItemTtsStatus)]
+    #[schema(value_type = ItemTtsStatus)]
     tts_status: String,
     /// Why the speech failed, `null` unless `tts_status` is `failed`:
     /// `unsupported_locale`, `engine_unavailable`, `blank_text`,
@@ -116,10 +115,8 @@ pub struct ItemTtsStatusResponse {
     /// `engine_failed`. Retry with `POST /v1/items/{item_id}/tts/retry`.
     #[schema(required = true)]
     tts_error: Option<&'static str>,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 /// `PATCH /v1/items/{item_id}/tags` → 200.
@@ -131,8 +128,7 @@ pub struct TagsChanged {
     operation: &'static str,
     previous_tags: Vec<String>,
     current_tags: Vec<String>,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    updated_at: Timestamp,
     #[schema(example = "Replaced all tags with: arki")]
     message: String,
 }
@@ -144,14 +140,71 @@ pub struct DifficultyChanged {
     #[schema(required = true)]
     previous_difficulty: Option<i64>,
     current_difficulty: i64,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    updated_at: Timestamp,
     #[schema(example = "Updated difficulty from 1 to 2")]
     message: String,
 }
 
+// As `parse_new_item` reads it.
+/// `ItemCreate`: one item to create (contract §3.2). Unknown fields are ignored.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ItemCreate {
+    /// Language tag; it must be one of `TTS_SUPPORTED_LANGUAGES` for the
+    /// item to get audio (otherwise it is created and turns `failed`).
+    #[schema(min_length = 2, max_length = 10, example = "fi")]
+    locale: String,
+    /// Stored verbatim; whitespace-only is accepted.
+    #[schema(min_length = 1, max_length = 10000, example = "Minä asun Helsingissä.")]
+    text: String,
+    /// 1..10; inferred from the text (1..5) when absent or null.
+    #[schema(minimum = 1, maximum = 10)]
+    difficulty: Option<i64>,
+    /// At most 20 tags; each must contain a non-blank character and have at
+    /// most 50 characters. Stored as given.
+    #[schema(max_items = 20)]
+    tags: Option<Vec<ItemTag>>,
+    /// What the engine speaks instead of `text` (default: derived from it).
+    #[schema(min_length = 1, max_length = 10000)]
+    spoken_text: Option<String>,
+    /// Voice name (see `GET /v1/voices`); null = the engine's default.
+    #[schema(min_length = 1, max_length = 200)]
+    voice: Option<String>,
+}
+
+// Checked by `validate_item_tags`.
+/// A tag given when creating an item.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, max_length = 50, pattern = r"\S", example = "arki")]
+pub struct ItemTag(String);
+
+impl From<ItemCreate> for NewItem {
+    fn from(item: ItemCreate) -> Self {
+        NewItem {
+            locale: item.locale,
+            text: item.text,
+            difficulty: item.difficulty,
+            tags: item
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|ItemTag(tag)| tag)
+                .collect(),
+            spoken_text: item.spoken_text,
+            voice: item.voice,
+        }
+    }
+}
+
+/// `POST /v1/items/bulk`: 1..100 items, each validated like `POST /v1/items`;
+/// one invalid entry rejects the whole request.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct BulkItemCreate {
+    #[schema(min_items = 1, max_items = 100)]
+    items: Vec<ItemCreate>,
+}
+
 /// Read one `ItemCreate` object; problems go to `errors`.
-fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
+fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<ItemCreate> {
     let locale = fields.string("locale", true, 2, 10);
     let text = fields.string("text", true, 1, MAX_TEXT_LENGTH);
     let difficulty = fields.int("difficulty", false, 1, 10);
@@ -163,11 +216,11 @@ fn parse_new_item(fields: &mut Fields<'_, '_>) -> Option<NewItem> {
     }
     // Every problem is in `errors`; callers refuse the request when it is
     // not empty, so an invalid optional field never reaches here as `None`.
-    Some(NewItem {
+    Some(ItemCreate {
         locale: locale?,
         text: text?,
         difficulty,
-        tags: tags.unwrap_or_default(),
+        tags: tags.map(|tags| tags.into_iter().map(ItemTag).collect()),
         spoken_text,
         voice,
     })
@@ -211,10 +264,10 @@ fn validation_result<T>(value: Option<T>, errors: Vec<FieldError>) -> Result<T, 
     operation_id = "create_item",
     summary = "Create an item",
     tag = "items",
-    request_body = api::ItemCreate,
+    request_body = ItemCreate,
     responses(
         (status = 202, description = "Created; speech is synthesised in the background (`tts_status` `pending`)", body = ItemResponse),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
@@ -224,7 +277,7 @@ async fn create(
     let mut errors = Vec::new();
     let item = object_fields(&body, vec![json!("body")], &mut errors)
         .and_then(|mut f| parse_new_item(&mut f));
-    let item = validation_result(item, errors)?;
+    let item = NewItem::from(validation_result(item, errors)?);
     let mut rows = items::create_many(
         &state.db,
         &state.clock,
@@ -246,10 +299,10 @@ async fn create(
     operation_id = "create_items_bulk",
     summary = "Create several items",
     tag = "items",
-    request_body = api::BulkItemCreate,
+    request_body = BulkItemCreate,
     responses(
         (status = 202, description = "All created (one invalid entry rejects the whole request with 422)", body = BulkCreated),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create_bulk(
@@ -257,20 +310,21 @@ async fn create_bulk(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<BulkCreated>), ApiError> {
     let mut errors = Vec::new();
-    let mut parsed = Vec::new();
+    let mut request = BulkItemCreate { items: Vec::new() };
     let entries = object_fields(&body, vec![json!("body")], &mut errors)
         .and_then(|mut top| top.list("items", 1, MAX_ITEMS_PER_BULK_REQUEST));
     for (i, entry) in entries.into_iter().flatten().enumerate() {
         let loc = vec![json!("body"), json!("items"), json!(i)];
         if let Some(mut f) = object_fields(entry, loc, &mut errors) {
             if let Some(item) = parse_new_item(&mut f) {
-                parsed.push(item);
+                request.items.push(item);
             }
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    let parsed: Vec<NewItem> = request.items.into_iter().map(Into::into).collect();
     let rows = items::create_many(&state.db, &state.clock, &state.tts, &parsed)
         .await
         .map_err(during("create items"))?;
@@ -282,7 +336,7 @@ async fn create_bulk(
             created_items: created,
             failed_items: Vec::new(),
             total_failed: 0,
-            submitted_at: to_api(state.clock.now()),
+            submitted_at: Timestamp::from_time(state.clock.now()),
         }),
     ))
 }
@@ -308,8 +362,8 @@ fn parse_difficulty_filter(raw: &str) -> Option<(i64, i64)> {
     params(crate::http::openapi::params::ItemListQuery),
     responses(
         (status = 200, description = "One page of items; filters combine with AND", body = ItemPage),
-        (status = 400, description = "Invalid `sort`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "Invalid `sort`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<ItemPage>, ApiError> {
@@ -362,7 +416,7 @@ fn item_id(raw: &str) -> Result<i64, ApiError> {
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 200, description = "The item", body = ItemResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(
@@ -385,7 +439,7 @@ async fn get_one(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 200, description = "The item's speech status", body = ItemTtsStatusResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn tts_status(
@@ -411,8 +465,8 @@ async fn tts_status(
         spoken_text,
         tts_status: row.tts_status,
         tts_error,
-        created_at: db_to_api(&row.created_at),
-        updated_at: db_to_api(&row.updated_at),
+        created_at: Timestamp::from_db(&row.created_at),
+        updated_at: Timestamp::from_db(&row.updated_at),
     }))
 }
 
@@ -425,7 +479,7 @@ async fn tts_status(
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
         (status = 204, description = "Deleted with its attempts and audio; empty body"),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn delete(
@@ -439,6 +493,13 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PATCH /v1/items/{item_id}/tags`: the new tag list (replaces the old one;
+/// absent or null clears it). Not validated per tag (contract §9.8).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct TagsUpdate {
+    tags: Option<Vec<String>>,
+}
+
 #[utoipa::path(
     patch,
     path = "/v1/items/{item_id}/tags",
@@ -446,10 +507,10 @@ async fn delete(
     summary = "Replace an item's tags",
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
-    request_body = api::TagsUpdate,
+    request_body = TagsUpdate,
     responses(
         (status = 200, description = "Tags replaced", body = TagsChanged),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn update_tags(
@@ -459,17 +520,17 @@ async fn update_tags(
 ) -> Result<Json<TagsChanged>, ApiError> {
     let id = item_id(&raw);
     let mut errors = Vec::new();
-    let tags = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let update = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let has_value = fields_has_value(&f, "tags");
-        (f.string_list("tags", false), has_value)
+        match (f.string_list("tags", false), has_value) {
+            (Some(tags), _) => Some(TagsUpdate { tags: Some(tags) }),
+            (None, false) => Some(TagsUpdate { tags: None }),
+            (None, true) => None,
+        }
     });
-    let tags = match tags {
-        Some((Some(tags), _)) => Some(tags),
-        Some((None, false)) => Some(Vec::new()),
-        _ => None,
-    };
     let id = merge_path_and_body(id, &mut errors)?;
-    let tags = validation_result(tags, errors)?;
+    let update = validation_result(update, errors)?;
+    let tags = update.tags.unwrap_or_default();
     let change = items::replace_tags(&state.db, &state.clock, id, tags)
         .await
         .map_err(during("update tags"))?;
@@ -483,7 +544,7 @@ async fn update_tags(
         operation: "replace",
         previous_tags: change.previous,
         current_tags: change.current,
-        updated_at: to_api(change.updated_at),
+        updated_at: Timestamp::from_time(change.updated_at),
         message,
     }))
 }
@@ -504,6 +565,13 @@ fn merge_path_and_body(
     }
 }
 
+/// `PATCH /v1/items/{item_id}/difficulty`: 1..5 (narrower than creation).
+#[derive(Debug, utoipa::ToSchema)]
+pub struct DifficultyUpdate {
+    #[schema(minimum = 1, maximum = 5)]
+    difficulty: i64,
+}
+
 #[utoipa::path(
     patch,
     path = "/v1/items/{item_id}/difficulty",
@@ -511,10 +579,10 @@ fn merge_path_and_body(
     summary = "Set an item's difficulty",
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
-    request_body = api::DifficultyUpdate,
+    request_body = DifficultyUpdate,
     responses(
         (status = 200, description = "Difficulty changed", body = DifficultyChanged),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn update_difficulty(
@@ -524,11 +592,12 @@ async fn update_difficulty(
 ) -> Result<Json<DifficultyChanged>, ApiError> {
     let id = item_id(&raw);
     let mut errors = Vec::new();
-    let difficulty = object_fields(&body, vec![json!("body")], &mut errors)
-        .and_then(|mut f| f.int("difficulty", true, 1, 5));
+    let update = object_fields(&body, vec![json!("body")], &mut errors)
+        .and_then(|mut f| f.int("difficulty", true, 1, 5))
+        .map(|difficulty| DifficultyUpdate { difficulty });
     let id = merge_path_and_body(id, &mut errors)?;
-    let difficulty = validation_result(difficulty, errors)?;
-    let change = items::set_difficulty(&state.db, &state.clock, id, difficulty)
+    let update = validation_result(update, errors)?;
+    let change = items::set_difficulty(&state.db, &state.clock, id, update.difficulty)
         .await
         .map_err(during("update difficulty"))?;
     let message = match change.previous {
@@ -539,9 +608,17 @@ async fn update_difficulty(
         item_id: id,
         previous_difficulty: change.previous,
         current_difficulty: change.current,
-        updated_at: to_api(change.updated_at),
+        updated_at: Timestamp::from_time(change.updated_at),
         message,
     }))
+}
+
+/// `PATCH /v1/items/{item_id}/spoken-text`: the key is required; `null`
+/// derives the spoken form from the text again.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct SpokenTextUpdate {
+    #[schema(required = true, min_length = 1, max_length = 10000)]
+    spoken_text: Option<String>,
 }
 
 /// `PATCH /v1/items/{id}/spoken-text` `{"spoken_text": "…" | null}`: a
@@ -554,10 +631,10 @@ async fn update_difficulty(
     summary = "Set what the engine speaks for an item",
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
-    request_body = api::SpokenTextUpdate,
+    request_body = SpokenTextUpdate,
     responses(
         (status = 200, description = "Changed; the audio is made again (`tts_status` `pending`)", body = ItemResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail), (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail), (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn update_spoken_text(
@@ -572,14 +649,11 @@ async fn update_spoken_text(
         let required = f.get("spoken_text").is_none();
         let value = f.string("spoken_text", required, 1, MAX_TEXT_LENGTH);
         let invalid = f.get("spoken_text").is_some_and(|v| !v.is_null()) && value.is_none();
-        (!required && !invalid).then_some(value)
+        (!required && !invalid).then_some(SpokenTextUpdate { spoken_text: value })
     });
     let id = merge_path_and_body(id, &mut errors)?;
-    let spoken = match spoken {
-        Some(spoken) if errors.is_empty() => spoken,
-        _ => return Err(ApiError::validation(errors)),
-    };
-    let row = items::set_spoken_text(&state.db, &state.clock, &state.tts, id, spoken)
+    let update = validation_result(spoken, errors)?;
+    let row = items::set_spoken_text(&state.db, &state.clock, &state.tts, id, update.spoken_text)
         .await
         .map_err(during("update spoken text"))?;
     Ok(Json(row.into()))
@@ -600,13 +674,13 @@ async fn update_spoken_text(
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
-        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = api::Binary),
-        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = api::Binary),
+        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = schemas::Binary),
+        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = schemas::Binary),
         (status = 304, description = "`If-None-Match` names the current `ETag`"),
         (status = 416, description = "Range not satisfiable (`Content-Range: bytes */size`); empty body"),
-        (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = api::ErrorDetail),
-        (status = 404, description = "`Item not found` or `Audio file not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = ErrorDetail),
+        (status = 404, description = "`Item not found` or `Audio file not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn audio(

@@ -12,11 +12,14 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::tts_tasks::TaskRow;
-use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{
+    during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationErrorBody,
+    ValidationFailed,
+};
 use crate::files::store::AudioStore;
 use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::openapi::schemas;
+use crate::http::wire::{TaskStatus, Timestamp};
 use crate::services::tts::Submitted;
 use crate::state::AppState;
 
@@ -38,20 +41,20 @@ const STATUSES: [&str; 5] = ["queued", "processing", "completed", "failed", "don
 struct TaskResponse {
     conversion_id: String,
     text: String,
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: String,
     #[schema(required = true)]
     output_file_path: Option<String>,
     #[schema(required = true)]
     custom_filename: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    submitted_at: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    started_at: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    completed_at: Option<String>,
-    #[schema(required = true, value_type = Option<api::Timestamp>)]
-    failed_at: Option<String>,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
+    #[schema(required = true)]
+    started_at: Option<Timestamp>,
+    #[schema(required = true)]
+    completed_at: Option<Timestamp>,
+    #[schema(required = true)]
+    failed_at: Option<Timestamp>,
     #[schema(required = true)]
     file_size: Option<i64>,
     #[schema(required = true)]
@@ -88,7 +91,7 @@ async fn duration(store: &dyn AudioStore, task: &TaskRow) -> Option<f64> {
 
 async fn task_response(store: &dyn AudioStore, task: TaskRow) -> TaskResponse {
     let duration = duration(store, &task).await;
-    let ts = |v: Option<String>| v.as_deref().map(db_to_api);
+    let ts = |v: Option<String>| v.as_deref().map(Timestamp::from_db);
     TaskResponse {
         duration,
         conversion_id: task.task_id,
@@ -126,10 +129,48 @@ fn custom_filename(fields: &mut Fields<'_, '_>) -> Option<String> {
     (!stem.is_empty()).then(|| stem.to_string())
 }
 
-fn language(fields: &mut Fields<'_, '_>) -> String {
-    fields
-        .string("language", false, 2, 10)
-        .unwrap_or_else(|| "fi".to_string())
+fn language(fields: &mut Fields<'_, '_>) -> Option<String> {
+    fields.string("language", false, 2, 10)
+}
+
+/// The language of a request that names none (the original's default).
+fn language_or_default(language: Option<&str>) -> &str {
+    language.unwrap_or("fi")
+}
+
+// As `convert` reads it.
+/// `POST /api/v1/tts/convert`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ConvertRequest {
+    #[schema(min_length = 1, max_length = 10000, example = "Hyvää huomenta!")]
+    text: String,
+    /// A plain file name (no `/`, `\`, `..` or NUL); `.wav` is dropped.
+    #[schema(
+        max_length = 255,
+        pattern = r"^(?!.*\.\.)[^/\\\u0000]*$",
+        example = "tervehdys"
+    )]
+    custom_filename: Option<String>,
+    /// Must be one of `TTS_SUPPORTED_LANGUAGES`, else 503.
+    #[schema(min_length = 2, max_length = 10, default = "fi")]
+    language: Option<String>,
+}
+
+// Checked by `texts_of`.
+/// A non-blank text to synthesise.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(value_type = String, pattern = r"\S")]
+pub struct NonBlankText(String);
+
+// As `convert_multiple` reads it.
+/// `POST /api/v1/tts/convert-multiple`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct ConvertMultipleRequest {
+    /// 1..100 texts, none blank.
+    #[schema(min_items = 1, max_items = 100)]
+    texts: Vec<NonBlankText>,
+    #[schema(min_length = 2, max_length = 10, default = "fi")]
+    language: Option<String>,
 }
 
 #[utoipa::path(
@@ -138,11 +179,11 @@ fn language(fields: &mut Fields<'_, '_>) -> String {
     operation_id = "legacy_convert",
     summary = "Queue a text for synthesis",
     tag = "legacy-tts",
-    request_body = api::ConvertRequest,
+    request_body = ConvertRequest,
     responses(
         (status = 201, description = "Queued, or the existing task for the same text", body = Converted),
-        (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 503, description = "`Failed to submit TTS task` (blank text, unsupported language, no engine)", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn convert(
@@ -150,19 +191,24 @@ async fn convert(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Converted>), ApiError> {
     let mut errors = Vec::new();
-    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let text = f.string("text", true, 1, 10_000);
-        let custom = custom_filename(&mut f);
+        let custom_filename = custom_filename(&mut f);
         let language = language(&mut f);
-        (text, custom, language)
+        Some(ConvertRequest {
+            text: text?,
+            custom_filename,
+            language,
+        })
     });
-    let (text, custom, language) = match parsed {
-        Some((Some(text), custom, language)) if errors.is_empty() => (text, custom, language),
+    let request = match parsed {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
+    let language = language_or_default(request.language.as_deref());
     let submitted = state
         .tts
-        .submit_text(&text, &language, custom.as_deref())
+        .submit_text(&request.text, language, request.custom_filename.as_deref())
         .await
         .map_err(during("process TTS request"))?;
     let task = match submitted {
@@ -176,9 +222,9 @@ async fn convert(
         StatusCode::CREATED,
         Json(Converted {
             conversion_id: task.task_id,
-            text,
+            text: request.text,
             status: task.status,
-            submitted_at: task.submitted_at.as_deref().map(db_to_api),
+            submitted_at: task.submitted_at.as_deref().map(Timestamp::from_db),
         }),
     ))
 }
@@ -189,11 +235,11 @@ async fn convert(
     operation_id = "legacy_convert_multiple",
     summary = "Queue several texts",
     tag = "legacy-tts",
-    request_body = api::ConvertMultipleRequest,
+    request_body = ConvertMultipleRequest,
     responses(
         (status = 201, description = "Queued; refused texts are skipped", body = ConvertedMultiple),
-        (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 503, description = "`Failed to submit TTS tasks` (all refused)", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn convert_multiple(
@@ -201,27 +247,32 @@ async fn convert_multiple(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<ConvertedMultiple>), ApiError> {
     let mut errors = Vec::new();
-    let parsed = object_fields(&body, vec![json!("body")], &mut errors).map(|mut f| {
+    let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let texts = f.list("texts", 1, 100).cloned();
         let language = language(&mut f);
         let texts = texts.and_then(|values| texts_of(&mut f, &values));
-        (texts, language)
+        Some(ConvertMultipleRequest {
+            texts: texts?,
+            language,
+        })
     });
-    let (texts, language) = match parsed {
-        Some((Some(texts), language)) if errors.is_empty() => (texts, language),
+    let request = match parsed {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
+    let language = language_or_default(request.language.as_deref());
+    let texts: Vec<String> = request.texts.into_iter().map(|NonBlankText(t)| t).collect();
     let mut ids = Vec::new();
     let mut first_submitted = None;
     for text in &texts {
         let submitted = state
             .tts
-            .submit_text(text, &language, None)
+            .submit_text(text, language, None)
             .await
             .map_err(during("process multiple TTS requests"))?;
         if let Submitted::Task(task) = submitted {
             if first_submitted.is_none() {
-                first_submitted = task.submitted_at.as_deref().map(db_to_api);
+                first_submitted = task.submitted_at.as_deref().map(Timestamp::from_db);
             }
             ids.push(task.task_id);
         }
@@ -245,10 +296,10 @@ async fn convert_multiple(
 pub struct Converted {
     conversion_id: String,
     text: String,
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: String,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    submitted_at: Option<String>,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
 }
 
 /// `POST /api/v1/tts/convert-multiple` → 201.
@@ -260,12 +311,12 @@ pub struct ConvertedMultiple {
     /// Always `queued`.
     #[schema(example = "queued")]
     status: &'static str,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    submitted_at: Option<String>,
+    #[schema(required = true)]
+    submitted_at: Option<Timestamp>,
 }
 
 /// Strings only, none blank (`Text item at index <i> cannot be empty`).
-fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<String>> {
+fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<NonBlankText>> {
     let mut texts = Vec::with_capacity(values.len());
     for value in values {
         match value.as_str() {
@@ -280,7 +331,7 @@ fn texts_of(fields: &mut Fields<'_, '_>, values: &[Value]) -> Option<Vec<String>
         fields.value_error("texts", &format!("Text item at index {i} cannot be empty"));
         return None;
     }
-    Some(texts)
+    Some(texts.into_iter().map(NonBlankText).collect())
 }
 
 #[utoipa::path(
@@ -310,7 +361,7 @@ fn task_not_found(id: &str) -> ApiError {
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
         (status = 200, description = "The task", body = TaskResponse),
-        (status = 404, description = "`Task with ID '<id>' not found`", body = api::ErrorDetail), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Task with ID '<id>' not found`", body = ErrorDetail), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(
@@ -327,6 +378,18 @@ async fn get_one(
     Ok(Json(task_response(state.tts.store().as_ref(), task).await))
 }
 
+/// `GET /api/v1/tts` 422: shape A for the original's range messages, shape B
+/// for a value that is not an integer.
+// Names the two bodies `list` answers 422 with (`ApiError::UnprocessableDetail`
+// and `ApiError::Validation` build them); never built as itself.
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LegacyListError {
+    Range(ErrorDetail),
+    Invalid(ValidationErrorBody),
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/tts",
@@ -336,8 +399,8 @@ async fn get_one(
     params(crate::http::openapi::params::LegacyListQuery),
     responses(
         (status = 200, description = "Newest first", body = Vec<TaskResponse>),
-        (status = 422, description = "Shape A for an unknown `status` or `limit` out of 1..1000; shape B for a non-integer `limit`", body = api::LegacyListError),
-        (status = 500, response = api::InternalError),
+        (status = 422, description = "Shape A for an unknown `status` or `limit` out of 1..1000; shape B for a non-integer `limit`", body = LegacyListError),
+        (status = 500, response = InternalError),
     )
 )]
 async fn list(
@@ -408,10 +471,10 @@ fn content_disposition(name: &str) -> String {
     tag = "legacy-tts",
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
-        (status = 200, description = "The WAV file", content_type = "audio/wav", body = api::Binary),
-        (status = 400, description = "`Task is not completed. Current status: <status>`", body = api::ErrorDetail),
-        (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 200, description = "The WAV file", content_type = "audio/wav", body = schemas::Binary),
+        (status = 400, description = "`Task is not completed. Current status: <status>`", body = ErrorDetail),
+        (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn download(

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ValidationFailed};
 use crate::http::extract::{QueryFields, RawQuery};
 use crate::services::metadata::{
     DetailLevel, MetadataResponse, MetadataSources, Selection, TranslationInfo,
@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
     ),
     responses(
         (status = 200, description = "The selected sections", body = MetadataResponse),
-        (status = 422, response = crate::http::openapi::schemas::ValidationFailed),
+        (status = 422, response = ValidationFailed),
     )
 )]
 async fn metadata(

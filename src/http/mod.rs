@@ -24,6 +24,7 @@ pub mod tasks;
 pub mod timeout;
 pub mod translations;
 pub mod voices;
+pub mod wire;
 
 use std::any::Any;
 use std::time::Duration;
@@ -33,8 +34,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
-use serde_json::json;
+use axum::Router;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::classify::ServerErrorsFailureClass;
@@ -42,7 +42,7 @@ use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::error::InternalCause;
+use crate::error::{ErrorDetail, InternalCause, InternalError};
 use crate::observability;
 use crate::state::AppState;
 use crate::telemetry;
@@ -165,11 +165,7 @@ async fn record_route(request: Request<Body>, next: Next) -> Response {
 }
 
 async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "detail": "Not Found" })),
-    )
-        .into_response()
+    ErrorDetail::new("Not Found").with_status(StatusCode::NOT_FOUND)
 }
 
 /// axum answers a wrong method with an empty 405 and an `Allow` header
@@ -204,12 +200,7 @@ async fn internal_error_details(
     if !expose {
         return response;
     }
-    let detail = format!("Failed to {}: {}", cause.action, cause.cause);
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({ "detail": detail })),
-    )
-        .into_response()
+    InternalError::handled(format!("Failed to {}: {}", cause.action, cause.cause)).into_response()
 }
 
 /// A panic becomes the contract's shape C instead of a dropped connection.
@@ -220,10 +211,50 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>, expose: bool) -> Respons
         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "panic".to_string());
     tracing::error!(panic = %text, "handler panicked");
-    let detail = if expose { json!(text) } else { json!(null) };
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({ "error": "Internal server error", "detail": detail })),
-    )
-        .into_response()
+    InternalError::uncaught(expose.then_some(text)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_shape_c_with_its_text_in_development_only() {
+        let response = panic_response(Box::new("boom"), true);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            body_of(response).await,
+            r#"{"error":"Internal server error","detail":"boom"}"#
+        );
+        let response = panic_response(Box::new(String::from("boom")), false);
+        assert_eq!(
+            body_of(response).await,
+            r#"{"error":"Internal server error","detail":null}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn errors_keep_their_shapes() {
+        let internal = crate::error::ApiError::Internal {
+            action: "create item",
+            cause: "disk".into(),
+        };
+        let response = internal.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            body_of(response).await,
+            r#"{"detail":"Failed to create item"}"#
+        );
+        assert_eq!(
+            body_of(not_found().await).await,
+            r#"{"detail":"Not Found"}"#
+        );
+    }
 }

@@ -27,9 +27,9 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use ipnet::IpNet;
-use serde_json::json;
 
 use crate::config::{RateLimitSettings, Settings};
+use crate::error::ErrorDetail;
 use crate::http::auth::{self, ApiKeys, KeyId, Presented};
 
 /// Idle clients' buckets are dropped this often, so the maps stay small.
@@ -290,7 +290,7 @@ impl IntoResponse for Exceeded {
     fn into_response(self) -> Response {
         let mut response = (
             StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "detail": "Rate limit exceeded" })),
+            Json(ErrorDetail::new("Rate limit exceeded")),
         )
             .into_response();
         let headers = response.headers_mut();

@@ -1,15 +1,18 @@
 //! `/v1/stats`: summary, practice log, per-item stats, daily progress.
+//!
+//! The response types are converted from the service's results, so the
+//! services know nothing of JSON, OpenAPI or the API's timestamp format.
 
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::error::{during, ApiError};
+use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{path_id, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::wire::Timestamp;
 use crate::services::items::ITEM_NOT_FOUND;
-use crate::services::stats::{self, ItemStats, MissedWord, PracticeLogEntry, ProgressDay, Summary};
+use crate::services::stats;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -19,6 +22,150 @@ pub fn router() -> Router<AppState> {
         .route("/v1/stats/items/{item_id}", get(item_stats))
         .route("/v1/stats/progress", get(progress))
         .route("/v1/stats/words", get(words))
+}
+
+/// `GET /v1/stats/summary` (contract §3.4); all zeros without attempts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    total_attempts: i64,
+    unique_items_practiced: i64,
+    average_score: f64,
+    best_score: i64,
+    worst_score: i64,
+    total_practice_time_minutes: f64,
+}
+
+impl From<stats::Summary> for Summary {
+    fn from(s: stats::Summary) -> Self {
+        Summary {
+            total_attempts: s.total_attempts,
+            unique_items_practiced: s.unique_items_practiced,
+            average_score: s.average_score,
+            best_score: s.best_score,
+            worst_score: s.worst_score,
+            total_practice_time_minutes: s.total_practice_time_minutes,
+        }
+    }
+}
+
+/// One practised item of `GET /v1/stats/practice-log`, over the window's attempts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PracticeLogEntry {
+    item_id: i64,
+    text: String,
+    locale: String,
+    #[schema(required = true)]
+    difficulty: Option<i64>,
+    tags: Vec<String>,
+    attempt_count: i64,
+    first_attempt_at: Timestamp,
+    last_practiced_at: Timestamp,
+    average_score: f64,
+    best_score: i64,
+    worst_score: i64,
+    avg_wer: f64,
+}
+
+impl From<stats::PracticeLogEntry> for PracticeLogEntry {
+    fn from(e: stats::PracticeLogEntry) -> Self {
+        PracticeLogEntry {
+            item_id: e.item_id,
+            text: e.text,
+            locale: e.locale,
+            difficulty: e.difficulty,
+            tags: e.tags,
+            attempt_count: e.attempt_count,
+            first_attempt_at: Timestamp::from_db(&e.first_attempt_at),
+            last_practiced_at: Timestamp::from_db(&e.last_practiced_at),
+            average_score: e.average_score,
+            best_score: e.best_score,
+            worst_score: e.worst_score,
+            avg_wer: e.avg_wer,
+        }
+    }
+}
+
+/// `GET /v1/stats/items/{item_id}`: all-time stats of one item.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemStats {
+    item_id: i64,
+    text: String,
+    attempts_count: i64,
+    #[schema(required = true)]
+    first_attempt_at: Option<Timestamp>,
+    #[schema(required = true)]
+    last_attempt_at: Option<Timestamp>,
+    avg_percentage: f64,
+    best_percentage: i64,
+    worst_percentage: i64,
+    avg_wer: f64,
+    best_wer: f64,
+    worst_wer: f64,
+}
+
+impl From<stats::ItemStats> for ItemStats {
+    fn from(s: stats::ItemStats) -> Self {
+        ItemStats {
+            item_id: s.item_id,
+            text: s.text,
+            attempts_count: s.attempts_count,
+            first_attempt_at: s.first_attempt_at.as_deref().map(Timestamp::from_db),
+            last_attempt_at: s.last_attempt_at.as_deref().map(Timestamp::from_db),
+            avg_percentage: s.avg_percentage,
+            best_percentage: s.best_percentage,
+            worst_percentage: s.worst_percentage,
+            avg_wer: s.avg_wer,
+            best_wer: s.best_wer,
+            worst_wer: s.worst_wer,
+        }
+    }
+}
+
+/// Attempts of one server-local day.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProgressDay {
+    #[schema(format = Date, example = "2025-11-20")]
+    date: String,
+    attempts: i64,
+    avg_percentage: f64,
+    avg_wer: f64,
+    /// Mean learner-facing score (`percentage_spoken`; `percentage` for
+    /// attempts stored before it existed). Only with `spoken=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avg_percentage_spoken: Option<f64>,
+}
+
+impl From<stats::ProgressDay> for ProgressDay {
+    fn from(d: stats::ProgressDay) -> Self {
+        ProgressDay {
+            date: d.date,
+            attempts: d.attempts,
+            avg_percentage: d.avg_percentage,
+            avg_wer: d.avg_wer,
+            avg_percentage_spoken: d.avg_percentage_spoken,
+        }
+    }
+}
+
+/// A reference word and how often learners missed it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MissedWord {
+    /// The word as most recently written in an item (punctuation trimmed).
+    word: String,
+    /// Attempts that substituted or left out this word.
+    missed: i64,
+    /// Attempts whose reference contains the word.
+    seen: i64,
+}
+
+impl From<stats::MissedWord> for MissedWord {
+    fn from(w: stats::MissedWord) -> Self {
+        MissedWord {
+            word: w.word,
+            missed: w.missed,
+            seen: w.seen,
+        }
+    }
 }
 
 /// `GET /v1/stats/practice-log`.
@@ -55,7 +202,7 @@ pub struct MissedWords {
     params(crate::http::openapi::params::StatsWindow),
     responses(
         (status = 200, description = "Totals over the attempts in the window", body = Summary),
-        (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`'since' must be before 'until'`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn summary(
@@ -70,7 +217,7 @@ async fn summary(
     let summary = stats::summary(&state.db, &window)
         .await
         .map_err(during("get summary stats"))?;
-    Ok(Json(summary))
+    Ok(Json(summary.into()))
 }
 
 #[utoipa::path(
@@ -82,7 +229,7 @@ async fn summary(
     params(crate::http::openapi::params::PracticeLogQuery),
     responses(
         (status = 200, description = "Practised items, latest attempt first", body = PracticeLogPage),
-        (status = 400, description = "`'since' must be before 'until'`", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`'since' must be before 'until'`", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn practice_log(
@@ -99,7 +246,7 @@ async fn practice_log(
         .await
         .map_err(during("get practice log"))?;
     Ok(Json(PracticeLogPage {
-        practice_log: entries,
+        practice_log: entries.into_iter().map(Into::into).collect(),
         total,
         page: page.page,
         per_page: page.per_page,
@@ -116,8 +263,8 @@ async fn practice_log(
     params(("item_id" = i64, Path, description = "Item id")),
     responses(
         (status = 200, description = "All-time stats of the item", body = ItemStats),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn item_stats(
@@ -128,7 +275,7 @@ async fn item_stats(
     let stats = stats::item_stats(&state.db, id)
         .await
         .map_err(during("get item stats"))?;
-    Ok(Json(stats))
+    Ok(Json(stats.into()))
 }
 
 #[utoipa::path(
@@ -140,7 +287,7 @@ async fn item_stats(
     params(crate::http::openapi::params::ProgressQuery),
     responses(
         (status = 200, description = "One row per local day with attempts, oldest first", body = ProgressResponse),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn progress(
@@ -155,7 +302,9 @@ async fn progress(
     let progress = stats::progress(&state.db, item_id, days, spoken)
         .await
         .map_err(during("get progress data"))?;
-    Ok(Json(ProgressResponse { progress }))
+    Ok(Json(ProgressResponse {
+        progress: progress.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// `GET /v1/stats/words?item_id=&limit=20`: the most-missed words over the
@@ -169,7 +318,7 @@ async fn progress(
     params(crate::http::openapi::params::WordsQuery),
     responses(
         (status = 200, description = "Most-missed words first", body = MissedWords),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn words(
@@ -184,7 +333,7 @@ async fn words(
         .await
         .map_err(during("get word stats"))?;
     Ok(Json(MissedWords {
-        words,
+        words: words.into_iter().map(Into::into).collect(),
         attempts_considered: considered,
     }))
 }

@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::db::tags::TagRow;
-use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{
+    during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
+};
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::wire::Timestamp;
 use crate::services::tags;
 use crate::state::AppState;
 
@@ -26,10 +27,8 @@ pub fn router() -> Router<AppState> {
 pub struct TagResponse {
     id: i64,
     name: String,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 /// `GET /v1/tags`: ordered by name (code-point order).
@@ -45,10 +44,17 @@ impl From<TagRow> for TagResponse {
         TagResponse {
             id: row.id,
             name: row.name,
-            created_at: db_to_api(&row.created_at),
-            updated_at: db_to_api(&row.updated_at),
+            created_at: Timestamp::from_db(&row.created_at),
+            updated_at: Timestamp::from_db(&row.updated_at),
         }
     }
+}
+
+/// `POST /v1/tags`: the name is trimmed and must not be blank.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct TagCreate {
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "matkailu")]
+    name: String,
 }
 
 #[utoipa::path(
@@ -57,11 +63,11 @@ impl From<TagRow> for TagResponse {
     operation_id = "create_tag",
     summary = "Create a preset tag",
     tag = "tags",
-    request_body = api::TagCreate,
+    request_body = TagCreate,
     responses(
         (status = 201, description = "Created (the name is stored trimmed)", body = TagResponse),
-        (status = 400, description = "`Tag with name '<name>' already exists`", body = api::ErrorDetail),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "`Tag with name '<name>' already exists`", body = ErrorDetail),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
@@ -69,20 +75,20 @@ async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<TagResponse>), ApiError> {
     let mut errors = Vec::new();
-    let name = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
+    let request = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let name = f.string("name", true, 1, 50)?;
         let trimmed = name.trim().to_string();
         if trimmed.is_empty() {
             f.value_error("name", "Tag name cannot be empty");
             return None;
         }
-        Some(trimmed)
+        Some(TagCreate { name: trimmed })
     });
-    let name = match name {
-        Some(name) if errors.is_empty() => name,
+    let request = match request {
+        Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = tags::create(&state.db, &state.clock, &name)
+    let row = tags::create(&state.db, &state.clock, &request.name)
         .await
         .map_err(during("create tag"))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -97,7 +103,7 @@ async fn create(
     params(crate::http::openapi::params::TagListQuery),
     responses(
         (status = 200, description = "Preset tags by name", body = TagList),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<TagList>, ApiError> {
@@ -121,8 +127,8 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Tag
     params(("tag_id" = i64, Path, description = "Tag id")),
     responses(
         (status = 204, description = "Deleted (items keep their tags); empty body"),
-        (status = 404, description = "`Tag with ID <id> not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Tag with ID <id> not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn remove(

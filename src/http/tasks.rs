@@ -8,13 +8,12 @@ use serde::Serialize;
 
 use crate::db::items::ItemFilter;
 use crate::domain::status::ItemTtsStatus;
-use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{path_id, QueryFields, RawQuery};
 use crate::http::items::ItemResponse;
-use crate::http::openapi::schemas as api;
+use crate::http::wire::{self, TaskStatus, Timestamp};
 use crate::services::items::{self, ITEM_NOT_FOUND};
-use crate::services::tasks::{self, AudioRefresh, TaskStats};
+use crate::services::tasks::{self, AudioRefresh, DeviceStats, TaskStats};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -23,6 +22,85 @@ pub fn router() -> Router<AppState> {
         .route("/v1/items/tts/retry", post(retry_failed))
         .route("/v1/items/{item_id}/tts/retry", post(retry_one))
         .route("/v1/items/{item_id}/audio/refresh", post(refresh_audio))
+}
+
+// Also what `last-whisper tasks stats --json` prints.
+/// `GET /v1/tts/stats` (`services::tasks::TaskStats`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TaskStats)]
+pub struct TaskStatsResponse {
+    total: i64,
+    /// Tasks per status: every known status (0 when none), then any other.
+    // A JSON map keeps that order (serde_json's `preserve_order`).
+    #[schema(value_type = BTreeMap<String, i64>)]
+    by_status: serde_json::Map<String, serde_json::Value>,
+    by_device: Vec<DeviceStatsResponse>,
+    #[schema(required = true)]
+    avg_synthesis_seconds: Option<f64>,
+    #[schema(required = true)]
+    avg_real_time_factor: Option<f64>,
+    #[schema(required = true)]
+    avg_file_size: Option<f64>,
+    /// Texts synthesised once but used by several items.
+    shared_texts: i64,
+    /// Items served by those shared texts.
+    items_sharing_audio: i64,
+    /// Syntheses the dedupe saved.
+    syntheses_saved: i64,
+    /// Tasks waiting for a worker now.
+    queue_depth: i64,
+}
+
+impl From<TaskStats> for TaskStatsResponse {
+    fn from(stats: TaskStats) -> Self {
+        TaskStatsResponse {
+            total: stats.total,
+            by_status: stats
+                .by_status
+                .into_iter()
+                .map(|(status, n)| (status, n.into()))
+                .collect(),
+            by_device: stats.by_device.into_iter().map(Into::into).collect(),
+            avg_synthesis_seconds: stats.avg_synthesis_seconds,
+            avg_real_time_factor: stats.avg_real_time_factor,
+            avg_file_size: stats.avg_file_size,
+            shared_texts: stats.shared_texts,
+            items_sharing_audio: stats.items_sharing_audio,
+            syntheses_saved: stats.syntheses_saved,
+            queue_depth: stats.queue_depth,
+        }
+    }
+}
+
+/// Task counts and timings of one engine/device (`services::tasks::DeviceStats`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = DeviceStats)]
+pub struct DeviceStatsResponse {
+    #[schema(required = true)]
+    device: Option<String>,
+    tasks: i64,
+    finished: i64,
+    failed: i64,
+    #[schema(required = true)]
+    avg_synthesis_seconds: Option<f64>,
+    #[schema(required = true)]
+    avg_real_time_factor: Option<f64>,
+    #[schema(required = true)]
+    avg_file_size: Option<f64>,
+}
+
+impl From<DeviceStats> for DeviceStatsResponse {
+    fn from(d: DeviceStats) -> Self {
+        DeviceStatsResponse {
+            device: d.device,
+            tasks: d.tasks,
+            finished: d.finished,
+            failed: d.failed,
+            avg_synthesis_seconds: d.avg_synthesis_seconds,
+            avg_real_time_factor: d.avg_real_time_factor,
+            avg_file_size: d.avg_file_size,
+        }
+    }
 }
 
 /// `POST /v1/items/tts/retry` → 202.
@@ -39,10 +117,10 @@ pub struct AudioRefreshResponse {
     /// The new task's id; a new one on every refresh.
     task_id: String,
     /// Always `queued`.
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: &'static str,
     /// Always `pending`.
-    #[schema(value_type = api::ItemTtsStatus)]
+    #[schema(value_type = wire::ItemTtsStatus)]
     tts_status: &'static str,
     /// Where the item's audio is written on the server.
     #[schema(required = true)]
@@ -54,10 +132,10 @@ pub struct AudioRefreshResponse {
     voice: Option<String>,
     /// Always `false`: a refresh never reuses audio.
     cached: bool,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    created_at: Option<String>,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    updated_at: Option<String>,
+    #[schema(required = true)]
+    created_at: Option<Timestamp>,
+    #[schema(required = true)]
+    updated_at: Option<Timestamp>,
     /// Always `null`.
     #[schema(value_type = Option<Object>, required = true)]
     metadata: Option<()>,
@@ -75,10 +153,10 @@ pub struct AudioRefreshResponse {
     params(("item_id" = i64, Path, description = "Item id")),
     responses(
         (status = 202, description = "A new task is queued; the item is `pending` until it completes", body = AudioRefreshResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 502, description = "`Unable to enqueue audio refresh`: the engine would refuse the text (blank, unsupported language, no engine); the item is unchanged", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 502, description = "`Unable to enqueue audio refresh`: the engine would refuse the text (blank, unsupported language, no engine); the item is unchanged", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn refresh_audio(
@@ -108,8 +186,8 @@ async fn refresh_audio(
             provider: state.settings.tts.provider.name().to_string(),
             voice: task.voice,
             cached: false,
-            created_at: Some(db_to_api(&item.created_at)),
-            updated_at: Some(db_to_api(&item.updated_at)),
+            created_at: Some(Timestamp::from_db(&item.created_at)),
+            updated_at: Some(Timestamp::from_db(&item.updated_at)),
             metadata: None,
         }),
     ))
@@ -122,15 +200,15 @@ async fn refresh_audio(
     summary = "Task statistics",
     tag = "tts",
     responses(
-        (status = 200, description = "Task counts by status and device, timings, dedupe savings, queue depth", body = api::TaskStats),
-        (status = 500, response = api::InternalError),
+        (status = 200, description = "Task counts by status and device, timings, dedupe savings, queue depth", body = TaskStatsResponse),
+        (status = 500, response = InternalError),
     )
 )]
-async fn stats(State(state): State<AppState>) -> Result<Json<TaskStats>, ApiError> {
+async fn stats(State(state): State<AppState>) -> Result<Json<TaskStatsResponse>, ApiError> {
     let stats = tasks::stats(&state.db)
         .await
         .map_err(during("get TTS stats"))?;
-    Ok(Json(stats))
+    Ok(Json(stats.into()))
 }
 
 #[utoipa::path(
@@ -142,9 +220,9 @@ async fn stats(State(state): State<AppState>) -> Result<Json<TaskStats>, ApiErro
     params(("item_id" = i64, Path, description = "Item id")),
     responses(
         (status = 202, description = "Queued again; the item is `pending`", body = crate::http::items::ItemResponse),
-        (status = 404, description = "`Item not found`", body = api::ErrorDetail),
-        (status = 409, description = "The item's speech has not failed", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 404, description = "`Item not found`", body = ErrorDetail),
+        (status = 409, description = "The item's speech has not failed", body = ErrorDetail),
+        (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn retry_one(
@@ -172,7 +250,7 @@ async fn retry_one(
     params(crate::http::openapi::params::RetryFilter),
     responses(
         (status = 202, description = "How many failed items were queued again", body = RetryQueued),
-        (status = 500, response = api::InternalError),
+        (status = 500, response = InternalError),
     )
 )]
 async fn retry_failed(

@@ -10,7 +10,8 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+
+use crate::error::ErrorDetail;
 
 /// The response head of `head`, or 503 when it takes longer than `limit`
 /// (`None` = no limit).
@@ -30,7 +31,7 @@ pub async fn within(limit: Option<Duration>, head: impl Future<Output = Response
 fn timed_out() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({ "detail": "Request timed out" })),
+        Json(ErrorDetail::new("Request timed out")),
     )
         .into_response()
 }

@@ -7,10 +7,9 @@ use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::domain::timestamp::db_to_api;
-use crate::error::{during, ApiError};
+use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
+use crate::http::wire::{TaskStatus, Timestamp};
 use crate::services::translations::{
     TranslationView, CACHED_NOT_FOUND, INVALID_REQUEST, TRANSLATION_NOT_FOUND,
 };
@@ -54,14 +53,12 @@ pub struct TranslationResponse {
     /// True when served from the cache without calling the provider.
     cached: bool,
     /// Always `completed`.
-    #[schema(value_type = api::TaskStatus)]
+    #[schema(value_type = TaskStatus)]
     status: String,
-    #[schema(value_type = api::Timestamp)]
-    created_at: String,
-    #[schema(value_type = api::Timestamp)]
-    updated_at: String,
-    #[schema(value_type = Option<api::Timestamp>, required = true)]
-    last_refreshed_at: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[schema(required = true)]
+    last_refreshed_at: Option<Timestamp>,
     /// `{"detected_source_language": …, "model": …}`; `{}` if unreadable.
     #[schema(value_type = Option<Object>, required = true)]
     metadata: Option<Map<String, Value>>,
@@ -80,9 +77,9 @@ impl From<TranslationView> for TranslationResponse {
             provider: row.provider,
             cached: view.cached,
             status: row.status,
-            created_at: db_to_api(&row.created_at),
-            updated_at: db_to_api(&row.updated_at),
-            last_refreshed_at: row.last_refreshed_at.as_deref().map(db_to_api),
+            created_at: Timestamp::from_db(&row.created_at),
+            updated_at: Timestamp::from_db(&row.updated_at),
+            last_refreshed_at: row.last_refreshed_at.as_deref().map(Timestamp::from_db),
             metadata: row
                 .metadata
                 .map(|m| serde_json::from_str(&m).unwrap_or_default()),
@@ -102,11 +99,11 @@ impl From<TranslationView> for TranslationResponse {
     request_body = TranslationCreate,
     responses(
         (status = 200, description = "The translation", body = TranslationResponse),
-        (status = 400, description = "`Invalid translation request (item missing, unsupported language, or source-target identical)`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 502, description = "The provider refused or failed (`Translation failed: …`); nothing is stored", body = api::ErrorDetail),
-        (status = 503, description = "`Translation is not configured`, or the provider is failing fast; nothing is stored", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 400, description = "`Invalid translation request (item missing, unsupported language, or source-target identical)`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 502, description = "The provider refused or failed (`Translation failed: …`); nothing is stored", body = ErrorDetail),
+        (status = 503, description = "`Translation is not configured`, or the provider is failing fast; nothing is stored", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn translate(
@@ -156,9 +153,9 @@ async fn translate(
     ),
     responses(
         (status = 200, description = "The cached translation (`cached: true`)", body = TranslationResponse),
-        (status = 404, description = "`Cached translation not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 500, response = api::InternalError),
+        (status = 404, description = "`Cached translation not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 500, response = InternalError),
     )
 )]
 async fn cached(
@@ -190,11 +187,11 @@ async fn cached(
     params(("translation_id" = i64, Path, description = "Translation id")),
     responses(
         (status = 200, description = "The new translation (`cached: false`)", body = TranslationResponse),
-        (status = 404, description = "`Translation not found`", body = api::ErrorDetail),
-        (status = 422, response = api::ValidationFailed),
-        (status = 502, description = "The provider refused or failed; the stored row is unchanged", body = api::ErrorDetail),
-        (status = 503, description = "`Translation is not configured`, or the provider is failing fast", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
+        (status = 404, description = "`Translation not found`", body = ErrorDetail),
+        (status = 422, response = ValidationFailed),
+        (status = 502, description = "The provider refused or failed; the stored row is unchanged", body = ErrorDetail),
+        (status = 503, description = "`Translation is not configured`, or the provider is failing fast", body = ErrorDetail),
+        (status = 500, response = InternalError),
     )
 )]
 async fn refresh(

@@ -3,13 +3,12 @@
 
 use crate::db::Db;
 use chrono::{Duration, Local, NaiveDateTime, NaiveTime};
-use serde::Serialize;
 
 use crate::db::attempts::{self as attempts_db, Window};
 use crate::db::items as items_db;
 use crate::domain::lenient;
 use crate::domain::rounding::{mean, py_round};
-use crate::domain::timestamp::{db_to_api, to_db};
+use crate::domain::timestamp::to_db;
 use crate::services::items::{decode_tags, ITEM_NOT_FOUND};
 use crate::services::ServiceError;
 
@@ -32,7 +31,7 @@ pub fn window(
 }
 
 /// `GET /v1/stats/summary` (contract §3.4); all zeros without attempts.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct Summary {
     pub total_attempts: i64,
     pub unique_items_practiced: i64,
@@ -58,18 +57,17 @@ pub async fn summary(db: &Db, window: &Window) -> Result<Summary, ServiceError> 
 }
 
 /// One practised item of `GET /v1/stats/practice-log`, over the window's attempts.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct PracticeLogEntry {
     pub item_id: i64,
     pub text: String,
     pub locale: String,
-    #[schema(required = true)]
     pub difficulty: Option<i64>,
     pub tags: Vec<String>,
     pub attempt_count: i64,
-    #[schema(value_type = crate::http::openapi::schemas::Timestamp)]
+    /// As stored.
     pub first_attempt_at: String,
-    #[schema(value_type = crate::http::openapi::schemas::Timestamp)]
+    /// As stored.
     pub last_practiced_at: String,
     pub average_score: f64,
     pub best_score: i64,
@@ -94,8 +92,8 @@ pub async fn practice_log(
             difficulty: r.difficulty,
             tags: decode_tags(r.tags_json.as_deref()),
             attempt_count: r.attempt_count,
-            first_attempt_at: db_to_api(&r.first_attempt_at),
-            last_practiced_at: db_to_api(&r.last_practiced_at),
+            first_attempt_at: r.first_attempt_at,
+            last_practiced_at: r.last_practiced_at,
             average_score: py_round(mean(r.percentage_sum, r.attempt_count), 2),
             best_score: r.best_score,
             worst_score: r.worst_score,
@@ -106,14 +104,14 @@ pub async fn practice_log(
 }
 
 /// `GET /v1/stats/items/{item_id}`: all-time stats of one item.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ItemStats {
     pub item_id: i64,
     pub text: String,
     pub attempts_count: i64,
-    #[schema(required = true, value_type = Option<crate::http::openapi::schemas::Timestamp>)]
+    /// As stored.
     pub first_attempt_at: Option<String>,
-    #[schema(required = true, value_type = Option<crate::http::openapi::schemas::Timestamp>)]
+    /// As stored.
     pub last_attempt_at: Option<String>,
     pub avg_percentage: f64,
     pub best_percentage: i64,
@@ -132,8 +130,8 @@ pub async fn item_stats(db: &Db, item_id: i64) -> Result<ItemStats, ServiceError
         item_id,
         text: item.text,
         attempts_count: row.attempts_count,
-        first_attempt_at: row.first_attempt_at.as_deref().map(db_to_api),
-        last_attempt_at: row.last_attempt_at.as_deref().map(db_to_api),
+        first_attempt_at: row.first_attempt_at,
+        last_attempt_at: row.last_attempt_at,
         avg_percentage: py_round(
             mean(row.percentage_sum.unwrap_or(0.0), row.attempts_count),
             2,
@@ -147,16 +145,15 @@ pub async fn item_stats(db: &Db, item_id: i64) -> Result<ItemStats, ServiceError
 }
 
 /// Attempts of one server-local day.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct ProgressDay {
-    #[schema(format = Date, example = "2025-11-20")]
+    /// `YYYY-MM-DD`.
     pub date: String,
     pub attempts: i64,
     pub avg_percentage: f64,
     pub avg_wer: f64,
     /// Mean learner-facing score (`percentage_spoken`; `percentage` for
     /// attempts stored before it existed). Only with `spoken=true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avg_percentage_spoken: Option<f64>,
 }
 
@@ -185,7 +182,7 @@ pub async fn progress(
 }
 
 /// A reference word and how often learners missed it.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct MissedWord {
     /// The word as most recently written in an item (punctuation trimmed).
     pub word: String,

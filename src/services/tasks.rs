@@ -18,11 +18,13 @@ use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::tts::{ItemSubmission, Refusal, Resubmitted, TtsService};
 use crate::services::ServiceError;
 
-/// `GET /v1/tts/stats` and `last-whisper tasks stats`.
-#[derive(Debug, Clone, Serialize)]
+/// `GET /v1/tts/stats` and `last-whisper tasks stats` (whose wire shape is
+/// `http::tasks::TaskStatsResponse`).
+#[derive(Debug, Clone)]
 pub struct TaskStats {
     pub total: i64,
-    pub by_status: serde_json::Map<String, serde_json::Value>,
+    /// Tasks per status, in [`count_by_status`]'s order.
+    pub by_status: Vec<(String, i64)>,
     pub by_device: Vec<DeviceStats>,
     pub avg_synthesis_seconds: Option<f64>,
     pub avg_real_time_factor: Option<f64>,
@@ -37,7 +39,8 @@ pub struct TaskStats {
     pub queue_depth: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Task counts and timings of one engine/device.
+#[derive(Debug, Clone)]
 pub struct DeviceStats {
     pub device: Option<String>,
     pub tasks: i64,
@@ -82,7 +85,7 @@ pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, ServiceError
 }
 
 pub async fn stats(db: &Db) -> Result<TaskStats, ServiceError> {
-    let mut by_status = serde_json::Map::new();
+    let mut by_status = Vec::new();
     let mut total = 0;
     let mut queue_depth = 0;
     for (status, n) in count_by_status(db).await? {
@@ -90,7 +93,7 @@ pub async fn stats(db: &Db) -> Result<TaskStats, ServiceError> {
         if status == "queued" {
             queue_depth = n;
         }
-        by_status.insert(status, n.into());
+        by_status.push((status, n));
     }
     let by_device: Vec<DeviceStats> = tts_tasks::stats_by_device(&db.reader)
         .await?

@@ -351,25 +351,6 @@ fn substitutions_carry_their_letter_difference() {
 }
 
 #[test]
-fn the_alignment_serialises_markers_only_where_they_apply() {
-    let pairs = align("kello 8 ja talossa", "kello kahdeksan ja talosta").pairs;
-    let json = serde_json::to_value(&pairs).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!([
-            { "op": "equal", "reference": "kello", "attempt": "kello" },
-            { "op": "equal", "reference": "8", "attempt": "kahdeksan", "spoken": true },
-            { "op": "equal", "reference": "ja", "attempt": "ja" },
-            { "op": "substitute", "reference": "talossa", "attempt": "talosta", "letters": [
-                { "op": "equal", "reference": "talos", "attempt": "talos" },
-                { "op": "substitute", "reference": "s", "attempt": "t" },
-                { "op": "equal", "reference": "a", "attempt": "a" }
-            ] }
-        ])
-    );
-}
-
-#[test]
 fn a_text_without_spaces_is_one_unit_and_appears_once() {
     let reference = "北".repeat(10_000);
     let attempt = "京".repeat(10_000);
@@ -380,11 +361,7 @@ fn a_text_without_spaces_is_one_unit_and_appears_once() {
         got.pairs[0].letters.is_none(),
         "too long to compare letters"
     );
-    let bytes = serde_json::to_vec(&got.pairs).unwrap().len();
-    assert!(
-        bytes < 2 * (reference.len() + attempt.len()),
-        "{bytes} bytes"
-    );
+    // The serialised size is checked in `http::attempts`.
 }
 
 #[test]
@@ -393,9 +370,8 @@ fn the_response_is_linear_in_the_input() {
     let reference = "sana ".repeat(900);
     let attempt = "sama ".repeat(900);
     let got = align(&reference, &attempt);
-    let bytes = serde_json::to_vec(&got.pairs).unwrap().len();
     assert_eq!(got.pairs.len(), 900);
-    assert!(bytes < 300 * 900, "{bytes} bytes");
+    // The serialised size is checked in `http::attempts`.
 }
 
 #[test]

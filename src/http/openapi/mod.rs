@@ -78,16 +78,16 @@ pub use docs_ui::router;
         // Referenced only from the shared responses below, which utoipa does
         // not walk for schemas.
         schemas(
-            schemas::ErrorDetail,
-            schemas::ValidationErrorBody,
-            schemas::ValidationIssue,
-            schemas::LocPart,
-            schemas::UncaughtError,
+            crate::error::ErrorDetail,
+            crate::error::ValidationErrorBody,
+            crate::error::FieldError,
+            crate::error::LocPart,
+            crate::error::UncaughtError,
         ),
         responses(
-            schemas::ValidationFailed,
-            schemas::InternalError,
-            schemas::PayloadTooLarge,
+            crate::error::ValidationFailed,
+            crate::error::InternalError,
+            crate::error::PayloadTooLarge,
             schemas::SpeechAudio,
             schemas::SpeechAudioRange,
         )

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use super::schemas as api;
+use crate::error::ErrorDetail;
 
 /// The practice page (HTML, embedded in the binary).
 #[utoipa::path(
@@ -73,7 +73,7 @@ fn page_icon_default() {}
     tag = "metrics",
     responses(
         (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain; version=0.0.4", body = String),
-        (status = 404, description = "`METRICS_ENABLED=false`", body = api::ErrorDetail),
+        (status = 404, description = "`METRICS_ENABLED=false`", body = ErrorDetail),
     )
 )]
 fn metrics() {}

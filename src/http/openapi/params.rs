@@ -6,7 +6,7 @@
 
 use utoipa::IntoParams;
 
-use super::schemas::ItemTtsStatus;
+use crate::http::wire::ItemTtsStatus;
 
 // Query datetimes (`since`, `until`): RFC 3339 is accepted (its offset is
 // dropped: wall-clock components are compared), and so are a date alone
@@ -150,7 +150,7 @@ pub struct TagListQuery {
 #[into_params(parameter_in = Query)]
 pub struct LegacyListQuery {
     #[param(inline)]
-    status: Option<super::schemas::TaskStatus>,
+    status: Option<crate::http::wire::TaskStatus>,
     #[param(minimum = 1, maximum = 1000, default = 50)]
     limit: Option<i64>,
 }

@@ -1,170 +1,31 @@
-//! Schema-only types for the OpenAPI document.
+//! Schema-only types for the OpenAPI document: what is left of the shadow
+//! schema, for the speech and session endpoints only.
 //!
-//! Why they exist: most handlers read their body as a `serde_json::Value`
+//! Why they exist: those handlers read their body as a `serde_json::Value`
 //! through [`crate::http::extract::Fields`] (to report every problem with the
-//! original's `loc`), and many responses are built with `json!`. These types
+//! original's `loc`) and answer audio or OpenAI-shaped errors. These types
 //! describe those wire shapes; they are never (de)serialised. Their bounds
 //! repeat the ones the handlers check, so a schema-driven fuzzer generates
 //! input the server accepts; `tests/api/openapi.rs` checks the handlers and
-//! these schemas against each other by calling the running server.
+//! these schemas against each other by calling the running server. Every
+//! other handler's request and response bodies are the real types it parses
+//! and returns (declared beside it), the error bodies live in
+//! [`crate::error`] and the wire scalars in [`crate::http::wire`].
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-
 use utoipa::{ToResponse, ToSchema};
 
-// ------------------------------------------------------------ scalars
+// Re-exported while the speech and session code still names them through
+// this module: the error bodies and shared responses (`crate::error`) and
+// `SessionStatus` (`crate::http::wire`, named by `speech::sessions`).
+pub use crate::error::{ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
+pub use crate::http::wire::SessionStatus;
 
-/// A naive local timestamp (contract §1.2): `YYYY-MM-DDTHH:MM:SS`, plus
-/// `.ffffff` when the microseconds are not zero. No offset.
-#[derive(ToSchema)]
-#[schema(
-    value_type = String,
-    pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$",
-    example = "2025-11-20T14:46:45.309071"
-)]
-pub struct Timestamp(String);
+// The legacy API's non-blank text, also a voice name in `OpenAiVoice`.
+use crate::http::legacy_tts::NonBlankText;
 
-/// An item's speech status (contract §6.1).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum ItemTtsStatus {
-    Pending,
-    Ready,
-    Failed,
-}
-
-/// A legacy TTS task's status (contract §7.3).
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum TaskStatus {
-    Queued,
-    Processing,
-    Completed,
-    Done,
-    Failed,
-}
-
-/// A streaming session's state.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum SessionStatus {
-    Created,
-    Streaming,
-    Completed,
-    Failed,
-}
-
-/// What happened to one word in an attempt's alignment.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum AlignmentOp {
-    Equal,
-    Substitute,
-    Insert,
-    Delete,
-}
-
-/// One aligned pair of units (`domain::alignment::Pair`), words as written.
-/// A unit is a word, a piece of a hyphenated word, or a whole number,
-/// date, time, amount or abbreviation ("8.30", "12,50 €"), which matches
-/// its written or its spoken form: "8.30" against "kahdeksan
-/// kolmekymmentä" is one `equal` pair with `spoken: true`. The alignment is
-/// the one behind `percentage_spoken` and the most-missed words.
-#[derive(ToSchema)]
-pub struct AlignmentPair {
-    op: AlignmentOp,
-    /// The item's word(s); `null` for an inserted word.
-    #[schema(required = true)]
-    reference: Option<String>,
-    /// The learner's word(s); `null` for a left-out word.
-    #[schema(required = true)]
-    attempt: Option<String>,
-    /// Present and `true` when the words matched through a spoken form.
-    spoken: Option<bool>,
-    /// Substitutions only: both words' letters aligned in runs
-    /// (punctuation left out, case and accents not counted; absent for
-    /// words over 48 letters).
-    letters: Option<Vec<AlignmentLetters>>,
-}
-
-/// A run of letters: `delete` = missing from the attempt, `insert` =
-/// extra, `substitute` = wrong, `equal` = right.
-#[derive(ToSchema)]
-pub struct AlignmentLetters {
-    op: AlignmentOp,
-    #[schema(required = true)]
-    reference: Option<String>,
-    #[schema(required = true)]
-    attempt: Option<String>,
-}
-
-// ------------------------------------------------------------ errors
-
-/// Error shape A: `{"detail": "<message>"}` — deliberate 4xx answers,
-/// router 404/405, and handled 500s (`Failed to <action>`; the cause is
-/// appended in development only).
-#[derive(ToSchema)]
-#[schema(example = json!({"detail": "Item not found"}))]
-pub struct ErrorDetail {
-    detail: String,
-}
-
-/// Where a validation problem is: `["body", "<field>"]`,
-/// `["body", "items", <index>, "<field>"]`, `["body", <char offset>]`,
-/// `["query", "<name>"]` or `["path", "<name>"]`.
-#[derive(ToSchema)]
-#[serde(untagged)]
-pub enum LocPart {
-    Name(String),
-    Index(i64),
-}
-
-/// One entry of a 422 validation list (contract §1.5.1).
-#[derive(ToSchema)]
-pub struct ValidationIssue {
-    /// pydantic's error type, e.g. `missing`, `string_too_short`,
-    /// `int_parsing`, `value_error`, `json_invalid`.
-    #[schema(rename = "type")]
-    kind: String,
-    #[schema(min_items = 1)]
-    loc: Vec<LocPart>,
-    msg: String,
-    /// The offending input.
-    #[schema(value_type = Value)]
-    input: serde_json::Value,
-    /// Bounds or reasons, e.g. `{"min_length": 2}`; absent when none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
-    ctx: Option<serde_json::Value>,
-}
-
-/// Error shape B: status 422 with every problem of the request.
-#[derive(ToSchema)]
-#[schema(example = json!({"detail": [{"type": "missing", "loc": ["body", "text"], "msg": "Field required", "input": {}}]}))]
-pub struct ValidationErrorBody {
-    #[schema(min_items = 1)]
-    detail: Vec<ValidationIssue>,
-}
-
-/// Error shape C: an uncaught failure (a panic). `detail` is the panic text
-/// in development and `null` in production.
-#[derive(ToSchema)]
-pub struct UncaughtError {
-    #[schema(example = "Internal server error")]
-    error: String,
-    #[schema(required = true)]
-    detail: Option<String>,
-}
-
-/// A 500: shape A for handled internal errors, shape C for uncaught ones.
-#[derive(ToSchema)]
-#[serde(untagged)]
-pub enum InternalErrorBody {
-    Handled(ErrorDetail),
-    Uncaught(UncaughtError),
-}
+// ------------------------------------------------------------ OpenAI errors
 
 /// OpenAI's error object (used by `POST /v1/audio/speech` only).
 #[derive(ToSchema)]
@@ -188,181 +49,7 @@ pub struct OpenAiErrorBody {
     error: OpenAiError,
 }
 
-/// The request did not validate (error shape B).
-#[derive(ToResponse)]
-#[response(description = "Validation failed: error shape B, one entry per problem")]
-pub struct ValidationFailed(#[to_schema] ValidationErrorBody);
-
-/// An internal failure (shape A, or shape C when uncaught).
-#[derive(ToResponse)]
-#[response(
-    description = "Internal error: shape A `Failed to <action>` (cause appended in development), or shape C for an uncaught failure"
-)]
-pub struct InternalError(#[to_schema] InternalErrorBody);
-
-/// The body exceeds the 8 MiB request limit (shape A).
-#[derive(ToResponse)]
-#[response(description = "Request body larger than 8 MiB (shape A)")]
-pub struct PayloadTooLarge(#[to_schema] ErrorDetail);
-
-// ------------------------------------------------------------ item bodies
-
-/// `ItemCreate`: one item to create (contract §3.2). Unknown fields are ignored.
-#[derive(ToSchema)]
-pub struct ItemCreate {
-    /// Language tag; it must be one of `TTS_SUPPORTED_LANGUAGES` for the
-    /// item to get audio (otherwise it is created and turns `failed`).
-    #[schema(min_length = 2, max_length = 10, example = "fi")]
-    locale: String,
-    /// Stored verbatim; whitespace-only is accepted.
-    #[schema(min_length = 1, max_length = 10000, example = "Minä asun Helsingissä.")]
-    text: String,
-    /// 1..10; inferred from the text (1..5) when absent or null.
-    #[schema(minimum = 1, maximum = 10)]
-    difficulty: Option<i64>,
-    /// At most 20 tags; each must contain a non-blank character and have at
-    /// most 50 characters. Stored as given.
-    #[schema(max_items = 20)]
-    tags: Option<Vec<ItemTag>>,
-    /// What the engine speaks instead of `text` (default: derived from it).
-    #[schema(min_length = 1, max_length = 10000)]
-    spoken_text: Option<String>,
-    /// Voice name (see `GET /v1/voices`); null = the engine's default.
-    #[schema(min_length = 1, max_length = 200)]
-    voice: Option<String>,
-}
-
-/// A tag given when creating an item.
-#[derive(ToSchema)]
-#[schema(value_type = String, max_length = 50, pattern = r"\S", example = "arki")]
-pub struct ItemTag(String);
-
-/// `POST /v1/items/bulk`: 1..100 items, each validated like `POST /v1/items`;
-/// one invalid entry rejects the whole request.
-#[derive(ToSchema)]
-pub struct BulkItemCreate {
-    #[schema(min_items = 1, max_items = 100)]
-    items: Vec<ItemCreate>,
-}
-
-/// `PATCH /v1/items/{item_id}/tags`: the new tag list (replaces the old one;
-/// absent or null clears it). Not validated per tag (contract §9.8).
-#[derive(ToSchema)]
-pub struct TagsUpdate {
-    tags: Option<Vec<String>>,
-}
-
-/// `PATCH /v1/items/{item_id}/difficulty`: 1..5 (narrower than creation).
-#[derive(ToSchema)]
-pub struct DifficultyUpdate {
-    #[schema(minimum = 1, maximum = 5)]
-    difficulty: i64,
-}
-
-/// `PATCH /v1/items/{item_id}/spoken-text`: the key is required; `null`
-/// derives the spoken form from the text again.
-#[derive(ToSchema)]
-pub struct SpokenTextUpdate {
-    #[schema(required = true, min_length = 1, max_length = 10000)]
-    spoken_text: Option<String>,
-}
-
-// ------------------------------------------------------------ item answers
-
-// ------------------------------------------------------------ attempts, stats, tags
-
-/// `POST /v1/attempts`: scored against the item's current text.
-#[derive(ToSchema)]
-pub struct AttemptCreate {
-    /// An existing item's id (404 otherwise).
-    #[schema(example = 1)]
-    item_id: i64,
-    /// What the learner typed; may be empty.
-    #[schema(min_length = 0, max_length = 10000, example = "minä asun helsingissä")]
-    text: String,
-}
-
-/// `POST /v1/tags`: the name is trimmed and must not be blank.
-#[derive(ToSchema)]
-pub struct TagCreate {
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S", example = "matkailu")]
-    name: String,
-}
-
-// ------------------------------------------------------------ legacy TTS
-
-/// `POST /api/v1/tts/convert`.
-#[derive(ToSchema)]
-pub struct ConvertRequest {
-    #[schema(min_length = 1, max_length = 10000, example = "Hyvää huomenta!")]
-    text: String,
-    /// A plain file name (no `/`, `\`, `..` or NUL); `.wav` is dropped.
-    #[schema(
-        max_length = 255,
-        pattern = r"^(?!.*\.\.)[^/\\\u0000]*$",
-        example = "tervehdys"
-    )]
-    custom_filename: Option<String>,
-    /// Must be one of `TTS_SUPPORTED_LANGUAGES`, else 503.
-    #[schema(min_length = 2, max_length = 10, default = "fi")]
-    language: Option<String>,
-}
-
-/// A non-blank text to synthesise.
-#[derive(ToSchema)]
-#[schema(value_type = String, pattern = r"\S")]
-pub struct NonBlankText(String);
-
-/// `POST /api/v1/tts/convert-multiple`.
-#[derive(ToSchema)]
-pub struct ConvertMultipleRequest {
-    /// 1..100 texts, none blank.
-    #[schema(min_items = 1, max_items = 100)]
-    texts: Vec<NonBlankText>,
-    #[schema(min_length = 2, max_length = 10, default = "fi")]
-    language: Option<String>,
-}
-
 // ------------------------------------------------------------ TTS operations
-
-/// Task counts and timings of one engine/device (`services::tasks::DeviceStats`).
-#[derive(ToSchema)]
-pub struct DeviceStats {
-    #[schema(required = true)]
-    device: Option<String>,
-    tasks: i64,
-    finished: i64,
-    failed: i64,
-    #[schema(required = true)]
-    avg_synthesis_seconds: Option<f64>,
-    #[schema(required = true)]
-    avg_real_time_factor: Option<f64>,
-    #[schema(required = true)]
-    avg_file_size: Option<f64>,
-}
-
-/// `GET /v1/tts/stats` (`services::tasks::TaskStats`).
-#[derive(ToSchema)]
-pub struct TaskStats {
-    total: i64,
-    /// Tasks per status: every known status (0 when none), then any other.
-    by_status: BTreeMap<String, i64>,
-    by_device: Vec<DeviceStats>,
-    #[schema(required = true)]
-    avg_synthesis_seconds: Option<f64>,
-    #[schema(required = true)]
-    avg_real_time_factor: Option<f64>,
-    #[schema(required = true)]
-    avg_file_size: Option<f64>,
-    /// Texts synthesised once but used by several items.
-    shared_texts: i64,
-    /// Items served by those shared texts.
-    items_sharing_audio: i64,
-    /// Syntheses the dedupe saved.
-    syntheses_saved: i64,
-    /// Tasks waiting for a worker now.
-    queue_depth: i64,
-}
 
 /// `GET /v1/tts/cache`: speech-cache counters since start and its size.
 #[derive(ToSchema)]
@@ -555,12 +242,3 @@ speech_audio_response!(
     #[response(description = "The requested byte range of cached audio (single `Range`)")]
     SpeechAudioRange
 );
-
-/// `GET /api/v1/tts` 422: shape A for the original's range messages, shape B
-/// for a value that is not an integer.
-#[derive(ToSchema)]
-#[serde(untagged)]
-pub enum LegacyListError {
-    Range(ErrorDetail),
-    Invalid(ValidationErrorBody),
-}

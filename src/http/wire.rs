@@ -1,0 +1,73 @@
+//! Wire scalars the response types share: the API's timestamp and the
+//! status vocabularies.
+//!
+//! Why here: they are properties of the HTTP contract, not of the domain or
+//! the services, so they live in the http layer and the layers below never
+//! import `crate::http`. [`Timestamp`] is the real field type of every
+//! response timestamp. The statuses are stored as text and passed through
+//! unchanged (parsing them into enums would have to invent an answer for a
+//! value the column does not expect); their enums name the values a client
+//! can see and are referenced with `#[schema(value_type = …)]`.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::timestamp::{db_to_api, to_api};
+
+/// A naive local timestamp (contract §1.2): `YYYY-MM-DDTHH:MM:SS`, plus
+/// `.ffffff` when the microseconds are not zero. No offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(
+    value_type = String,
+    pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$",
+    example = "2025-11-20T14:46:45.309071"
+)]
+pub struct Timestamp(String);
+
+impl Timestamp {
+    /// A stored timestamp (see [`db_to_api`]: text it cannot read is sent
+    /// as stored).
+    pub fn from_db(text: &str) -> Self {
+        Timestamp(db_to_api(text))
+    }
+
+    /// A time of this process's clock.
+    pub fn from_time(time: NaiveDateTime) -> Self {
+        Timestamp(to_api(time))
+    }
+}
+
+/// An item's speech status (contract §6.1).
+#[allow(dead_code)] // A vocabulary, never built.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ItemTtsStatus {
+    Pending,
+    Ready,
+    Failed,
+}
+
+/// A legacy TTS task's status (contract §7.3).
+#[allow(dead_code)] // A vocabulary, never built.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Queued,
+    Processing,
+    Completed,
+    Done,
+    Failed,
+}
+
+/// A streaming session's state.
+#[allow(dead_code)] // A vocabulary, never built.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Created,
+    Streaming,
+    Completed,
+    Failed,
+}
