@@ -14,9 +14,7 @@ use crate::translate::{Resilient, TranslateError, Translation, Translator};
 use crate::tts::cloud::http_client;
 use crate::tts::gcp::auth::{GoogleAuth, ServiceAccount};
 use crate::tts::provider::CircuitState;
-use crate::tts::resilience::{
-    classify_status, describe_status, parse_retry_after, transport_error, AttemptError, FailureKind,
-};
+use crate::tts::resilience::{refused, transport_error, unreadable, AttemptError, FailureKind};
 
 const NAME: &str = "google";
 
@@ -70,34 +68,19 @@ impl GoogleTranslate {
     }
 
     async fn attempt(&self, body: &serde_json::Value) -> Result<Translation, AttemptError> {
-        let mut request = self.http.post(&self.url).json(body);
-        request = match &self.auth {
-            GoogleAuth::ApiKey(key) => request.header("X-Goog-Api-Key", key),
-            GoogleAuth::ServiceAccount(sa) => request.bearer_auth(sa.token(&self.http).await?),
-        };
+        let request = self.http.post(&self.url).json(body);
+        let request = self.auth.authorize(request, &self.http).await?;
         let response = request.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
         if !status.is_success() {
-            let kind = classify_status(status);
-            if kind == FailureKind::Auth {
-                if let GoogleAuth::ServiceAccount(sa) = &self.auth {
-                    sa.invalidate().await;
-                }
-            }
-            let mut error = AttemptError::new(kind.clone(), describe_status(status, &kind, ""));
-            error.retry_after = parse_retry_after(response.headers());
+            let error = refused(status, response.headers(), "");
+            self.auth.after_refusal(&error).await;
             return Err(error);
         }
-        let reply: Reply = response.json().await.map_err(|e| {
-            if e.is_decode() {
-                AttemptError::new(
-                    FailureKind::Permanent,
-                    "unexpected response: no translations",
-                )
-            } else {
-                transport_error(&e)
-            }
-        })?;
+        let reply: Reply = response
+            .json()
+            .await
+            .map_err(|e| unreadable(&e, "translations"))?;
         let first = reply.data.translations.into_iter().next().ok_or_else(|| {
             AttemptError::new(
                 FailureKind::Permanent,

@@ -12,9 +12,7 @@ use crate::config::ResilienceSettings;
 use crate::translate::{Resilient, TranslateError, Translation, Translator};
 use crate::tts::cloud::http_client;
 use crate::tts::provider::CircuitState;
-use crate::tts::resilience::{
-    classify_status, describe_status, parse_retry_after, transport_error, AttemptError, FailureKind,
-};
+use crate::tts::resilience::{refused, transport_error, unreadable, AttemptError};
 
 const NAME: &str = "libretranslate";
 
@@ -83,21 +81,12 @@ impl LibreTranslate {
             .map_err(|e| transport_error(&e))?;
         let status = response.status();
         if !status.is_success() {
-            let kind = classify_status(status);
-            let mut error = AttemptError::new(kind.clone(), describe_status(status, &kind, ""));
-            error.retry_after = parse_retry_after(response.headers());
-            return Err(error);
+            return Err(refused(status, response.headers(), ""));
         }
-        let reply: Reply = response.json().await.map_err(|e| {
-            if e.is_decode() {
-                AttemptError::new(
-                    FailureKind::Permanent,
-                    "unexpected response: no translatedText",
-                )
-            } else {
-                transport_error(&e)
-            }
-        })?;
+        let reply: Reply = response
+            .json()
+            .await
+            .map_err(|e| unreadable(&e, "translatedText"))?;
         Ok(Translation {
             text: reply.translated_text,
             detected_source_language: reply.detected_language.and_then(|d| d.language),

@@ -14,8 +14,7 @@ use crate::tts::cloud::{check_text, http_client, locale_of_voice, pcm16le_to_sam
 use crate::tts::provider::CircuitState;
 use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
 use crate::tts::resilience::{
-    classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitBreaker, FailureKind, RetryPolicy,
+    refused, transport_error, AttemptError, CircuitBreaker, FailureKind, RetryPolicy,
 };
 
 /// The `device` label of tasks this engine speaks (the original's).
@@ -107,10 +106,7 @@ impl AzureProvider {
             .map_err(|e| transport_error(&e))?;
         let status = response.status();
         if !status.is_success() {
-            let kind = classify_status(status);
-            let mut error = AttemptError::new(kind.clone(), describe_status(status, &kind, ""));
-            error.retry_after = parse_retry_after(response.headers());
-            return Err(error);
+            return Err(refused(status, response.headers(), ""));
         }
         let body = response.bytes().await.map_err(|e| transport_error(&e))?;
         if body.len() < 2 {

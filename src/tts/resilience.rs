@@ -99,6 +99,32 @@ pub fn describe_status(status: reqwest::StatusCode, kind: &FailureKind, detail: 
     }
 }
 
+/// An unsuccessful answer as a failed attempt: its class, a status line
+/// (`detail` as for [`describe_status`]) and the server's `Retry-After`.
+pub fn refused(
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    detail: &str,
+) -> AttemptError {
+    let kind = classify_status(status);
+    let mut error = AttemptError::new(kind.clone(), describe_status(status, &kind, detail));
+    error.retry_after = parse_retry_after(headers);
+    error
+}
+
+/// A success whose body is not the JSON expected (`missing` names what
+/// was looked for), or a body that broke off.
+pub fn unreadable(e: &reqwest::Error, missing: &str) -> AttemptError {
+    if e.is_decode() {
+        AttemptError::new(
+            FailureKind::Permanent,
+            format!("unexpected response: no {missing}"),
+        )
+    } else {
+        transport_error(e)
+    }
+}
+
 /// Map a transport error without echoing URLs or bodies.
 pub fn transport_error(e: &reqwest::Error) -> AttemptError {
     let what = if e.is_timeout() {

@@ -34,6 +34,28 @@ pub enum GoogleAuth {
     ServiceAccount(ServiceAccount),
 }
 
+impl GoogleAuth {
+    /// Add the credentials to a request: the key as `X-Goog-Api-Key` (so
+    /// it never appears in a URL), or the service account's bearer token.
+    pub async fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        http: &reqwest::Client,
+    ) -> Result<reqwest::RequestBuilder, AttemptError> {
+        Ok(match self {
+            GoogleAuth::ApiKey(key) => request.header("X-Goog-Api-Key", key),
+            GoogleAuth::ServiceAccount(sa) => request.bearer_auth(sa.token(http).await?),
+        })
+    }
+
+    /// After a refused call: a token the API refused is fetched anew.
+    pub async fn after_refusal(&self, error: &AttemptError) {
+        if let (FailureKind::Auth, GoogleAuth::ServiceAccount(sa)) = (&error.kind, self) {
+            sa.invalidate().await;
+        }
+    }
+}
+
 impl std::fmt::Debug for GoogleAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

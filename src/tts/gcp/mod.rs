@@ -23,8 +23,7 @@ use crate::tts::cloud::{
 use crate::tts::provider::CircuitState;
 use crate::tts::provider::{ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider};
 use crate::tts::resilience::{
-    classify_status, describe_status, parse_retry_after, transport_error, AttemptError,
-    CircuitBreaker, FailureKind, RetryPolicy,
+    refused, transport_error, unreadable, AttemptError, CircuitBreaker, FailureKind, RetryPolicy,
 };
 use auth::{GoogleAuth, ServiceAccount};
 
@@ -156,21 +155,12 @@ impl GoogleProvider {
 
     /// One request for one chunk → (rate, PCM bytes).
     async fn attempt(&self, body: &serde_json::Value) -> Result<(u32, Vec<u8>), AttemptError> {
-        let mut request = self.http.post(&self.url).json(body);
-        request = match &self.auth {
-            GoogleAuth::ApiKey(key) => request.header("X-Goog-Api-Key", key),
-            GoogleAuth::ServiceAccount(sa) => request.bearer_auth(sa.token(&self.http).await?),
-        };
+        let request = self.http.post(&self.url).json(body);
+        let request = self.auth.authorize(request, &self.http).await?;
         let response = request.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
         if !status.is_success() {
-            let kind = classify_status(status);
-            if kind == FailureKind::Auth {
-                if let GoogleAuth::ServiceAccount(sa) = &self.auth {
-                    sa.invalidate().await;
-                }
-            }
-            let retry_after = parse_retry_after(response.headers());
+            let headers = response.headers().clone();
             let detail = response
                 .json::<ErrorBody>()
                 .await
@@ -179,21 +169,14 @@ impl GoogleProvider {
                 .and_then(|e| e.status)
                 .filter(|s| s.len() <= 64 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
                 .unwrap_or_default();
-            let mut error =
-                AttemptError::new(kind.clone(), describe_status(status, &kind, &detail));
-            error.retry_after = retry_after;
+            let error = refused(status, &headers, &detail);
+            self.auth.after_refusal(&error).await;
             return Err(error);
         }
-        let parsed: SynthesizeResponse = response.json().await.map_err(|e| {
-            if e.is_decode() {
-                AttemptError::new(
-                    FailureKind::Permanent,
-                    "unexpected response: no audioContent",
-                )
-            } else {
-                transport_error(&e)
-            }
-        })?;
+        let parsed: SynthesizeResponse = response
+            .json()
+            .await
+            .map_err(|e| unreadable(&e, "audioContent"))?;
         let wav = base64::engine::general_purpose::STANDARD
             .decode(parsed.audio_content.as_bytes())
             .map_err(|_| {
