@@ -7,7 +7,7 @@
 //! abbreviations are ambiguous with initials ("Matti N."), so each has a
 //! context rule.
 
-use super::numbers::Expansion;
+use super::numeral::Expansion;
 use super::scan::{
     at_word_end, at_word_start, char_at, colon_ending_at, ends_sentence, next_word, prev_char,
 };

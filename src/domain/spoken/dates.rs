@@ -2,7 +2,7 @@
 //! ("24.12.2025", "6.12.").
 
 use super::money::unit_after;
-use super::numbers::{
+use super::numeral::{
     fraction_at, in_time_context, parse_numeral, strip_leading_zeros, Expansion, Numeral,
 };
 use super::ordinals::{is_day_of, month_index, MONTHS_PARTITIVE};

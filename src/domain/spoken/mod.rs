@@ -76,6 +76,7 @@ mod abbreviations;
 mod dates;
 mod money;
 mod numbers;
+mod numeral;
 mod ordinals;
 mod scan;
 mod units;
@@ -85,7 +86,8 @@ mod words;
 mod tests;
 
 use abbreviations::{expand_abbreviation, expand_symbol};
-use numbers::{expand_number, starts_number, Expansion};
+use numbers::{expand_number, starts_number};
+use numeral::Expansion;
 use scan::char_at;
 
 /// One written token (as it appears in the text, e.g. "8.30", "esim.", "€")

@@ -1,7 +1,7 @@
 //! Numbers followed by a unit, a percent sign or a currency ("5 km",
 //! "50 %", "12,50 €"), and amounts with the currency first ("€2,40").
 
-use super::numbers::{number_words, parse_numeral, strip_leading_zeros, Expansion, Numeral};
+use super::numeral::{number_words, parse_numeral, strip_leading_zeros, Expansion, Numeral};
 use super::scan::{char_at, ends_sentence, skip_inline_space};
 use super::units::{prefix_currency_at, unit_at, Subunit, Unit};
 use super::words::{self, Case};
