@@ -1,7 +1,7 @@
 //! Every statement touching `tts_tasks` (the synthesis job records).
 
 use super::{Conn, Dialect, Pool};
-use crate::domain::status::TaskKind;
+use crate::domain::status::{TaskKind, TaskStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TaskRow {
@@ -36,7 +36,7 @@ pub struct TaskRow {
 impl TaskRow {
     /// `completed` and `done` both count as finished (contract §7.3).
     pub fn is_finished(&self) -> bool {
-        self.status == "completed" || self.status == "done"
+        TaskStatus::parse(&self.status).is_some_and(TaskStatus::is_finished)
     }
 }
 

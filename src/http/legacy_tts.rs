@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::tts_tasks::TaskRow;
+use crate::domain::status::TaskStatus as TaskState;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationErrorBody,
     ValidationFailed,
@@ -32,8 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tts/{conversion_id}", get(get_one))
         .route("/api/v1/tts/{conversion_id}/download", get(download))
 }
-
-const STATUSES: [&str; 5] = ["queued", "processing", "completed", "failed", "done"];
 
 /// `TTSTaskResponse` (contract §2.4).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -412,7 +411,7 @@ async fn list(
     let limit = q.int("limit", i64::MIN, i64::MAX);
     q.finish()?;
     if let Some(status) = &status {
-        if !STATUSES.contains(&status.as_str()) {
+        if TaskState::parse(status).is_none() {
             return Err(ApiError::UnprocessableDetail(
                 "Invalid status. Must be one of: queued, processing, completed, failed, done"
                     .into(),

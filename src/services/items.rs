@@ -6,6 +6,7 @@ use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemR
 use crate::db::tts_tasks as tasks_db;
 use crate::db::Db;
 use crate::domain::difficulty;
+use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::to_db;
 use crate::domain::timestamp::Clock;
 use crate::services::tts::TtsService;
@@ -100,7 +101,7 @@ pub async fn tts_failure(
     tts: &TtsService,
     item: &ItemRow,
 ) -> Result<Option<&'static str>, ServiceError> {
-    if item.tts_status != "failed" {
+    if item.tts_status != ItemTtsStatus::Failed.as_str() {
         return Ok(None);
     }
     if let Some(task_id) = &item.task_id {

@@ -11,7 +11,7 @@ use crate::db::items::{self as items_db, ItemFilter, ItemRow};
 use crate::db::tts_tasks::{self, CleanupCandidate, TaskRow};
 use crate::db::Db;
 use crate::domain::rounding::py_round;
-use crate::domain::status::ItemTtsStatus;
+use crate::domain::status::{ItemTtsStatus, TaskStatus};
 use crate::domain::timestamp::{to_db, Clock};
 use crate::files::store::AudioStore;
 use crate::services::items::ITEM_NOT_FOUND;
@@ -67,14 +67,14 @@ fn overall(rows: &[DeviceStats], pick: impl Fn(&DeviceStats) -> Option<f64>) -> 
     (n > 0).then(|| py_round(sum / n as f64, 4))
 }
 
-/// Statuses always reported, with 0 when no task has them.
-const KNOWN_STATUSES: [&str; 5] = ["queued", "processing", "completed", "done", "failed"];
-
 /// Tasks per status: the known statuses first (0 when none), then any other
 /// status found in the table. Used by [`stats`] and `/metrics`.
 pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, ServiceError> {
-    let mut counts: Vec<(String, i64)> =
-        KNOWN_STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
+    // Every known status is reported, with 0 when no task has it.
+    let mut counts: Vec<(String, i64)> = TaskStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
     for (status, n) in tts_tasks::count_by_status(&db.reader).await? {
         match counts.iter_mut().find(|(known, _)| *known == status) {
             Some(entry) => entry.1 = n,
@@ -90,7 +90,7 @@ pub async fn stats(db: &Db) -> Result<TaskStats, ServiceError> {
     let mut queue_depth = 0;
     for (status, n) in count_by_status(db).await? {
         total += n;
-        if status == "queued" {
+        if status == TaskStatus::Queued.as_str() {
             queue_depth = n;
         }
         by_status.push((status, n));
@@ -236,7 +236,7 @@ pub async fn cleanup(
     if let Some(age) = plan.failed_older_than {
         let cutoff = to_db(clock.now() - age);
         for c in tts_tasks::failed_before(&db.reader, &cutoff).await? {
-            picked.push((c, "failed"));
+            picked.push((c, TaskStatus::Failed.as_str()));
         }
     }
     if plan.orphans {
