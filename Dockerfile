@@ -12,7 +12,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev make \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY migrations migrations
 COPY src src
 # The crate registry and the target folder are build caches (BuildKit / Buildah cache mounts): after
