@@ -17,8 +17,8 @@ use crate::error::{
     ValidationFailed,
 };
 use crate::files::store::AudioStore;
+use crate::http::audio_response::Binary;
 use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas;
 use crate::http::wire::{TaskStatus, Timestamp};
 use crate::services::tts::Submitted;
 use crate::state::AppState;
@@ -471,7 +471,7 @@ fn content_disposition(name: &str) -> String {
     tag = "legacy-tts",
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
-        (status = 200, description = "The WAV file", content_type = "audio/wav", body = schemas::Binary),
+        (status = 200, description = "The WAV file", content_type = "audio/wav", body = Binary),
         (status = 400, description = "`Task is not completed. Current status: <status>`", body = ErrorDetail),
         (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = ErrorDetail),
         (status = 500, response = InternalError),

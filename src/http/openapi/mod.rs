@@ -88,8 +88,8 @@ pub use docs_ui::router;
             crate::error::ValidationFailed,
             crate::error::InternalError,
             crate::error::PayloadTooLarge,
-            schemas::SpeechAudio,
-            schemas::SpeechAudioRange,
+            crate::http::audio_response::SpeechAudio,
+            crate::http::audio_response::SpeechAudioRange,
         )
     ),
     tags(

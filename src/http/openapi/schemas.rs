@@ -14,13 +14,17 @@
 
 #![allow(dead_code)]
 
-use utoipa::{ToResponse, ToSchema};
+use utoipa::ToSchema;
 
 // Re-exported while the speech and session code still names them through
 // this module: the error bodies and shared responses (`crate::error`) and
 // `SessionStatus` (`crate::http::wire`, named by `speech::sessions`).
 pub use crate::error::{ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
 pub use crate::http::wire::SessionStatus;
+// The speech audio responses (`crate::http::audio_response`) and the format
+// names (`crate::http::wire`).
+pub use crate::http::audio_response::{SpeechAudio, SpeechAudioRange};
+use crate::http::wire::AudioFormatName;
 
 // The legacy API's non-blank text, also a voice name in `OpenAiVoice`.
 use crate::http::legacy_tts::NonBlankText;
@@ -66,27 +70,6 @@ pub struct CacheStats {
 }
 
 // ------------------------------------------------------------ speech
-
-/// Every spelling of an output format the batch and session APIs accept
-/// (case-insensitive): `wav`; `pcm16` (aliases `pcm`, `pcm_s16le`; raw
-/// 16-bit little-endian); `mulaw` (`ulaw`, `mu-law`, `pcm_mulaw`); `opus`
-/// (`ogg`; Ogg/Opus at 48 kHz); `mp3`.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum AudioFormatName {
-    Wav,
-    Pcm16,
-    Pcm,
-    PcmS16le,
-    Mulaw,
-    Ulaw,
-    #[schema(rename = "mu-law")]
-    MuLaw,
-    PcmMulaw,
-    Opus,
-    Ogg,
-    Mp3,
-}
 
 /// OpenAI's `response_format` values this server encodes (`aac` and
 /// `flac` are refused with 400 `unsupported_value`).
@@ -204,41 +187,3 @@ pub struct SessionCreated {
     /// `/v1/tts/sessions/{session_id}/stream` (a WebSocket).
     stream_url: String,
 }
-
-// ------------------------------------------------------------ health
-
-/// A binary body (audio, whose type the response's content type names).
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
-pub struct Binary(Vec<u8>);
-
-/// Declares a response of speech audio in any of the five formats; the
-/// speech endpoints share these instead of repeating the content list.
-macro_rules! speech_audio_response {
-    ($(#[$meta:meta])* $name:ident) => {
-        #[derive(ToResponse)]
-        $(#[$meta])*
-        pub enum $name {
-            Mp3(#[content("audio/mpeg")] Binary),
-            Ogg(#[content("audio/ogg")] Binary),
-            Wav(#[content("audio/wav")] Binary),
-            Pcm16(#[content("audio/L16")] Binary),
-            Mulaw(#[content("audio/basic")] Binary),
-        }
-    };
-}
-
-speech_audio_response!(
-    /// 200 of the speech endpoints.
-    #[response(
-        description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
-        headers(("etag" = String, description = "Cache key of the audio"))
-    )]
-    SpeechAudio
-);
-
-speech_audio_response!(
-    /// 206 of the speech endpoints.
-    #[response(description = "The requested byte range of cached audio (single `Range`)")]
-    SpeechAudioRange
-);
