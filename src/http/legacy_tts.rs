@@ -162,6 +162,17 @@ pub struct ConvertRequest {
 #[schema(value_type = String, pattern = r"\S")]
 pub struct NonBlankText(String);
 
+impl NonBlankText {
+    /// `text`, which the caller has checked is not blank.
+    pub(crate) fn new(text: String) -> Self {
+        NonBlankText(text)
+    }
+
+    pub(crate) fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 // As `convert_multiple` reads it.
 /// `POST /api/v1/tts/convert-multiple`.
 #[derive(Debug, utoipa::ToSchema)]

@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::http::auth;
 use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::openapi::schemas as api;
-use crate::http::speech::{default_language, speed_field};
+use crate::http::speech::{default_language, speed_value};
 use crate::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -89,7 +89,9 @@ fn session_request(state: &AppState, body: &Value) -> Result<(SpeechRequest, Str
         let voice = f.string("voice", false, 1, 200);
         let (rate, format) = session_rate_and_format(&mut f);
         let language = session_language(state, &mut f);
-        let speed = speed_field(f.get("speed"));
+        let speed = speed_value(f.get("speed"))
+            .ok()
+            .map(|s| s.map_or(1.0, |s| s as f32));
         if speed.is_none() {
             f.value_error("speed", "expected a number from 0.25 to 4.0");
         }
