@@ -8,7 +8,6 @@
 mod docs_ui;
 mod other_paths;
 pub mod params;
-pub mod schemas;
 mod security;
 
 use serde_json::Value;
