@@ -11,6 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::stream;
+use utoipa::{ToResponse, ToSchema};
 
 use crate::audio::AudioFormat;
 use crate::speech::cache::{CachedAudio, SpeechCache, HOT_MAX_ITEM};
@@ -378,3 +379,45 @@ mod tests {
         assert!(!not_modified(&h, "ab"));
     }
 }
+
+// ------------------------------------------------------------ OpenAPI
+
+// The bodies are streamed, never held in one value: this names them in the
+// OpenAPI document.
+/// A binary body (audio, whose type the response's content type names).
+#[allow(dead_code)] // A schema, never built.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(Vec<u8>);
+
+/// Declares a response of speech audio in any of the five formats; the
+/// speech endpoints share these instead of repeating the content list.
+macro_rules! speech_audio_response {
+    ($(#[$meta:meta])* $name:ident) => {
+        #[allow(dead_code)] // A response description, never built.
+        #[derive(ToResponse)]
+        $(#[$meta])*
+        pub enum $name {
+            Mp3(#[content("audio/mpeg")] Binary),
+            Ogg(#[content("audio/ogg")] Binary),
+            Wav(#[content("audio/wav")] Binary),
+            Pcm16(#[content("audio/L16")] Binary),
+            Mulaw(#[content("audio/basic")] Binary),
+        }
+    };
+}
+
+speech_audio_response!(
+    /// 200 of the speech endpoints.
+    #[response(
+        description = "The audio. Cached audio carries `ETag`, `Cache-Control` and `Accept-Ranges: bytes`; audio still being made is sent chunked as it is encoded",
+        headers(("etag" = String, description = "Cache key of the audio"))
+    )]
+    SpeechAudio
+);
+
+speech_audio_response!(
+    /// 206 of the speech endpoints.
+    #[response(description = "The requested byte range of cached audio (single `Range`)")]
+    SpeechAudioRange
+);

@@ -15,9 +15,8 @@ use crate::domain::limits::{
 use crate::error::{
     during, ApiError, ErrorDetail, FieldError, InternalError, PayloadTooLarge, ValidationFailed,
 };
-use crate::http::audio_response::{file_response, StoredFile};
+use crate::http::audio_response::{file_response, Binary, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
-use crate::http::openapi::schemas;
 use crate::http::wire::{ItemTtsStatus, Timestamp};
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
 use crate::state::AppState;
@@ -674,8 +673,8 @@ async fn update_spoken_text(
     tag = "items",
     params(("item_id" = i64, Path, description = "Item id (not an integer → 422; beyond 64 bits → 404)")),
     responses(
-        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = schemas::Binary),
-        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = schemas::Binary),
+        (status = 200, description = "16-bit PCM mono WAV", content_type = "audio/wav", body = Binary),
+        (status = 206, description = "The requested byte range (`Content-Range: bytes a-b/size`)", content_type = "audio/wav", body = Binary),
         (status = 304, description = "`If-None-Match` names the current `ETag`"),
         (status = 416, description = "Range not satisfiable (`Content-Range: bytes */size`); empty body"),
         (status = 400, description = "`Audio not ready. Current status: <pending|failed>`", body = ErrorDetail),

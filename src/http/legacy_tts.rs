@@ -18,8 +18,8 @@ use crate::error::{
     ValidationFailed,
 };
 use crate::files::store::AudioStore;
+use crate::http::audio_response::Binary;
 use crate::http::extract::{object_fields, path_text, Fields, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas;
 use crate::http::wire::{TaskStatus, Timestamp};
 use crate::services::tts::Submitted;
 use crate::state::AppState;
@@ -160,6 +160,17 @@ pub struct ConvertRequest {
 #[derive(Debug, utoipa::ToSchema)]
 #[schema(value_type = String, pattern = r"\S")]
 pub struct NonBlankText(String);
+
+impl NonBlankText {
+    /// `text`, which the caller has checked is not blank.
+    pub(crate) fn new(text: String) -> Self {
+        NonBlankText(text)
+    }
+
+    pub(crate) fn into_inner(self) -> String {
+        self.0
+    }
+}
 
 // As `convert_multiple` reads it.
 /// `POST /api/v1/tts/convert-multiple`.
@@ -470,7 +481,7 @@ fn content_disposition(name: &str) -> String {
     tag = "legacy-tts",
     params(("conversion_id" = String, Path, description = "Task id (`conversion_id`)")),
     responses(
-        (status = 200, description = "The WAV file", content_type = "audio/wav", body = schemas::Binary),
+        (status = 200, description = "The WAV file", content_type = "audio/wav", body = Binary),
         (status = 400, description = "`Task is not completed. Current status: <status>`", body = ErrorDetail),
         (status = 404, description = "`Task with ID '<id>' not found` or `Audio file not found`", body = ErrorDetail),
         (status = 500, response = InternalError),

@@ -17,14 +17,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use crate::audio::AudioFormat;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
 use crate::http::auth;
 use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
-use crate::http::openapi::schemas as api;
-use crate::http::speech::{default_language, speed_field};
+use crate::http::speech::{default_language, speed_value};
+use crate::http::wire::{AudioFormatName, SessionStatus};
 use crate::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -52,62 +54,159 @@ fn provider_name(state: &AppState) -> String {
     operation_id = "create_session",
     summary = "Create a streaming session",
     tag = "sessions",
-    request_body = api::SessionCreate,
+    request_body = SessionCreate,
     responses(
-        (status = 201, description = "Created", body = api::SessionCreated),
-        (status = 413, response = api::PayloadTooLarge), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 201, description = "Created", body = SessionCreated),
+        (status = 413, response = PayloadTooLarge), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (request, provider) = session_request(&state, &body)?;
-    let info = state.speech.sessions().create(request, provider);
-    let url = format!("/v1/tts/sessions/{}/stream", info.session_id);
-    let mut body = serde_json::to_value(&info).unwrap_or_default();
-    if let Some(o) = body.as_object_mut() {
-        o.insert("stream_url".into(), json!(url));
-    }
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let (request, provider) = session_request(&state, &body)?.into_speech(&state);
+    let info = SessionInfo::from(state.speech.sessions().create(request, provider));
+    let stream_url = format!("/v1/tts/sessions/{}/stream", info.session_id);
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated { info, stream_url }),
+    )
+        .into_response())
 }
 
-/// Parse a session's body into its speech request and provider name; every
-/// problem is one entry of a 422.
-fn session_request(state: &AppState, body: &Value) -> Result<(SpeechRequest, String), ApiError> {
+// As `session_request` reads it.
+/// `POST /v1/tts/sessions`.
+#[derive(Debug, ToSchema)]
+pub struct SessionCreate {
+    /// 1..10,000 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"\S",
+        example = "Hyvää huomenta!"
+    )]
+    text: String,
+    #[schema(value_type = AudioFormatName)]
+    target_format: AudioFormat,
+    /// 1..192000 Hz; mp3 allows only its standard rates (8000, 11025,
+    /// 12000, 16000, 22050, 24000, 32000, 44100, 48000), opus sends 48000.
+    #[schema(minimum = 1, maximum = 192000, example = 24000)]
+    sample_rate_hz: i64,
+    /// The server's `TTS_PROVIDER` name or `default`.
+    #[schema(min_length = 1, max_length = 100)]
+    provider: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
+    voice: Option<String>,
+    /// One of `TTS_SUPPORTED_LANGUAGES` (default: the first).
+    #[schema(min_length = 1, max_length = 20)]
+    language: Option<String>,
+    /// 0.25..4.0, default 1.0.
+    #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
+    speed: Option<f64>,
+}
+
+impl SessionCreate {
+    /// The speech request and the provider name to store, with the
+    /// defaults: this server's provider, the first supported language,
+    /// speed 1.
+    fn into_speech(self, state: &AppState) -> (SpeechRequest, String) {
+        let request = SpeechRequest {
+            text: self.text,
+            language: self
+                .language
+                .unwrap_or_else(|| default_language(state.tts.supported_languages())),
+            voice: self.voice,
+            speed: self.speed.map_or(1.0, |s| s as f32),
+            format: self.target_format,
+            // Checked to be 1..=MAX_SAMPLE_RATE.
+            sample_rate: u32::try_from(self.sample_rate_hz).unwrap_or(u32::MAX),
+        };
+        let provider = self.provider.unwrap_or_else(|| provider_name(state));
+        (request, provider)
+    }
+}
+
+/// What a client sees of a session (never the text itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    session_id: String,
+    /// `created`, `streaming`, `completed` or `failed`.
+    #[schema(value_type = SessionStatus)]
+    status: String,
+    provider: String,
+    #[schema(required = true)]
+    voice: Option<String>,
+    language: String,
+    /// Canonical format name (`wav`, `pcm16`, `mulaw`, `opus`, `mp3`).
+    target_format: String,
+    sample_rate_hz: u32,
+    text_length: usize,
+    chunks_sent: u64,
+    bytes_sent: u64,
+    #[schema(required = true)]
+    error: Option<String>,
+}
+
+impl From<crate::speech::sessions::SessionInfo> for SessionInfo {
+    fn from(info: crate::speech::sessions::SessionInfo) -> Self {
+        SessionInfo {
+            session_id: info.session_id,
+            status: info.status,
+            provider: info.provider,
+            voice: info.voice,
+            language: info.language,
+            target_format: info.target_format,
+            sample_rate_hz: info.sample_rate_hz,
+            text_length: info.text_length,
+            chunks_sent: info.chunks_sent,
+            bytes_sent: info.bytes_sent,
+            error: info.error,
+        }
+    }
+}
+
+/// `POST /v1/tts/sessions` → 201: the session plus where to stream it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionCreated {
+    #[serde(flatten)]
+    info: SessionInfo,
+    /// `/v1/tts/sessions/{session_id}/stream` (a WebSocket).
+    stream_url: String,
+}
+
+/// Parse a session's body; every problem is one entry of a 422.
+fn session_request(state: &AppState, body: &Value) -> Result<SessionCreate, ApiError> {
     let mut errors = Vec::new();
     let mut request = None;
-    let mut provider = provider_name(state);
     if let Some(mut f) = object_fields(body, vec![json!("body")], &mut errors) {
         let text = f.string("text", true, 1, MAX_TEXT_CHARS);
         if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
             f.value_error("text", "text is blank");
         }
-        if let Some(p) = session_provider(&mut f, &provider) {
-            provider = p;
-        }
+        let provider = session_provider(&mut f, &provider_name(state));
         let voice = f.string("voice", false, 1, 200);
         let (rate, format) = session_rate_and_format(&mut f);
         let language = session_language(state, &mut f);
-        let speed = speed_field(f.get("speed"));
+        let speed = speed_value(f.get("speed")).ok();
         if speed.is_none() {
             f.value_error("speed", "expected a number from 0.25 to 4.0");
         }
         if let (Some(text), Some(rate), Some(format), Some(language), Some(speed)) =
             (text, rate, format, language, speed)
         {
-            request = Some(SpeechRequest {
+            request = Some(SessionCreate {
                 text,
-                language,
+                target_format: format,
+                sample_rate_hz: rate,
+                provider,
                 voice,
+                language,
                 speed,
-                format,
-                sample_rate: rate as u32,
             });
         }
     }
     match request {
-        Some(r) if errors.is_empty() => Ok((r, provider)),
+        Some(r) if errors.is_empty() => Ok(r),
         _ => Err(ApiError::validation(errors)),
     }
 }
@@ -154,16 +253,17 @@ fn session_rate_and_format(f: &mut Fields) -> (Option<i64>, Option<AudioFormat>)
     (rate, format)
 }
 
-/// The optional `language`, one of the supported ones; the default when absent.
-fn session_language(state: &AppState, f: &mut Fields) -> Option<String> {
+/// The optional `language`, one of the supported ones: `Some(None)` when
+/// absent, `None` when wrong.
+fn session_language(state: &AppState, f: &mut Fields) -> Option<Option<String>> {
     let supported = state.tts.supported_languages();
     match f.string("language", false, 1, 20) {
-        Some(l) if supported.contains(&l) => Some(l),
+        Some(l) if supported.contains(&l) => Some(Some(l)),
         Some(_) => {
             f.value_error("language", "language not supported");
             None
         }
-        None => Some(default_language(supported)),
+        None => Some(None),
     }
 }
 
@@ -175,8 +275,8 @@ fn session_language(state: &AppState, f: &mut Fields) -> Option<String> {
     tag = "sessions",
     params(("session_id" = String, Path, description = "Session id from `POST /v1/tts/sessions`")),
     responses(
-        (status = 200, description = "The session's state and totals", body = crate::speech::sessions::SessionInfo),
-        (status = 404, description = "`Session not found` (unknown or expired)", body = api::ErrorDetail), (status = 500, response = api::InternalError),
+        (status = 200, description = "The session's state and totals", body = SessionInfo),
+        (status = 404, description = "`Session not found` (unknown or expired)", body = ErrorDetail), (status = 500, response = InternalError),
     )
 )]
 async fn get_one(
@@ -188,7 +288,7 @@ async fn get_one(
         .sessions()
         .get(&id)
         .ok_or_else(|| ApiError::NotFound(SESSION_NOT_FOUND.into()))?;
-    Ok(Json(info).into_response())
+    Ok(Json(SessionInfo::from(info)).into_response())
 }
 
 /// WebSocket upgrade (`Connection: Upgrade`, `Upgrade: websocket`). The
@@ -207,8 +307,8 @@ async fn get_one(
     params(("session_id" = String, Path, description = "Session id from `POST /v1/tts/sessions`"), crate::http::openapi::params::StreamQuery),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, description = "Not a WebSocket upgrade request (`WebSocket upgrade required: …`)", body = api::ErrorDetail),
-        (status = 404, description = "`Session not found` (unknown or expired)", body = api::ErrorDetail), (status = 422, response = api::ValidationFailed), (status = 500, response = api::InternalError),
+        (status = 400, description = "Not a WebSocket upgrade request (`WebSocket upgrade required: …`)", body = ErrorDetail),
+        (status = 404, description = "`Session not found` (unknown or expired)", body = ErrorDetail), (status = 422, response = ValidationFailed), (status = 500, response = InternalError),
     )
 )]
 async fn stream(

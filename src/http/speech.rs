@@ -9,13 +9,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
 
 use crate::audio::AudioFormat;
-use crate::error::ApiError;
-use crate::http::audio_response::speech_response;
-use crate::http::openapi::schemas as api;
+use crate::error::{ApiError, ErrorDetail, InternalError};
+use crate::http::audio_response::{speech_response, SpeechAudio, SpeechAudioRange};
+use crate::http::legacy_tts::NonBlankText;
+use crate::http::wire::AudioFormatName;
 use crate::speech::{SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -42,7 +45,29 @@ const OPENAI_VOICES: [&str; 13] = [
 
 // ------------------------------------------------------------------ OpenAI
 
-/// OpenAI's error body.
+/// OpenAI's error object (used by `POST /v1/audio/speech` only).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenAiError {
+    message: String,
+    /// `invalid_request_error` (400) or `server_error` (5xx).
+    #[serde(rename = "type")]
+    kind: String,
+    /// The request field at fault, e.g. `input`.
+    #[schema(required = true)]
+    param: Option<String>,
+    /// e.g. `missing_required_parameter`, `invalid_value`, `engine_unavailable`.
+    #[schema(required = true)]
+    code: Option<String>,
+}
+
+/// OpenAI's error body: `{"error": {message, type, param, code}}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"error": {"message": "you must provide an input parameter", "type": "invalid_request_error", "param": "input", "code": "missing_required_parameter"}}))]
+pub struct OpenAiErrorBody {
+    error: OpenAiError,
+}
+
+/// OpenAI's error body with `status`.
 fn openai_error(
     status: StatusCode,
     message: &str,
@@ -50,13 +75,13 @@ fn openai_error(
     param: Option<&str>,
     code: Option<&str>,
 ) -> Response {
-    (
-        status,
-        Json(
-            json!({ "error": { "message": message, "type": kind, "param": param, "code": code } }),
-        ),
-    )
-        .into_response()
+    let error = OpenAiError {
+        message: message.to_string(),
+        kind: kind.to_string(),
+        param: param.map(str::to_string),
+        code: code.map(str::to_string),
+    };
+    (status, Json(OpenAiErrorBody { error })).into_response()
 }
 
 fn invalid(message: &str, param: &str, code: &str) -> Box<Response> {
@@ -109,8 +134,99 @@ fn openai_speech_error(e: SpeechError) -> Response {
     }
 }
 
+// As `openai_request` reads it.
+/// `POST /v1/audio/speech` (OpenAI's request). Errors are 400 in OpenAI's shape.
+#[derive(Debug, ToSchema)]
+pub struct OpenAiSpeechRequest {
+    /// Any non-empty name (`tts-1`, `gpt-4o-mini-tts`, …); the server's
+    /// engine speaks regardless.
+    #[schema(min_length = 1, pattern = r"\S", example = "tts-1")]
+    #[allow(dead_code)] // Checked, then ignored: any model name speaks.
+    model: String,
+    /// Text to speak, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 4096,
+        pattern = r"\S",
+        example = "Hyvää huomenta!"
+    )]
+    input: String,
+    voice: OpenAiVoice,
+    /// Default `mp3`.
+    response_format: Option<OpenAiFormat>,
+    /// 0.25..4.0, default 1.0.
+    #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
+    speed: Option<f64>,
+    /// Extension: one of `TTS_SUPPORTED_LANGUAGES` (default: the first).
+    language: Option<String>,
+}
+
+/// A voice given as an object (`{"id": "..."}`), as newer OpenAI SDKs send.
+#[derive(Debug, ToSchema)]
+pub struct VoiceRef {
+    id: String,
+}
+
+/// `voice`: a name, or `{"id": name}`. OpenAI's names (`alloy`, `nova`, …)
+/// select the engine's default voice.
+#[derive(Debug, ToSchema)]
+#[serde(untagged)]
+pub enum OpenAiVoice {
+    Name(NonBlankText),
+    Object(VoiceRef),
+}
+
+impl OpenAiVoice {
+    /// The voice to ask the engine for: `None` (its default) for one of
+    /// OpenAI's names.
+    fn engine_voice(self) -> Option<String> {
+        let voice = match self {
+            OpenAiVoice::Name(name) => name.into_inner(),
+            OpenAiVoice::Object(VoiceRef { id }) => id,
+        };
+        (!OPENAI_VOICES.contains(&voice.to_ascii_lowercase().as_str())).then_some(voice)
+    }
+}
+
+/// OpenAI's `response_format` values this server encodes (`aac` and
+/// `flac` are refused with 400 `unsupported_value`).
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum OpenAiFormat {
+    Mp3,
+    Opus,
+    Wav,
+    Pcm,
+}
+
+impl From<OpenAiFormat> for AudioFormat {
+    fn from(format: OpenAiFormat) -> Self {
+        match format {
+            OpenAiFormat::Mp3 => AudioFormat::Mp3,
+            OpenAiFormat::Opus => AudioFormat::Opus,
+            OpenAiFormat::Wav => AudioFormat::Wav,
+            OpenAiFormat::Pcm => AudioFormat::Pcm16,
+        }
+    }
+}
+
+impl OpenAiSpeechRequest {
+    /// The service request, with OpenAI's defaults (mp3, speed 1, 24 kHz)
+    /// and the first of `supported` as the default language.
+    fn into_speech(self, supported: &[String]) -> SpeechRequest {
+        SpeechRequest {
+            text: self.input,
+            language: self.language.unwrap_or_else(|| default_language(supported)),
+            voice: self.voice.engine_voice(),
+            speed: self.speed.map_or(1.0, |s| s as f32),
+            format: self.response_format.map_or(AudioFormat::Mp3, Into::into),
+            sample_rate: OPENAI_RATE,
+        }
+    }
+}
+
 /// Parse the OpenAI request body; every problem is a 400 in OpenAI's shape.
-fn openai_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Response>> {
+fn openai_request(state: &AppState, body: &[u8]) -> Result<OpenAiSpeechRequest, Box<Response>> {
     let value: Value = serde_json::from_slice(body).map_err(|_| {
         invalid(
             "We could not parse the JSON body of your request.",
@@ -125,11 +241,11 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Re
             "invalid_type",
         ));
     };
-    openai_model(obj)?;
+    let model = openai_model(obj)?;
     let input = openai_input(obj)?;
     let voice = openai_voice(obj)?;
-    let format = openai_format(obj)?;
-    let speed = speed_field(obj.get("speed")).ok_or_else(|| {
+    let response_format = openai_format(obj)?;
+    let speed = speed_value(obj.get("speed")).map_err(|()| {
         invalid(
             "'speed' must be a number from 0.25 to 4.0.",
             "speed",
@@ -137,20 +253,20 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Re
         )
     })?;
     let language = language_of(state, obj).map_err(|m| invalid(&m, "language", "invalid_value"))?;
-    Ok(SpeechRequest {
-        text: input,
-        language,
+    Ok(OpenAiSpeechRequest {
+        model,
+        input,
         voice,
+        response_format,
         speed,
-        format,
-        sample_rate: OPENAI_RATE,
+        language,
     })
 }
 
-/// Checks that `model` is a non-empty string (any model name is accepted).
-fn openai_model(obj: &Map<String, Value>) -> Result<(), Box<Response>> {
+/// The `model`: a non-empty string (any model name is accepted).
+fn openai_model(obj: &Map<String, Value>) -> Result<String, Box<Response>> {
     match obj.get("model") {
-        Some(Value::String(m)) if !m.trim().is_empty() => Ok(()),
+        Some(Value::String(m)) if !m.trim().is_empty() => Ok(m.clone()),
         Some(_) => Err(invalid(
             "'model' must be a non-empty string.",
             "model",
@@ -201,48 +317,42 @@ fn openai_input(obj: &Map<String, Value>) -> Result<String, Box<Response>> {
     Ok(input)
 }
 
-/// The `voice` (a name, or an object with an `id`); one of OpenAI's voice
-/// names is `None`, this engine's default voice.
-fn openai_voice(obj: &Map<String, Value>) -> Result<Option<String>, Box<Response>> {
-    let voice = match obj.get("voice") {
-        Some(Value::String(v)) if !v.trim().is_empty() => v.trim().to_string(),
+/// The `voice`: a name (trimmed), or an object with an `id`.
+fn openai_voice(obj: &Map<String, Value>) -> Result<OpenAiVoice, Box<Response>> {
+    match obj.get("voice") {
+        Some(Value::String(v)) if !v.trim().is_empty() => {
+            Ok(OpenAiVoice::Name(NonBlankText::new(v.trim().to_string())))
+        }
         Some(Value::Object(o)) => match o.get("id").and_then(Value::as_str) {
-            Some(id) => id.to_string(),
-            None => {
-                return Err(invalid(
-                    "'voice' must be a string.",
-                    "voice",
-                    "invalid_type",
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(invalid(
-                "'voice' must be a non-empty string.",
+            Some(id) => Ok(OpenAiVoice::Object(VoiceRef { id: id.to_string() })),
+            None => Err(invalid(
+                "'voice' must be a string.",
                 "voice",
                 "invalid_type",
-            ))
-        }
-        None => {
-            return Err(invalid(
-                "you must provide a voice parameter",
-                "voice",
-                "missing_required_parameter",
-            ))
-        }
-    };
-    Ok((!OPENAI_VOICES.contains(&voice.to_ascii_lowercase().as_str())).then_some(voice))
+            )),
+        },
+        Some(_) => Err(invalid(
+            "'voice' must be a non-empty string.",
+            "voice",
+            "invalid_type",
+        )),
+        None => Err(invalid(
+            "you must provide a voice parameter",
+            "voice",
+            "missing_required_parameter",
+        )),
+    }
 }
 
 /// The `response_format` (mp3 when absent); aac and flac are refused as unsupported.
-fn openai_format(obj: &Map<String, Value>) -> Result<AudioFormat, Box<Response>> {
+fn openai_format(obj: &Map<String, Value>) -> Result<Option<OpenAiFormat>, Box<Response>> {
     match obj.get("response_format") {
-        None | Some(Value::Null) => Ok(AudioFormat::Mp3),
+        None | Some(Value::Null) => Ok(None),
         Some(Value::String(f)) => match f.as_str() {
-            "mp3" => Ok(AudioFormat::Mp3),
-            "opus" => Ok(AudioFormat::Opus),
-            "wav" => Ok(AudioFormat::Wav),
-            "pcm" => Ok(AudioFormat::Pcm16),
+            "mp3" => Ok(Some(OpenAiFormat::Mp3)),
+            "opus" => Ok(Some(OpenAiFormat::Opus)),
+            "wav" => Ok(Some(OpenAiFormat::Wav)),
+            "pcm" => Ok(Some(OpenAiFormat::Pcm)),
             "aac" | "flac" => Err(invalid(
                 &format!("response_format '{f}' is not supported by this server; use mp3, opus, wav or pcm."),
                 "response_format",
@@ -258,15 +368,16 @@ fn openai_format(obj: &Map<String, Value>) -> Result<AudioFormat, Box<Response>>
     }
 }
 
-/// The optional `speed` field of all three speech requests: 1.0 when absent
-/// or null, `None` unless a number from 0.25 to 4.0.
-pub(crate) fn speed_field(value: Option<&Value>) -> Option<f32> {
+/// The optional `speed` field of all three speech requests: `None` when
+/// absent or null, an error unless a number from 0.25 to 4.0.
+pub(crate) fn speed_value(value: Option<&Value>) -> Result<Option<f64>, ()> {
     match value {
-        None | Some(Value::Null) => Some(1.0),
+        None | Some(Value::Null) => Ok(None),
         Some(v) => v
             .as_f64()
             .filter(|s| (0.25..=4.0).contains(s))
-            .map(|s| s as f32),
+            .map(Some)
+            .ok_or(()),
     }
 }
 
@@ -277,11 +388,11 @@ pub(crate) fn default_language(supported: &[String]) -> String {
 }
 
 /// Optional `language` extension field, checked against the supported list.
-fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<String, String> {
+fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<Option<String>, String> {
     let supported = state.tts.supported_languages();
     match obj.get("language") {
-        None | Some(Value::Null) => Ok(default_language(supported)),
-        Some(Value::String(l)) if supported.iter().any(|s| s == l) => Ok(l.clone()),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(l)) if supported.iter().any(|s| s == l) => Ok(Some(l.clone())),
         Some(_) => Err(format!("'language' must be one of {supported:?}.")),
     }
 }
@@ -295,20 +406,20 @@ fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<String, Str
     summary = "Speak (OpenAI-compatible)",
     tag = "speech",
     params(crate::http::openapi::params::CachedAudioHeaders),
-    request_body = api::OpenAiSpeechRequest,
+    request_body = OpenAiSpeechRequest,
     responses(
-        (status = 200, response = api::SpeechAudio),
-        (status = 206, response = api::SpeechAudioRange),
+        (status = 200, response = SpeechAudio),
+        (status = 206, response = SpeechAudioRange),
         (status = 304, description = "`If-None-Match` names this audio's ETag"),
         (status = 416, description = "No byte of the audio satisfies `Range`"),
-        (status = 400, description = "Invalid request (OpenAI's error shape)", body = api::OpenAiErrorBody),
-        (status = 500, description = "Synthesis failed (OpenAI's error shape)", body = api::OpenAiErrorBody),
-        (status = 503, description = "No engine, or it is unavailable (OpenAI's error shape, code `engine_unavailable`)", body = api::OpenAiErrorBody),
+        (status = 400, description = "Invalid request (OpenAI's error shape)", body = OpenAiErrorBody),
+        (status = 500, description = "Synthesis failed (OpenAI's error shape)", body = OpenAiErrorBody),
+        (status = 503, description = "No engine, or it is unavailable (OpenAI's error shape, code `engine_unavailable`)", body = OpenAiErrorBody),
     )
 )]
 async fn openai_speech(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let req = match openai_request(&state, &body) {
-        Ok(r) => r,
+        Ok(r) => r.into_speech(state.tts.supported_languages()),
         Err(response) => return *response,
     };
     let format = req.format;
@@ -324,11 +435,7 @@ async fn openai_speech(State(state): State<AppState>, headers: HeaderMap, body: 
 // ------------------------------------------------------------------ batch API
 
 fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Json(json!({ "detail": "Invalid or missing user-token" })),
-    )
-        .into_response()
+    ErrorDetail::new("Invalid or missing user-token").with_status(StatusCode::FORBIDDEN)
 }
 
 /// Map speech errors to the contract's `{"detail": …}` shape.
@@ -347,8 +454,54 @@ pub fn api_speech_error(e: SpeechError) -> Response {
     }
 }
 
+// As `batch_request` reads it.
+/// `POST /synthesizeSpeech` (the batch API).
+#[derive(Debug, ToSchema)]
+pub struct BatchSpeechRequest {
+    /// 1..10,000 characters, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = r"\S",
+        example = "Hyvää huomenta!"
+    )]
+    text: String,
+    /// Voice name; empty or `default` = the engine's default.
+    voice: Option<String>,
+    /// Default `wav`.
+    #[schema(value_type = Option<AudioFormatName>)]
+    format: Option<AudioFormat>,
+    /// Output rate in Hz, default 22050 (1..192000; mp3 allows only its
+    /// standard rates, opus is always 48000).
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 192000, default = 22050)]
+    sample_rate: Option<u32>,
+    /// 0.25..4.0, default 1.0.
+    #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
+    speed: Option<f64>,
+    /// One of `TTS_SUPPORTED_LANGUAGES` (default: the first).
+    language: Option<String>,
+}
+
+impl BatchSpeechRequest {
+    /// The service request, with the batch API's defaults (wav, 22.05 kHz,
+    /// speed 1) and the first of `supported` as the default language; an
+    /// empty voice or `default` is the engine's default voice.
+    fn into_speech(self, supported: &[String]) -> SpeechRequest {
+        SpeechRequest {
+            text: self.text,
+            language: self.language.unwrap_or_else(|| default_language(supported)),
+            voice: self
+                .voice
+                .filter(|v| !v.trim().is_empty() && v != "default"),
+            speed: self.speed.map_or(1.0, |s| s as f32),
+            format: self.format.unwrap_or(AudioFormat::Wav),
+            sample_rate: self.sample_rate.unwrap_or(BATCH_DEFAULT_RATE),
+        }
+    }
+}
+
 /// `{"text", "voice"?, "language"?, "format"? (wav), "sample_rate"? (22050), "speed"? (1.0)}`.
-fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Response>> {
+fn batch_request(state: &AppState, body: &[u8]) -> Result<BatchSpeechRequest, Box<Response>> {
     let bad = |m: &str| Box::new(ApiError::UnprocessableDetail(m.to_string()).into_response());
     let value: Value =
         serde_json::from_slice(body).map_err(|_| bad("body must be a JSON object"))?;
@@ -366,34 +519,36 @@ fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Res
     }
     let voice = match obj.get("voice") {
         None | Some(Value::Null) => None,
-        Some(Value::String(v)) if v.trim().is_empty() || v == "default" => None,
         Some(Value::String(v)) => Some(v.clone()),
         Some(_) => return Err(bad("'voice' must be a string")),
     };
     let format = match obj.get("format") {
-        None | Some(Value::Null) => AudioFormat::Wav,
-        Some(Value::String(f)) => AudioFormat::parse(f)
-            .ok_or_else(|| bad("'format' must be one of wav, pcm16, mulaw, opus, mp3"))?,
+        None | Some(Value::Null) => None,
+        Some(Value::String(f)) => Some(
+            AudioFormat::parse(f)
+                .ok_or_else(|| bad("'format' must be one of wav, pcm16, mulaw, opus, mp3"))?,
+        ),
         Some(_) => return Err(bad("'format' must be a string")),
     };
     let sample_rate = match obj.get("sample_rate") {
-        None | Some(Value::Null) => BATCH_DEFAULT_RATE,
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| bad("'sample_rate' must be a positive integer"))?,
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| bad("'sample_rate' must be a positive integer"))?,
+        ),
     };
-    let speed = speed_field(obj.get("speed"))
-        .ok_or_else(|| bad("'speed' must be a number from 0.25 to 4.0"))?;
+    let speed = speed_value(obj.get("speed"))
+        .map_err(|()| bad("'speed' must be a number from 0.25 to 4.0"))?;
     let language = language_of(state, obj).map_err(|m| bad(&m))?;
-    Ok(SpeechRequest {
+    Ok(BatchSpeechRequest {
         text: text.to_string(),
-        language,
         voice,
-        speed,
         format,
         sample_rate,
+        speed,
+        language,
     })
 }
 
@@ -409,17 +564,17 @@ fn batch_request(state: &AppState, body: &[u8]) -> Result<SpeechRequest, Box<Res
         ("user-token" = Option<String>, Header, description = "Required when the server sets `SYNTHESIZE_USER_TOKEN`"),
         crate::http::openapi::params::CachedAudioHeaders
     ),
-    request_body = api::BatchSpeechRequest,
+    request_body = BatchSpeechRequest,
     responses(
-        (status = 200, response = api::SpeechAudio),
-        (status = 206, response = api::SpeechAudioRange),
+        (status = 200, response = SpeechAudio),
+        (status = 206, response = SpeechAudioRange),
         (status = 304, description = "`If-None-Match` names this audio's ETag"),
         (status = 416, description = "No byte of the audio satisfies `Range`"),
-        (status = 400, description = "The engine refused the input", body = api::ErrorDetail),
-        (status = 403, description = "`Invalid or missing user-token`", body = api::ErrorDetail),
-        (status = 422, description = "Invalid body (shape A: one message)", body = api::ErrorDetail),
-        (status = 500, response = api::InternalError),
-        (status = 503, description = "No engine, or it is unavailable", body = api::ErrorDetail),
+        (status = 400, description = "The engine refused the input", body = ErrorDetail),
+        (status = 403, description = "`Invalid or missing user-token`", body = ErrorDetail),
+        (status = 422, description = "Invalid body (shape A: one message)", body = ErrorDetail),
+        (status = 500, response = InternalError),
+        (status = 503, description = "No engine, or it is unavailable", body = ErrorDetail),
     )
 )]
 async fn synthesize_speech(
@@ -438,7 +593,7 @@ async fn synthesize_speech(
         }
     }
     let req = match batch_request(&state, &body) {
-        Ok(r) => r,
+        Ok(r) => r.into_speech(state.tts.supported_languages()),
         Err(response) => return *response,
     };
     let format = req.format;
@@ -460,8 +615,8 @@ async fn synthesize_speech(
     summary = "Speech-cache statistics",
     tag = "speech",
     responses(
-        (status = 200, description = "Speech-cache counters since start, its size and limits", body = api::CacheStats),
-        (status = 500, response = api::InternalError),
+        (status = 200, description = "Speech-cache counters since start, its size and limits", body = CacheStats),
+        (status = 500, response = InternalError),
     )
 )]
 async fn cache_stats(State(state): State<AppState>) -> Response {
@@ -476,16 +631,35 @@ async fn cache_stats(State(state): State<AppState>) -> Response {
             .into_response()
         }
     };
-    Json(json!({
-        "hits": counters.hits,
-        "misses": counters.misses,
-        "coalesced": counters.coalesced,
-        "evictions": counters.evictions,
-        "engine_calls": state.speech.engine_calls(),
-        "entries": entries,
-        "bytes": bytes,
-        "max_bytes": state.settings.speech.cache_max_bytes,
-        "max_age_days": state.settings.speech.cache_max_age.as_secs() / 86_400,
-    }))
+    Json(CacheStats {
+        hits: count(counters.hits),
+        misses: count(counters.misses),
+        coalesced: count(counters.coalesced),
+        evictions: count(counters.evictions),
+        engine_calls: count(state.speech.engine_calls()),
+        entries,
+        bytes,
+        max_bytes: count(state.settings.speech.cache_max_bytes),
+        max_age_days: count(state.settings.speech.cache_max_age.as_secs() / 86_400),
+    })
     .into_response()
+}
+
+/// `GET /v1/tts/cache`: speech-cache counters since start and its size.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CacheStats {
+    hits: i64,
+    misses: i64,
+    coalesced: i64,
+    evictions: i64,
+    engine_calls: i64,
+    entries: i64,
+    bytes: i64,
+    max_bytes: i64,
+    max_age_days: i64,
+}
+
+/// A counter as the API's integer (saturating; a count never nears it).
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

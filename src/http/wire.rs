@@ -71,3 +71,27 @@ pub enum SessionStatus {
     Completed,
     Failed,
 }
+
+// The requests hold the parsed `crate::audio::AudioFormat`; this names what
+// they accept.
+/// Every spelling of an output format the batch and session APIs accept
+/// (case-insensitive): `wav`; `pcm16` (aliases `pcm`, `pcm_s16le`; raw
+/// 16-bit little-endian); `mulaw` (`ulaw`, `mu-law`, `pcm_mulaw`); `opus`
+/// (`ogg`; Ogg/Opus at 48 kHz); `mp3`.
+#[allow(dead_code)] // A vocabulary, never built.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AudioFormatName {
+    Wav,
+    Pcm16,
+    Pcm,
+    PcmS16le,
+    Mulaw,
+    Ulaw,
+    #[schema(rename = "mu-law")]
+    MuLaw,
+    PcmMulaw,
+    Opus,
+    Ogg,
+    Mp3,
+}

@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::speech::SpeechRequest;
 
 /// Sessions kept at most; the oldest is dropped beyond this.
@@ -21,15 +19,14 @@ pub const MAX_SESSION_BYTES: usize = 16 * 1024 * 1024;
 /// Bookkeeping counted per session besides its strings.
 const SESSION_OVERHEAD: usize = 256;
 
-/// What a client sees of a session (never the text itself).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+/// A session's public state (never the text itself); the http layer
+/// answers it as its own response type.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionInfo {
     pub session_id: String,
     /// `created`, `streaming`, `completed` or `failed`.
-    #[schema(value_type = crate::http::openapi::schemas::SessionStatus)]
     pub status: String,
     pub provider: String,
-    #[schema(required = true)]
     pub voice: Option<String>,
     pub language: String,
     /// Canonical format name (`wav`, `pcm16`, `mulaw`, `opus`, `mp3`).
@@ -38,7 +35,6 @@ pub struct SessionInfo {
     pub text_length: usize,
     pub chunks_sent: u64,
     pub bytes_sent: u64,
-    #[schema(required = true)]
     pub error: Option<String>,
 }
 

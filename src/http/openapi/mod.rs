@@ -8,7 +8,6 @@
 mod docs_ui;
 mod other_paths;
 pub mod params;
-pub mod schemas;
 mod security;
 
 use serde_json::Value;
@@ -88,8 +87,8 @@ pub use docs_ui::router;
             crate::error::ValidationFailed,
             crate::error::InternalError,
             crate::error::PayloadTooLarge,
-            schemas::SpeechAudio,
-            schemas::SpeechAudioRange,
+            crate::http::audio_response::SpeechAudio,
+            crate::http::audio_response::SpeechAudioRange,
         )
     ),
     tags(
