@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::db::attempts::{AttemptRow, Window};
 use crate::domain::alignment::{Letters, Op, Pair};
+use crate::domain::limits::MAX_TEXT_LENGTH;
 use crate::domain::timestamp::to_db;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed,
@@ -191,7 +192,7 @@ async fn create(
     let mut errors = Vec::new();
     let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
         let item_id = f.int("item_id", true, i64::MIN, i64::MAX);
-        let text = f.string("text", true, 0, 10_000);
+        let text = f.string("text", true, 0, MAX_TEXT_LENGTH);
         Some(AttemptCreate {
             item_id: item_id?,
             text: text?,

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::tts_tasks::TaskRow;
+use crate::domain::limits::MAX_TEXT_LENGTH;
 use crate::domain::status::TaskStatus as TaskState;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationErrorBody,
@@ -202,7 +203,7 @@ async fn convert(
 ) -> Result<(StatusCode, Json<Converted>), ApiError> {
     let mut errors = Vec::new();
     let parsed = object_fields(&body, vec![json!("body")], &mut errors).and_then(|mut f| {
-        let text = f.string("text", true, 1, 10_000);
+        let text = f.string("text", true, 1, MAX_TEXT_LENGTH);
         let custom_filename = custom_filename(&mut f);
         let language = language(&mut f);
         Some(ConvertRequest {

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::audio::AudioFormat;
+use crate::domain::limits::MAX_TEXT_LENGTH;
 use crate::error::{ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationFailed};
 use crate::http::auth;
 use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
@@ -32,7 +33,7 @@ use crate::state::AppState;
 
 /// Bytes of encoded audio per WebSocket message.
 pub const CHUNK_BYTES: usize = 8_192;
-const MAX_TEXT_CHARS: usize = 10_000;
+const MAX_TEXT_CHARS: usize = MAX_TEXT_LENGTH;
 const SESSION_NOT_FOUND: &str = "Session not found";
 
 pub fn router() -> Router<AppState> {
