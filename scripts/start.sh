@@ -3,7 +3,8 @@
 # audio/, port 8000, local TTS engine with its model under models/.
 # Installs the ONNX Runtime library and, when missing and the internet is
 # reachable, the Finnish MMS-TTS model; without a model the service still
-# starts (items then fail their TTS, and /health says not_initialized).
+# starts (items then fail their TTS, and /health reports tts_service
+# unhealthy with the detail "not initialized").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}"

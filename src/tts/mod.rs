@@ -33,7 +33,7 @@ const BUNDLED_ORT: &str = ".cache/onnxruntime/libonnxruntime.so";
 /// Build the configured engine once at start-up, followed by the
 /// `TTS_FALLBACK` engines when any are configured. `None` (with one log line
 /// per engine saying how to fix it) when none can be used; the service still
-/// starts and reports `tts_service: "not_initialized"`. Each engine is
+/// starts and `/health` reports `tts_service` unhealthy, "not initialized". Each engine is
 /// wrapped in the metering layer ([`metered`]) for `/metrics`.
 pub async fn build_provider(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
     let mut chain: Vec<Arc<dyn TtsProvider>> = Vec::new();
