@@ -28,6 +28,7 @@ use crate::http::auth;
 use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::speech::{default_language, speed_value};
 use crate::http::wire::{AudioFormatName, SessionStatus};
+use crate::speech::sessions::SessionStatus as SessionState;
 use crate::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -133,7 +134,7 @@ pub struct SessionInfo {
     session_id: String,
     /// `created`, `streaming`, `completed` or `failed`.
     #[schema(value_type = SessionStatus)]
-    status: String,
+    status: &'static str,
     provider: String,
     #[schema(required = true)]
     voice: Option<String>,
@@ -152,7 +153,7 @@ impl From<crate::speech::sessions::SessionInfo> for SessionInfo {
     fn from(info: crate::speech::sessions::SessionInfo) -> Self {
         SessionInfo {
             session_id: info.session_id,
-            status: info.status,
+            status: info.status.as_str(),
             provider: info.provider,
             voice: info.voice,
             language: info.language,
@@ -359,7 +360,7 @@ struct Streamer {
 impl Streamer {
     async fn run(&mut self, request: SpeechRequest) {
         let sessions = self.state.speech.sessions().clone();
-        sessions.update(&self.id, |i| i.status = "streaming".into());
+        sessions.update(&self.id, |i| i.status = SessionState::Streaming);
         let result = self.produce(&request).await;
         let (chunks, bytes) = (self.seq, self.bytes);
         match result {
@@ -386,7 +387,7 @@ impl Streamer {
                     "cache": cache,
                 });
                 sessions.update(&self.id, |i| {
-                    i.status = "completed".into();
+                    i.status = SessionState::Completed;
                     i.chunks_sent = chunks;
                     i.bytes_sent = bytes;
                 });
@@ -397,7 +398,7 @@ impl Streamer {
             Ok(Err(e)) => self.fail(&sessions, e).await,
             Err(Gone) => {
                 tracing::info!("streaming client went away");
-                sessions.update(&self.id, |i| i.status = "failed".into());
+                sessions.update(&self.id, |i| i.status = SessionState::Failed);
             }
         }
     }
@@ -418,7 +419,7 @@ impl Streamer {
             other => other.to_string(),
         };
         sessions.update(&self.id, |i| {
-            i.status = "failed".into();
+            i.status = SessionState::Failed;
             i.error = Some(message.clone());
         });
         let body = json!({ "type": "error", "code": kind, "message": message });

@@ -19,13 +19,32 @@ pub const MAX_SESSION_BYTES: usize = 16 * 1024 * 1024;
 /// Bookkeeping counted per session besides its strings.
 const SESSION_OVERHEAD: usize = 256;
 
+/// Where a streaming session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    Created,
+    Streaming,
+    Completed,
+    Failed,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Created => "created",
+            SessionStatus::Streaming => "streaming",
+            SessionStatus::Completed => "completed",
+            SessionStatus::Failed => "failed",
+        }
+    }
+}
+
 /// A session's public state (never the text itself); the http layer
 /// answers it as its own response type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionInfo {
     pub session_id: String,
-    /// `created`, `streaming`, `completed` or `failed`.
-    pub status: String,
+    pub status: SessionStatus,
     pub provider: String,
     pub voice: Option<String>,
     pub language: String,
@@ -64,7 +83,7 @@ impl Sessions {
         let id = format!("{:032x}", fastrand::u128(..));
         let info = SessionInfo {
             session_id: id.clone(),
-            status: "created".into(),
+            status: SessionStatus::Created,
             provider,
             voice: request.voice.clone(),
             language: request.language.clone(),
