@@ -26,10 +26,18 @@ use crate::domain::limits::{
 use crate::services::tasks;
 use crate::services::tts::TtsService;
 
-/// Compiler version recorded by `build.rs` (sent as `build.python_version`).
-const RUSTC_VERSION: &str = env!("LW_RUSTC_VERSION");
+/// Compiler version recorded by `build.rs` (sent as `build.python_version`);
+/// `unknown` when a stale build-script output lacks it (a target folder
+/// shared with an older checkout), rather than a failed build.
+const RUSTC_VERSION: &str = match option_env!("LW_RUSTC_VERSION") {
+    Some(version) => version,
+    None => "unknown",
+};
 /// axum version from Cargo.lock, recorded by `build.rs` (sent as `build.fastapi_version`).
-const AXUM_VERSION: &str = env!("LW_AXUM_VERSION");
+const AXUM_VERSION: &str = match option_env!("LW_AXUM_VERSION") {
+    Some(version) => version,
+    None => "unknown",
+};
 /// Build identity given to the compiler (`BUILD_COMMIT_SHA=… cargo build`),
 /// used when the run-time settings name none.
 const BUILT_COMMIT: Option<&str> = option_env!("BUILD_COMMIT_SHA");
