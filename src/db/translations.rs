@@ -64,14 +64,7 @@ pub async fn find_by_id(pool: &Pool, id: i64) -> sqlx::Result<Option<Translation
 /// item is gone (the foreign key refuses the row).
 #[tracing::instrument(skip_all, fields(item_id = t.item_id, target = t.target_lang))]
 pub async fn upsert(conn: &mut Conn, t: &Translated<'_>) -> sqlx::Result<Option<TranslationRow>> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM items WHERE id = $1")
-        .bind(t.item_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if exists.is_none() {
-        return Ok(None);
-    }
-    sqlx::query_as(&format!(
+    let stored = sqlx::query_as(&format!(
         "INSERT INTO translations (item_id, target_lang, source_lang, text_hash, translated_text, \
          provider, status, error, metadata, created_at, updated_at, last_refreshed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'completed', NULL, $7, $8, $9, $10) \
@@ -92,6 +85,12 @@ pub async fn upsert(conn: &mut Conn, t: &Translated<'_>) -> sqlx::Result<Option<
     .bind(t.now)
     .bind(t.now)
     .bind(t.now)
-    .fetch_optional(conn)
-    .await
+    .fetch_one(conn)
+    .await;
+    match stored {
+        Ok(row) => Ok(Some(row)),
+        // The item was deleted meanwhile: its foreign key refuses the row.
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -440,21 +440,13 @@ impl TtsService {
             );
             return Ok(Resubmitted::Refused(refusal));
         }
-        let voice = match how {
-            ItemSubmission::Refresh => self.next_voice(item),
-            _ => item.voice.clone(),
-        };
-        let spoken = item.spoken_text.as_deref().unwrap_or(&item.text);
+        let mut to_speak = ItemToSpeak::from(item);
+        if how == ItemSubmission::Refresh {
+            to_speak.voice = self.next_voice(item);
+        }
+        let target = Target::Item { id: item.id, how };
         let task = self
-            .attach(
-                &item.text,
-                &Speech {
-                    spoken,
-                    voice: voice.as_deref(),
-                },
-                &item.locale,
-                Target::Item { id: item.id, how },
-            )
+            .attach(&to_speak.text, &to_speak.speech(), &to_speak.locale, target)
             .await?;
         Ok(match task {
             Some(task) => Resubmitted::Task(Box::new(task)),

@@ -411,3 +411,32 @@ async fn google_v2_is_called_with_an_api_key_and_its_refusal_is_a_502() {
     .await;
     assert_eq!(kept["translated_text"], "Good morning");
 }
+
+/// A translation stored for an item deleted meanwhile (the provider call
+/// runs outside any transaction) is refused by the foreign key and
+/// reported as "nothing stored", on both backends, not as a database error.
+#[tokio::test]
+async fn storing_a_translation_for_a_deleted_item_stores_nothing() {
+    use last_whisper::db::translations::{upsert, Translated};
+    let app = spawn_app().await;
+    let item = new_item(&app, "Hyvää huomenta").await;
+    assert_eq!(app.delete(&format!("/v1/items/{item}")).await.status(), 204);
+    let pool = app.db().await;
+    let mut conn = pool.acquire().await.unwrap();
+    let stored = upsert(
+        &mut conn,
+        &Translated {
+            item_id: item,
+            target_lang: "en",
+            source_lang: "fi",
+            text_hash: "x",
+            translated_text: Some("Good morning"),
+            provider: "libretranslate",
+            metadata: "{}",
+            now: "2026-01-01 10:00:00.000000",
+        },
+    )
+    .await
+    .unwrap();
+    assert!(stored.is_none());
+}
