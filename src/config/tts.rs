@@ -21,18 +21,6 @@ pub enum TtsProviderKind {
     Piper,
 }
 
-impl TtsProviderKind {
-    /// The `TTS_PROVIDER` spelling (`gcp` for Google).
-    pub fn name(self) -> &'static str {
-        match self {
-            TtsProviderKind::Local => "local",
-            TtsProviderKind::Azure => "azure",
-            TtsProviderKind::Gcp => "gcp",
-            TtsProviderKind::Piper => "piper",
-        }
-    }
-}
-
 /// How the cloud engines treat a slow or failing provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResilienceSettings {

@@ -183,7 +183,7 @@ async fn refresh_audio(
             status: "queued",
             tts_status: ItemTtsStatus::Pending.as_str(),
             audio_path: Some(state.tts.store().item_path(item.id).display().to_string()),
-            provider: state.settings.tts.provider.name().to_string(),
+            provider: crate::tts::provider_label(state.settings.tts.provider).to_string(),
             voice: task.voice,
             cached: false,
             created_at: Some(Timestamp::from_db(&item.created_at)),
