@@ -15,8 +15,8 @@
 /// differing code points, most are ones Unidecode maps to "" (emoji, Tangut,
 /// CJK extensions, ...) and collapse into `""` ranges; a range may span code
 /// points where both sides already yield "". Each non-empty replacement is
-/// Unidecode's exact output. The comparison/generator scripts lived outside
-/// the repository; rerun them if either crate version changes.
+/// Unidecode's exact output. Regenerate with `scripts/transliterate/regenerate.sh`
+/// (see its README) if either library version changes.
 const OVERRIDES: &[(u32, u32, &str)] = &[
     (0x00BC, 0x00BC, " 1/4"),
     (0x00BD, 0x00BD, " 1/2"),
