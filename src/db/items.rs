@@ -2,6 +2,7 @@
 
 use super::sql::Sql;
 use super::{Conn, Dialect, Pool};
+use crate::domain::status::ItemTtsStatus;
 
 /// An `items` row plus the derived `practiced` flag.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -11,7 +12,8 @@ pub struct ItemRow {
     pub text: String,
     pub difficulty: Option<i64>,
     pub tags_json: Option<String>,
-    pub tts_status: String,
+    #[sqlx(try_from = "String")]
+    pub tts_status: ItemTtsStatus,
     pub task_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -68,7 +70,7 @@ pub struct ItemFilter {
     /// Inclusive difficulty range.
     pub difficulty: Option<(i64, i64)>,
     pub practiced: Option<bool>,
-    pub tts_status: Option<String>,
+    pub tts_status: Option<ItemTtsStatus>,
 }
 
 const SELECT: &str = "SELECT i.id, i.locale, i.text, i.difficulty, i.tags_json, i.tts_status, \
@@ -146,7 +148,8 @@ fn push_filter(sql: &mut Sql, dialect: Dialect, filter: &ItemFilter) {
         None => {}
     }
     if let Some(status) = &filter.tts_status {
-        sql.push(" AND i.tts_status = ").bind(status.clone());
+        sql.push(" AND i.tts_status = ")
+            .bind(status.as_str().to_string());
     }
 }
 
@@ -223,13 +226,13 @@ pub async fn update_difficulty(
 pub async fn set_tts_status_from_pending(
     conn: &mut Conn,
     id: i64,
-    status: &str,
+    status: ItemTtsStatus,
     updated_at: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE items SET tts_status = $1, updated_at = $2 WHERE id = $3 AND tts_status = 'pending'",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(updated_at)
     .bind(id)
     .execute(conn)
@@ -267,11 +270,22 @@ pub async fn link_task(conn: &mut Conn, id: i64, task_id: &str) -> sqlx::Result<
 
 /// Items linked to a task, with their TTS state.
 #[tracing::instrument(skip(conn))]
-pub async fn linked_to_task(conn: &mut Conn, task_id: &str) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT id, tts_status FROM items WHERE task_id = $1 ORDER BY id")
-        .bind(task_id)
-        .fetch_all(conn)
-        .await
+pub async fn linked_to_task(
+    conn: &mut Conn,
+    task_id: &str,
+) -> sqlx::Result<Vec<(i64, ItemTtsStatus)>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, tts_status FROM items WHERE task_id = $1 ORDER BY id")
+            .bind(task_id)
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(id, status)| {
+            let status =
+                ItemTtsStatus::try_from(status).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok((id, status))
+        })
+        .collect()
 }
 
 /// Whether an item with this id exists.

@@ -2,6 +2,7 @@
 //! addendum §5.7): one row per item and target language.
 
 use super::{Conn, Pool};
+use crate::domain::status::TranslationStatus;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TranslationRow {
@@ -13,7 +14,8 @@ pub struct TranslationRow {
     pub text_hash: String,
     pub translated_text: Option<String>,
     pub provider: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: TranslationStatus,
     pub metadata: Option<String>,
     pub created_at: String,
     pub updated_at: String,

@@ -8,7 +8,8 @@ pub struct TaskRow {
     pub task_id: String,
     pub original_text: String,
     pub text_hash: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: TaskStatus,
     pub output_file_path: Option<String>,
     pub custom_filename: Option<String>,
     pub language: String,
@@ -30,13 +31,14 @@ pub struct TaskRow {
     /// takeover from an instance that died).
     pub claims: i64,
     /// `generate` or `regenerate` (an audio refresh).
-    pub task_kind: String,
+    #[sqlx(try_from = "String")]
+    pub task_kind: TaskKind,
 }
 
 impl TaskRow {
     /// `completed` and `done` both count as finished (contract §7.3).
     pub fn is_finished(&self) -> bool {
-        TaskStatus::parse(&self.status).is_some_and(TaskStatus::is_finished)
+        self.status.is_finished()
     }
 }
 
@@ -149,14 +151,18 @@ pub async fn find_reusable(conn: &mut Conn, text_hash: &str) -> sqlx::Result<Opt
 
 /// Newest first, optionally one status only.
 #[tracing::instrument(skip(pool))]
-pub async fn list(pool: &Pool, status: Option<&str>, limit: i64) -> sqlx::Result<Vec<TaskRow>> {
+pub async fn list(
+    pool: &Pool,
+    status: Option<TaskStatus>,
+    limit: i64,
+) -> sqlx::Result<Vec<TaskRow>> {
     let sql = match status {
         Some(_) => format!("SELECT {COLUMNS} FROM tts_tasks WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2"),
         None => format!("SELECT {COLUMNS} FROM tts_tasks ORDER BY created_at DESC, id DESC LIMIT $1"),
     };
     let mut query = sqlx::query_as(&sql);
     if let Some(status) = status {
-        query = query.bind(status);
+        query = query.bind(status.as_str());
     }
     query.bind(limit).fetch_all(pool).await
 }
@@ -381,7 +387,8 @@ pub async fn shared_task_counts(pool: &Pool) -> sqlx::Result<(i64, i64)> {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CleanupCandidate {
     pub task_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: TaskStatus,
     pub output_file_path: Option<String>,
 }
 

@@ -1,92 +1,111 @@
 //! Item TTS states, task states and kinds, and their database spelling.
 
-use std::fmt;
-
-/// An item's audio state (contract §6.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemTtsStatus {
-    Pending,
-    Ready,
-    Failed,
-}
-
-impl ItemTtsStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ItemTtsStatus::Pending => "pending",
-            ItemTtsStatus::Ready => "ready",
-            ItemTtsStatus::Failed => "failed",
+/// An enum stored and sent as lowercase words: its variants, their
+/// spellings, `ALL`, `as_str`, `parse`, `Display`, `Serialize` and
+/// `TryFrom<String>` (so `sqlx::FromRow` reads a column straight into it
+/// with `#[sqlx(try_from = "String")]`).
+macro_rules! spelled {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
         }
-    }
-}
 
-impl fmt::Display for ItemTtsStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
 
-/// Why a TTS task exists (addendum §7): made for a new text (`generate`,
-/// deduplicated) or by an audio refresh (`regenerate`, never deduplicated).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskKind {
-    Generate,
-    Regenerate,
-}
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
 
-impl TaskKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskKind::Generate => "generate",
-            TaskKind::Regenerate => "regenerate",
+            /// The value a stored spelling names; `None` for anything else.
+            pub fn parse(text: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
         }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::status::UnknownSpelling;
+
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                $name::parse(&text).ok_or($crate::domain::status::UnknownSpelling {
+                    what: stringify!($name),
+                    text,
+                })
+            }
+        }
+    };
+}
+pub(crate) use spelled;
+
+/// A stored word that names no value of the enum read into (a row written
+/// by something else than this service).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} cannot be {text:?}")]
+pub struct UnknownSpelling {
+    pub what: &'static str,
+    pub text: String,
+}
+
+spelled! {
+    /// An item's audio state (contract §6.1).
+    ItemTtsStatus {
+        Pending => "pending",
+        Ready => "ready",
+        Failed => "failed",
     }
 }
 
-/// A TTS task's state (contract §7.3). `completed` and `done` both mean
-/// finished (the original wrote either).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskStatus {
-    Queued,
-    Processing,
-    Completed,
-    Done,
-    Failed,
+spelled! {
+    /// Why a TTS task exists (addendum §7): made for a new text (`generate`,
+    /// deduplicated) or by an audio refresh (`regenerate`, never deduplicated).
+    TaskKind {
+        Generate => "generate",
+        Regenerate => "regenerate",
+    }
+}
+
+spelled! {
+    /// A TTS task's state (contract §7.3). `completed` and `done` both mean
+    /// finished (the original wrote either).
+    TaskStatus {
+        Queued => "queued",
+        Processing => "processing",
+        Completed => "completed",
+        Done => "done",
+        Failed => "failed",
+    }
+}
+
+spelled! {
+    /// A stored translation's state (addendum §5): rows are written
+    /// `completed`; the other two are the original's column vocabulary.
+    TranslationStatus {
+        Pending => "pending",
+        Completed => "completed",
+        Failed => "failed",
+    }
 }
 
 impl TaskStatus {
-    /// Every state, in the order reports list them.
-    pub const ALL: [TaskStatus; 5] = [
-        TaskStatus::Queued,
-        TaskStatus::Processing,
-        TaskStatus::Completed,
-        TaskStatus::Done,
-        TaskStatus::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Queued => "queued",
-            TaskStatus::Processing => "processing",
-            TaskStatus::Completed => "completed",
-            TaskStatus::Done => "done",
-            TaskStatus::Failed => "failed",
-        }
-    }
-
-    /// The state a stored spelling names; `None` for anything else.
-    pub fn parse(text: &str) -> Option<TaskStatus> {
-        TaskStatus::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     pub fn is_finished(self) -> bool {
         matches!(self, TaskStatus::Completed | TaskStatus::Done)
-    }
-}
-
-impl fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -96,10 +115,19 @@ mod tests {
 
     #[test]
     fn task_statuses_round_trip_their_spelling() {
-        for status in TaskStatus::ALL {
+        for &status in TaskStatus::ALL {
             assert_eq!(TaskStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                TaskStatus::try_from(status.as_str().to_string()),
+                Ok(status)
+            );
         }
         assert_eq!(TaskStatus::parse("Queued"), None);
+        assert!(ItemTtsStatus::try_from("Ready".to_string()).is_err());
+        assert_eq!(
+            serde_json::to_string(&ItemTtsStatus::Ready).ok().as_deref(),
+            Some("\"ready\"")
+        );
         assert!(TaskStatus::Done.is_finished() && TaskStatus::Completed.is_finished());
         assert!(!TaskStatus::Failed.is_finished());
     }

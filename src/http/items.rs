@@ -43,8 +43,7 @@ pub struct ItemResponse {
     #[schema(required = true)]
     difficulty: Option<i64>,
     tags: Vec<String>,
-    #[schema(value_type = ItemTtsStatus)]
-    tts_status: String,
+    tts_status: ItemTtsStatus,
     created_at: Timestamp,
     updated_at: Timestamp,
     practiced: bool,
@@ -106,8 +105,7 @@ pub struct ItemTtsStatusResponse {
     /// The text, cut to 100 characters plus `...` when longer.
     text: String,
     spoken_text: String,
-    #[schema(value_type = ItemTtsStatus)]
-    tts_status: String,
+    tts_status: ItemTtsStatus,
     /// Why the speech failed, `null` unless `tts_status` is `failed`:
     /// `unsupported_locale`, `engine_unavailable`, `blank_text`,
     /// `unspeakable_text` (nothing the engine can read), `unsupported_voice`, `engine_timeout`, `disk_full` or
@@ -369,7 +367,9 @@ async fn list(State(state): State<AppState>, query: RawQuery) -> Result<Json<Ite
     let mut q = QueryFields::new(&query);
     let page = Page::read(&mut q);
     let practiced = q.bool("practiced");
-    let tts_status = q.one_of("tts_status", &["pending", "ready", "failed"]);
+    let tts_status = q
+        .one_of("tts_status", &["pending", "ready", "failed"])
+        .and_then(|s| ItemTtsStatus::parse(&s));
     let sort_raw = q.string("sort").unwrap_or("created_at.desc").to_string();
     let filter = ItemFilter {
         locale: q

@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 
 use crate::db::tts_tasks::TaskRow;
 use crate::domain::limits::MAX_TEXT_LENGTH;
-use crate::domain::status::TaskStatus as TaskState;
 use crate::error::{
     during, ApiError, ErrorDetail, InternalError, PayloadTooLarge, ValidationErrorBody,
     ValidationFailed,
@@ -41,8 +40,7 @@ pub fn router() -> Router<AppState> {
 struct TaskResponse {
     conversion_id: String,
     text: String,
-    #[schema(value_type = TaskStatus)]
-    status: String,
+    status: TaskStatus,
     #[schema(required = true)]
     output_file_path: Option<String>,
     #[schema(required = true)]
@@ -307,8 +305,7 @@ async fn convert_multiple(
 pub struct Converted {
     conversion_id: String,
     text: String,
-    #[schema(value_type = TaskStatus)]
-    status: String,
+    status: TaskStatus,
     #[schema(required = true)]
     submitted_at: Option<Timestamp>,
 }
@@ -422,14 +419,16 @@ async fn list(
     let status = q.string("status").map(str::to_string);
     let limit = q.int("limit", i64::MIN, i64::MAX);
     q.finish()?;
-    if let Some(status) = &status {
-        if TaskState::parse(status).is_none() {
+    let status = match status.as_deref().map(TaskStatus::parse) {
+        None => None,
+        Some(Some(status)) => Some(status),
+        Some(None) => {
             return Err(ApiError::UnprocessableDetail(
                 "Invalid status. Must be one of: queued, processing, completed, failed, done"
                     .into(),
-            ));
+            ))
         }
-    }
+    };
     let limit = limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::UnprocessableDetail(
@@ -438,7 +437,7 @@ async fn list(
     }
     let tasks = state
         .tts
-        .list_tasks(status.as_deref(), limit)
+        .list_tasks(status, limit)
         .await
         .map_err(during("list tasks"))?;
     let mut out = Vec::with_capacity(tasks.len());

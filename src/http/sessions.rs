@@ -28,7 +28,6 @@ use crate::http::auth;
 use crate::http::extract::{object_fields, Fields, JsonBody, QueryFields, RawQuery};
 use crate::http::speech::{default_language, speed_value};
 use crate::http::wire::{AudioFormatName, SessionStatus};
-use crate::speech::sessions::SessionStatus as SessionState;
 use crate::speech::{Speech, SpeechError, SpeechRequest};
 use crate::state::AppState;
 
@@ -133,8 +132,7 @@ impl SessionCreate {
 pub struct SessionInfo {
     session_id: String,
     /// `created`, `streaming`, `completed` or `failed`.
-    #[schema(value_type = SessionStatus)]
-    status: &'static str,
+    status: SessionStatus,
     provider: String,
     #[schema(required = true)]
     voice: Option<String>,
@@ -153,7 +151,7 @@ impl From<crate::speech::sessions::SessionInfo> for SessionInfo {
     fn from(info: crate::speech::sessions::SessionInfo) -> Self {
         SessionInfo {
             session_id: info.session_id,
-            status: info.status.as_str(),
+            status: info.status,
             provider: info.provider,
             voice: info.voice,
             language: info.language,
@@ -360,7 +358,7 @@ struct Streamer {
 impl Streamer {
     async fn run(&mut self, request: SpeechRequest) {
         let sessions = self.state.speech.sessions().clone();
-        sessions.update(&self.id, |i| i.status = SessionState::Streaming);
+        sessions.update(&self.id, |i| i.status = SessionStatus::Streaming);
         let result = self.produce(&request).await;
         let (chunks, bytes) = (self.seq, self.bytes);
         match result {
@@ -387,7 +385,7 @@ impl Streamer {
                     "cache": cache,
                 });
                 sessions.update(&self.id, |i| {
-                    i.status = SessionState::Completed;
+                    i.status = SessionStatus::Completed;
                     i.chunks_sent = chunks;
                     i.bytes_sent = bytes;
                 });
@@ -398,7 +396,7 @@ impl Streamer {
             Ok(Err(e)) => self.fail(&sessions, e).await,
             Err(Gone) => {
                 tracing::info!("streaming client went away");
-                sessions.update(&self.id, |i| i.status = SessionState::Failed);
+                sessions.update(&self.id, |i| i.status = SessionStatus::Failed);
             }
         }
     }
@@ -419,7 +417,7 @@ impl Streamer {
             other => other.to_string(),
         };
         sessions.update(&self.id, |i| {
-            i.status = SessionState::Failed;
+            i.status = SessionStatus::Failed;
             i.error = Some(message.clone());
         });
         let body = json!({ "type": "error", "code": kind, "message": message });

@@ -11,7 +11,7 @@ use crate::domain::status::ItemTtsStatus;
 use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{path_id, QueryFields, RawQuery};
 use crate::http::items::ItemResponse;
-use crate::http::wire::{self, TaskStatus, Timestamp};
+use crate::http::wire::{TaskStatus, Timestamp};
 use crate::services::items::{self, ITEM_NOT_FOUND};
 use crate::services::tasks::{self, AudioRefresh, DeviceStats, TaskStats};
 use crate::state::AppState;
@@ -117,11 +117,9 @@ pub struct AudioRefreshResponse {
     /// The new task's id; a new one on every refresh.
     task_id: String,
     /// Always `queued`.
-    #[schema(value_type = TaskStatus)]
-    status: &'static str,
+    status: TaskStatus,
     /// Always `pending`.
-    #[schema(value_type = wire::ItemTtsStatus)]
-    tts_status: &'static str,
+    tts_status: ItemTtsStatus,
     /// Where the item's audio is written on the server.
     #[schema(required = true)]
     audio_path: Option<String>,
@@ -180,8 +178,8 @@ async fn refresh_audio(
         Json(AudioRefreshResponse {
             item_id: item.id,
             task_id: task.task_id,
-            status: "queued",
-            tts_status: ItemTtsStatus::Pending.as_str(),
+            status: TaskStatus::Queued,
+            tts_status: ItemTtsStatus::Pending,
             audio_path: Some(state.tts.store().item_path(item.id).display().to_string()),
             provider: crate::tts::provider_label(state.settings.tts.provider).to_string(),
             voice: task.voice,

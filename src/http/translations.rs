@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFailed};
 use crate::http::extract::{object_fields, path_id, JsonBody, QueryFields, RawQuery};
-use crate::http::wire::{TaskStatus, Timestamp};
+use crate::http::wire::{Timestamp, TranslationStatus};
 use crate::services::translations::{
     TranslationView, CACHED_NOT_FOUND, INVALID_REQUEST, TRANSLATION_NOT_FOUND,
 };
@@ -53,8 +53,7 @@ pub struct TranslationResponse {
     /// True when served from the cache without calling the provider.
     cached: bool,
     /// Always `completed`.
-    #[schema(value_type = TaskStatus)]
-    status: String,
+    status: TranslationStatus,
     created_at: Timestamp,
     updated_at: Timestamp,
     #[schema(required = true)]

@@ -11,6 +11,8 @@
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 use crate::domain::timestamp::{db_to_api, to_api};
@@ -39,37 +41,40 @@ impl Timestamp {
     }
 }
 
-/// An item's speech status (contract §6.1).
-#[allow(dead_code)] // A vocabulary, never built.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum ItemTtsStatus {
-    Pending,
-    Ready,
-    Failed,
+// The status enums are the domain's own types: their schemas list the
+// spellings those types serialise to, so the document cannot drift from
+// what the handlers send.
+pub use crate::domain::status::{ItemTtsStatus, TaskStatus, TranslationStatus};
+pub use crate::speech::sessions::SessionStatus;
+
+/// A string schema whose values are `values`.
+fn spelled_schema(description: &str, values: Vec<&'static str>) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .into()
 }
 
-/// A legacy TTS task's status (contract §7.3).
-#[allow(dead_code)] // A vocabulary, never built.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum TaskStatus {
-    Queued,
-    Processing,
-    Completed,
-    Done,
-    Failed,
+macro_rules! spelled_to_schema {
+    ($($name:ty => $description:literal,)+) => {
+        $(
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    spelled_schema($description, <$name>::ALL.iter().map(|v| v.as_str()).collect())
+                }
+            }
+
+            impl ToSchema for $name {}
+        )+
+    };
 }
 
-/// A streaming session's state.
-#[allow(dead_code)] // A vocabulary, never built.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum SessionStatus {
-    Created,
-    Streaming,
-    Completed,
-    Failed,
+spelled_to_schema! {
+    ItemTtsStatus => "An item's speech status (contract §6.1).",
+    TaskStatus => "A TTS task's status (contract §7.3).",
+    SessionStatus => "A streaming session's state.",
+    TranslationStatus => "A stored translation's state.",
 }
 
 // The requests hold the parsed `crate::audio::AudioFormat`; this names what

@@ -90,22 +90,21 @@ impl Monitor {
                     .and_then(|t| t.output_file_path)
                     .map(PathBuf::from);
                 for (item_id, status) in items::linked_to_task(&mut tx, task_id).await? {
-                    if status != ItemTtsStatus::Pending.as_str() {
+                    if status != ItemTtsStatus::Pending {
                         continue;
                     }
                     let outcome = self.place_item_audio(output.as_deref(), item_id).await;
-                    items::set_tts_status_from_pending(&mut tx, item_id, outcome.as_str(), &now)
-                        .await?;
+                    items::set_tts_status_from_pending(&mut tx, item_id, outcome, &now).await?;
                 }
             }
             TaskEvent::Failed { task_id, error } => {
                 tts_tasks::mark_failed(&mut tx, task_id, error, &now).await?;
                 for (item_id, status) in items::linked_to_task(&mut tx, task_id).await? {
-                    if status == ItemTtsStatus::Pending.as_str() {
+                    if status == ItemTtsStatus::Pending {
                         items::set_tts_status_from_pending(
                             &mut tx,
                             item_id,
-                            ItemTtsStatus::Failed.as_str(),
+                            ItemTtsStatus::Failed,
                             &now,
                         )
                         .await?;

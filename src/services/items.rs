@@ -101,7 +101,7 @@ pub async fn tts_failure(
     tts: &TtsService,
     item: &ItemRow,
 ) -> Result<Option<&'static str>, ServiceError> {
-    if item.tts_status != ItemTtsStatus::Failed.as_str() {
+    if item.tts_status != ItemTtsStatus::Failed {
         return Ok(None);
     }
     if let Some(task_id) = &item.task_id {
@@ -241,7 +241,7 @@ pub struct ItemAudio {
 /// The audio file of a ready item, checked in the contract's order.
 pub async fn audio(db: &Db, tts: &TtsService, id: i64) -> Result<ItemAudio, ServiceError> {
     let item = get(db, id).await?;
-    if item.tts_status != "ready" {
+    if item.tts_status != ItemTtsStatus::Ready {
         return Err(ServiceError::BadRequest(format!(
             "Audio not ready. Current status: {}",
             item.tts_status

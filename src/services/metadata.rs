@@ -492,7 +492,7 @@ impl MetadataService {
 /// database cannot say.
 async fn worker(sources: &MetadataSources<'_>) -> WorkerSection {
     let pending_filter = ItemFilter {
-        tts_status: Some("pending".into()),
+        tts_status: Some(crate::domain::status::ItemTtsStatus::Pending),
         ..ItemFilter::default()
     };
     let ((tts_service, task_manager), counts, pending) = tokio::join!(

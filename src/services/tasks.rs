@@ -133,8 +133,8 @@ pub async fn retry_item(db: &Db, tts: &TtsService, item_id: i64) -> Result<(), S
             "Only items whose TTS failed can be retried. Current status: {status}"
         ))
     };
-    if item.tts_status != ItemTtsStatus::Failed.as_str() {
-        return Err(conflict(&item.tts_status));
+    if item.tts_status != ItemTtsStatus::Failed {
+        return Err(conflict(item.tts_status.as_str()));
     }
     tracing::info!(item_id, "TTS retry requested");
     match tts.resubmit(&item, ItemSubmission::Retry).await? {
@@ -150,7 +150,7 @@ pub async fn retry_failed(
     tts: &TtsService,
     mut filter: ItemFilter,
 ) -> Result<Vec<i64>, ServiceError> {
-    filter.tts_status = Some(ItemTtsStatus::Failed.as_str().to_string());
+    filter.tts_status = Some(ItemTtsStatus::Failed);
     let ids = items_db::ids(&db.reader, &filter).await?;
     let mut retried = Vec::with_capacity(ids.len());
     for id in ids {
@@ -217,7 +217,7 @@ pub struct CleanupPlan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CleanedTask {
     pub task_id: String,
-    pub status: String,
+    pub status: TaskStatus,
     pub reason: &'static str,
     /// The audio file removed with it, if any.
     pub file: Option<String>,

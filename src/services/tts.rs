@@ -15,7 +15,7 @@ use crate::db::items::{self as items_db, ItemRow};
 use crate::db::tts_tasks::{self, NewTask, TaskRow};
 use crate::db::{Conn, Db};
 use crate::domain::spoken;
-use crate::domain::status::{ItemTtsStatus, TaskKind};
+use crate::domain::status::{ItemTtsStatus, TaskKind, TaskStatus};
 use crate::domain::timestamp::unix_now;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::files::store::AudioStore;
@@ -397,7 +397,7 @@ impl TtsService {
                 items_db::set_tts_status_from_pending(
                     tx,
                     item.item_id,
-                    ItemTtsStatus::Failed.as_str(),
+                    ItemTtsStatus::Failed,
                     &now,
                 )
                 .await?;
@@ -598,8 +598,7 @@ impl TtsService {
             store.put_file(&source, &store.item_path(item_id)).await?;
             items_db::link_task(tx, item_id, &task.task_id).await?;
             let now = to_db(self.inner.clock.now());
-            items_db::set_tts_status_from_pending(tx, item_id, ItemTtsStatus::Ready.as_str(), &now)
-                .await?;
+            items_db::set_tts_status_from_pending(tx, item_id, ItemTtsStatus::Ready, &now).await?;
         }
         tracing::info!(task_id = %task.task_id, "reused finished audio for the same text");
         Ok(Some(Attached::existing(task)))
@@ -696,7 +695,7 @@ impl TtsService {
         }
         for (item_id, status) in items_db::linked_to_task(tx, &task.task_id).await? {
             let path = self.inner.store.item_path(item_id);
-            if status == ItemTtsStatus::Ready.as_str() && self.inner.store.exists(&path).await {
+            if status == ItemTtsStatus::Ready && self.inner.store.exists(&path).await {
                 return Ok(Some(path));
             }
         }
@@ -783,7 +782,7 @@ impl TtsService {
 
     pub async fn list_tasks(
         &self,
-        status: Option<&str>,
+        status: Option<TaskStatus>,
         limit: i64,
     ) -> Result<Vec<TaskRow>, ServiceError> {
         Ok(tts_tasks::list(&self.inner.db.reader, status, limit).await?)

@@ -19,23 +19,13 @@ pub const MAX_SESSION_BYTES: usize = 16 * 1024 * 1024;
 /// Bookkeeping counted per session besides its strings.
 const SESSION_OVERHEAD: usize = 256;
 
-/// Where a streaming session stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionStatus {
-    Created,
-    Streaming,
-    Completed,
-    Failed,
-}
-
-impl SessionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionStatus::Created => "created",
-            SessionStatus::Streaming => "streaming",
-            SessionStatus::Completed => "completed",
-            SessionStatus::Failed => "failed",
-        }
+crate::domain::status::spelled! {
+    /// Where a streaming session stands.
+    SessionStatus {
+        Created => "created",
+        Streaming => "streaming",
+        Completed => "completed",
+        Failed => "failed",
     }
 }
 
