@@ -265,7 +265,7 @@ fn speech_service(
         "{:?}|{}|{}",
         settings.tts.provider,
         settings.tts.model_dir.display(),
-        provider.as_ref().map(|p| p.device()).unwrap_or_default()
+        provider.as_ref().map(|p| p.runs_on()).unwrap_or_default()
     );
     SpeechService::new(
         cache,

@@ -251,7 +251,7 @@ fn cuda_on_a_cpu_runtime_fails_clearly_and_auto_falls_back_to_cpu() {
 
     c.device = Device::Auto;
     let provider = load(c);
-    assert_eq!(provider.device(), "cpu");
+    assert_eq!(provider.runs_on(), "cpu");
 }
 
 // ---------------------------------------------------------------- synthesis
@@ -265,7 +265,7 @@ async fn both_layouts_load_and_produce_whole_frames() {
         let provider = load(config(model));
         assert_eq!(provider.layout(), layout);
         assert_eq!(provider.sample_rate(), 16_000);
-        assert_eq!(provider.device(), "cpu");
+        assert_eq!(provider.runs_on(), "cpu");
         provider.health().await.unwrap();
 
         let audio = provider

@@ -101,7 +101,7 @@ async fn the_real_voice_speaks_english_at_its_rate() {
         .unwrap()
         .unwrap();
     assert_eq!(provider.default_voice(), VOICE);
-    assert_eq!(provider.device(), "cpu");
+    assert_eq!(provider.runs_on(), "cpu");
     let audio = provider
         .synthesize(&request(
             "The quick brown fox jumps over the lazy dog.",
@@ -128,7 +128,7 @@ async fn the_real_voice_speaks_english_at_its_rate() {
         .unwrap();
     assert!(slow.samples.len() as f32 > audio.samples.len() as f32 * 1.5);
     let unknown = provider.synthesize(&request("Hi.", Some("nobody"))).await;
-    assert!(matches!(unknown, Err(ProviderError::InvalidInput(m)) if m.contains(VOICE)));
+    assert!(matches!(unknown, Err(ProviderError::UnknownVoice(m)) if m.contains(VOICE)));
 
     let voices = provider.voices();
     assert_eq!(voices.len(), 1);

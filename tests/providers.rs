@@ -170,7 +170,7 @@ fn synth_path(subject: &Subject) -> &'static str {
 async fn every_provider_turns_the_same_input_into_a_valid_wav_at_its_rate() {
     for subject in working_subjects().await {
         let name = subject.name;
-        assert!(!subject.provider.device().is_empty(), "{name}");
+        assert!(!subject.provider.runs_on().is_empty(), "{name}");
         subject.provider.health().await.expect(name);
 
         let first = subject
@@ -194,7 +194,7 @@ async fn every_provider_turns_the_same_input_into_a_valid_wav_at_its_rate() {
             first.samples.iter().all(|s| (-1.0..=1.0).contains(s)),
             "{name}: samples in range"
         );
-        assert_eq!(first.device, None, "{name}: a single engine needs no label");
+        assert_eq!(first.ran_on, None, "{name}: a single engine needs no label");
 
         let wav = encode_wav_pcm16(&first.samples, first.sample_rate).unwrap();
         let reader = hound::WavReader::new(Cursor::new(wav)).expect(name);

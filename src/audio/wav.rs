@@ -24,6 +24,14 @@ pub enum WavError {
     Encode(#[from] hound::Error),
 }
 
+/// Sample rate and length in seconds of a WAV file held in memory (only
+/// its header is parsed).
+pub fn rate_and_seconds(wav: &[u8]) -> Result<(u32, f64), hound::Error> {
+    let reader = hound::WavReader::new(Cursor::new(wav))?;
+    let rate = reader.spec().sample_rate;
+    Ok((rate, f64::from(reader.duration()) / f64::from(rate.max(1))))
+}
+
 /// Encodes mono `samples` (nominally in [-1, 1]; values outside are clamped, NaN becomes 0) as a
 /// 16-bit PCM mono WAV file at `sample_rate` Hz.
 pub fn encode_wav_pcm16(samples: &[f32], sample_rate: u32) -> Result<Vec<u8>, WavError> {

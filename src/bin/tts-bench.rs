@@ -195,7 +195,7 @@ fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
 
 fn engine_device(engine: &LocalMmsProvider) -> String {
     use last_whisper::tts::provider::TtsProvider;
-    engine.device()
+    engine.runs_on()
 }
 
 /// `n` distinct texts handed to the engine at once from `n` threads (after one warm-up round):

@@ -1,7 +1,7 @@
 //! Every statement touching `tts_tasks` (the synthesis job records).
 
 use super::{Conn, Dialect, Pool};
-use crate::domain::status::{TaskKind, TaskStatus};
+use crate::domain::status::{FailureClass, TaskKind, TaskStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TaskRow {
@@ -19,6 +19,8 @@ pub struct TaskRow {
     pub completed_at: Option<String>,
     pub failed_at: Option<String>,
     pub error_message: Option<String>,
+    /// Why it failed, as a class (`tts_error`); `None` unless failed.
+    pub error_class: Option<String>,
     pub file_size: Option<i64>,
     pub sampling_rate: Option<i64>,
     pub device: Option<String>,
@@ -59,7 +61,8 @@ pub struct NewTask<'a> {
 
 const COLUMNS: &str = "task_id, original_text, text_hash, status, output_file_path, \
      custom_filename, language, created_at, submitted_at, started_at, completed_at, failed_at, \
-     error_message, file_size, sampling_rate, device, metadata, spoken_text, voice, claims, task_kind";
+     error_message, error_class, file_size, sampling_rate, device, metadata, spoken_text, voice, \
+     claims, task_kind";
 
 #[tracing::instrument(skip_all, fields(task_id = task.task_id))]
 pub async fn insert(conn: &mut Conn, task: &NewTask<'_>) -> sqlx::Result<()> {
@@ -283,6 +286,13 @@ pub struct Completion<'a> {
     pub now: &'a str,
 }
 
+/// Why a task failed: its class and the engine's words.
+#[derive(Debug, Clone, Copy)]
+pub struct Failure<'a> {
+    pub class: FailureClass,
+    pub message: &'a str,
+}
+
 /// `completed` then the terminal `done` (the original sent both).
 #[tracing::instrument(skip(conn, done))]
 pub async fn mark_done(conn: &mut Conn, task_id: &str, done: &Completion<'_>) -> sqlx::Result<()> {
@@ -301,18 +311,20 @@ pub async fn mark_done(conn: &mut Conn, task_id: &str, done: &Completion<'_>) ->
     Ok(())
 }
 
-#[tracing::instrument(skip(conn, error))]
+#[tracing::instrument(skip(conn, failure))]
 pub async fn mark_failed(
     conn: &mut Conn,
     task_id: &str,
-    error: &str,
+    failure: &Failure<'_>,
     now: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE tts_tasks SET status = 'failed', failed_at = $1, error_message = $2 WHERE task_id = $3",
+        "UPDATE tts_tasks SET status = 'failed', failed_at = $1, error_message = $2, \
+         error_class = $3 WHERE task_id = $4",
     )
     .bind(now)
-    .bind(error)
+    .bind(failure.message)
+    .bind(failure.class.as_str())
     .bind(task_id)
     .execute(conn)
     .await?;

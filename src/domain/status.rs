@@ -103,6 +103,28 @@ spelled! {
     }
 }
 
+spelled! {
+    /// Why an item's speech failed, as a class a page can explain
+    /// (`tts_error`); the engine's own words stay in the task's
+    /// `error_message`. Stored with a failed task (`tts_tasks.error_class`).
+    FailureClass {
+        /// The item's language is not one the engine speaks.
+        UnsupportedLocale => "unsupported_locale",
+        /// No engine, an open circuit, an outage.
+        EngineUnavailable => "engine_unavailable",
+        BlankText => "blank_text",
+        /// Nothing the engine can read (no letters of its alphabet, too long).
+        UnspeakableText => "unspeakable_text",
+        /// The item's voice is not installed.
+        UnsupportedVoice => "unsupported_voice",
+        EngineTimeout => "engine_timeout",
+        /// No room for the audio.
+        DiskFull => "disk_full",
+        /// Anything else the engine or the store reported.
+        EngineFailed => "engine_failed",
+    }
+}
+
 impl TaskStatus {
     pub fn is_finished(self) -> bool {
         matches!(self, TaskStatus::Completed | TaskStatus::Done)

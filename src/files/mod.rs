@@ -3,3 +3,13 @@
 
 pub mod atomic;
 pub mod store;
+
+/// Whether a file error means the disk (or the service's quota on it) is
+/// full: `ENOSPC`, `EDQUOT`, or the kinds std maps them to.
+pub fn is_storage_full(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(28 | 122))
+        || matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        )
+}

@@ -17,7 +17,7 @@ use crate::error::{
 };
 use crate::http::audio_response::{file_response, Binary, StoredFile};
 use crate::http::extract::{object_fields, path_id, Fields, JsonBody, Page, QueryFields, RawQuery};
-use crate::http::wire::{ItemTtsStatus, Timestamp};
+use crate::http::wire::{FailureClass, ItemTtsStatus, Timestamp};
 use crate::services::items::{self, decode_tags, NewItem, ITEM_NOT_FOUND};
 use crate::state::AppState;
 
@@ -111,7 +111,7 @@ pub struct ItemTtsStatusResponse {
     /// `unspeakable_text` (nothing the engine can read), `unsupported_voice`, `engine_timeout`, `disk_full` or
     /// `engine_failed`. Retry with `POST /v1/items/{item_id}/tts/retry`.
     #[schema(required = true)]
-    tts_error: Option<&'static str>,
+    tts_error: Option<FailureClass>,
     created_at: Timestamp,
     updated_at: Timestamp,
 }

@@ -403,10 +403,12 @@ impl Streamer {
 
     async fn fail(&mut self, sessions: &crate::speech::sessions::Sessions, e: SpeechError) {
         let (code, kind) = match &e {
-            SpeechError::BadRequest(_) => (4400, "invalid_request"),
-            SpeechError::NoEngine | SpeechError::Unavailable(_) | SpeechError::Abandoned => {
-                (1013, "unavailable")
-            }
+            SpeechError::BadRequest(_) | SpeechError::UnknownVoice(_) => (4400, "invalid_request"),
+            SpeechError::NoEngine
+            | SpeechError::Unavailable(_)
+            | SpeechError::TimedOut(_)
+            | SpeechError::StorageFull(_)
+            | SpeechError::Abandoned => (1013, "unavailable"),
             SpeechError::Failed(_) => (1011, "internal"),
         };
         let message = match &e {

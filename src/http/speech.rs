@@ -107,6 +107,13 @@ fn openai_speech_error(e: SpeechError) -> Response {
             Some("input"),
             None,
         ),
+        SpeechError::UnknownVoice(m) => openai_error(
+            StatusCode::BAD_REQUEST,
+            &m,
+            "invalid_request_error",
+            Some("voice"),
+            None,
+        ),
         SpeechError::NoEngine | SpeechError::Abandoned => openai_error(
             StatusCode::SERVICE_UNAVAILABLE,
             &e.to_string(),
@@ -114,13 +121,15 @@ fn openai_speech_error(e: SpeechError) -> Response {
             None,
             Some("engine_unavailable"),
         ),
-        SpeechError::Unavailable(m) => openai_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &m,
-            "server_error",
-            None,
-            Some("engine_unavailable"),
-        ),
+        SpeechError::Unavailable(m) | SpeechError::TimedOut(m) | SpeechError::StorageFull(m) => {
+            openai_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &m,
+                "server_error",
+                None,
+                Some("engine_unavailable"),
+            )
+        }
         SpeechError::Failed(m) => {
             tracing::error!(error = %m, "speech request failed");
             openai_error(
@@ -441,11 +450,15 @@ fn forbidden() -> Response {
 /// Map speech errors to the contract's `{"detail": …}` shape.
 pub fn api_speech_error(e: SpeechError) -> Response {
     match e {
-        SpeechError::BadRequest(m) => ApiError::BadRequest(m).into_response(),
+        SpeechError::BadRequest(m) | SpeechError::UnknownVoice(m) => {
+            ApiError::BadRequest(m).into_response()
+        }
         SpeechError::NoEngine | SpeechError::Abandoned => {
             ApiError::Unavailable(e.to_string()).into_response()
         }
-        SpeechError::Unavailable(m) => ApiError::Unavailable(m).into_response(),
+        SpeechError::Unavailable(m) | SpeechError::TimedOut(m) | SpeechError::StorageFull(m) => {
+            ApiError::Unavailable(m).into_response()
+        }
         SpeechError::Failed(m) => ApiError::Internal {
             action: "synthesize speech",
             cause: m,

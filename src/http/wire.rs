@@ -44,7 +44,7 @@ impl Timestamp {
 // The status enums are the domain's own types: their schemas list the
 // spellings those types serialise to, so the document cannot drift from
 // what the handlers send.
-pub use crate::domain::status::{ItemTtsStatus, TaskStatus, TranslationStatus};
+pub use crate::domain::status::{FailureClass, ItemTtsStatus, TaskStatus, TranslationStatus};
 pub use crate::speech::sessions::SessionStatus;
 
 /// A string schema whose values are `values`.
@@ -75,6 +75,7 @@ spelled_to_schema! {
     TaskStatus => "A TTS task's status (contract §7.3).",
     SessionStatus => "A streaming session's state.",
     TranslationStatus => "A stored translation's state.",
+    FailureClass => "Why an item's speech failed (`tts_error`).",
 }
 
 // The requests hold the parsed `crate::audio::AudioFormat`; this names what

@@ -20,7 +20,9 @@ pub fn synthesis_succeeded(provider: &'static str, elapsed: Duration, audio_seco
 pub fn synthesis_failed(provider: &'static str, error: &ProviderError) {
     let kind = match error {
         ProviderError::InvalidInput(_) => "invalid_input",
+        ProviderError::UnknownVoice(_) => "unknown_voice",
         ProviderError::Unavailable(_) => "unavailable",
+        ProviderError::TimedOut(_) => "timeout",
         ProviderError::Engine(_) => "engine",
     };
     metrics::counter!(TTS_PROVIDER_ERRORS, "provider" => provider, "kind" => kind).increment(1);

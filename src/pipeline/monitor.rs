@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::db::tts_tasks::{self, Completion};
+use crate::db::tts_tasks::{self, Completion, Failure};
 use crate::db::{items, Db};
 use crate::domain::status::ItemTtsStatus;
 use crate::domain::timestamp::{to_db, Clock};
@@ -74,13 +74,13 @@ impl Monitor {
                 file_size,
                 sampling_rate,
                 duration,
-                device,
+                ran_on,
             } => {
                 let metadata = json!({ "duration": duration }).to_string();
                 let done = Completion {
                     file_size: *file_size,
                     sampling_rate: *sampling_rate,
-                    device,
+                    device: ran_on,
                     metadata: &metadata,
                     now: &now,
                 };
@@ -97,8 +97,12 @@ impl Monitor {
                     items::set_tts_status_from_pending(&mut tx, item_id, outcome, &now).await?;
                 }
             }
-            TaskEvent::Failed { task_id, error } => {
-                tts_tasks::mark_failed(&mut tx, task_id, error, &now).await?;
+            TaskEvent::Failed { task_id, failure } => {
+                let failure = Failure {
+                    class: failure.class,
+                    message: &failure.message,
+                };
+                tts_tasks::mark_failed(&mut tx, task_id, &failure, &now).await?;
                 for (item_id, status) in items::linked_to_task(&mut tx, task_id).await? {
                     if status == ItemTtsStatus::Pending {
                         items::set_tts_status_from_pending(

@@ -15,11 +15,14 @@ use tokio_util::task::TaskTracker;
 use crate::audio::AudioFormat;
 use crate::db::tts_tasks::{self, Claim, TaskRow};
 use crate::db::Db;
+use crate::domain::status::{FailureClass, TaskKind};
 use crate::domain::timestamp::{to_db, unix_now, Clock};
+use crate::files::is_storage_full;
 use crate::files::store::AudioStore;
-use crate::pipeline::events::TaskEvent;
+use crate::pipeline::events::{TaskEvent, TaskFailure};
 use crate::pipeline::queue::TaskReceiver;
-use crate::speech::{SpeechRequest, SpeechService};
+use crate::speech::cache::Reuse;
+use crate::speech::{Clip, SpeechRequest, SpeechService};
 use crate::tts::provider::TtsProvider;
 
 /// What one worker needs.
@@ -28,7 +31,8 @@ pub struct Worker {
     pub db: Db,
     pub clock: Arc<Clock>,
     pub provider: Arc<dyn TtsProvider>,
-    /// Task audio comes through the speech cache (one dedupe mechanism).
+    /// Task audio comes through the speech cache, the one place where
+    /// synthesis is deduplicated.
     pub speech: SpeechService,
     /// Where the task's output file goes.
     pub store: Arc<dyn AudioStore>,
@@ -43,8 +47,8 @@ impl Worker {
     /// Run one task to its end and return the final event it sent
     /// (`None` when the task was unknown, finished, or claimed elsewhere).
     pub async fn process_one(&self, task_id: &str) -> Option<TaskEvent> {
-        let device = self.provider.device();
-        let task = match self.claim(task_id, &device).await {
+        let ran_on = self.provider.runs_on();
+        let task = match self.claim(task_id, &ran_on).await {
             Ok(Some(task)) => task,
             Ok(None) => {
                 tracing::debug!(
@@ -64,28 +68,28 @@ impl Worker {
             self.synthesize_to_file(&task).await
         };
         let event = match outcome {
-            Ok((file_size, sampling_rate, duration, spoken_by)) => {
+            Ok(clip) => {
                 tracing::info!(
                     task_id,
                     text_len = task.original_text.chars().count(),
-                    audio_seconds = duration,
+                    audio_seconds = clip.seconds,
                     compute_seconds = started.elapsed().as_secs_f64(),
                     "synthesis done"
                 );
                 TaskEvent::Completed {
                     task_id: task_id.to_string(),
-                    file_size,
-                    sampling_rate,
-                    duration,
+                    file_size: i64::try_from(clip.audio.size).unwrap_or(i64::MAX),
+                    sampling_rate: i64::from(clip.sample_rate),
+                    duration: clip.seconds,
                     // A fallback chain reports which engine actually spoke.
-                    device: spoken_by.unwrap_or(device),
+                    ran_on: clip.ran_on.unwrap_or(ran_on),
                 }
             }
-            Err(error) => {
-                tracing::warn!(task_id, error = %error, "synthesis failed");
+            Err(failure) => {
+                tracing::warn!(task_id, class = %failure.class, error = %failure, "synthesis failed");
                 TaskEvent::Failed {
                     task_id: task_id.to_string(),
-                    error,
+                    failure,
                 }
             }
         };
@@ -93,11 +97,11 @@ impl Worker {
         Some(event)
     }
 
-    async fn claim(&self, task_id: &str, device: &str) -> sqlx::Result<Option<TaskRow>> {
+    async fn claim(&self, task_id: &str, ran_on: &str) -> sqlx::Result<Option<TaskRow>> {
         let now_secs = unix_now();
         let claim = Claim {
             owner: &self.owner,
-            device,
+            device: ran_on,
             now: &to_db(self.clock.now()),
             now_secs,
             lease_until: now_secs + self.lease.as_secs() as i64,
@@ -129,17 +133,16 @@ impl Worker {
     }
 
     /// The task's clip from the speech cache (synthesised there on a miss),
-    /// placed at the task's output path. Returns (file size, sample rate,
-    /// seconds, engine that spoke).
-    async fn synthesize_to_file(
-        &self,
-        task: &TaskRow,
-    ) -> Result<(i64, i64, f64, Option<String>), String> {
+    /// placed at the task's output path. The clip carries what production
+    /// measured (rate, length, size, engine); nothing is read back.
+    async fn synthesize_to_file(&self, task: &TaskRow) -> Result<Clip, TaskFailure> {
         let output = task
             .output_file_path
             .as_deref()
             .map(PathBuf::from)
-            .ok_or_else(|| "task has no output file".to_string())?;
+            .ok_or_else(|| {
+                TaskFailure::new(FailureClass::EngineFailed, "task has no output file")
+            })?;
         let request = SpeechRequest {
             text: task
                 .spoken_text
@@ -152,11 +155,13 @@ impl Worker {
             // The engine's own rate.
             sample_rate: 0,
         };
-        let mut clip = self
-            .speech
-            .clip(request.clone())
-            .await
-            .map_err(|e| e.to_string())?;
+        // An audio refresh always synthesises anew (addendum §4); other
+        // tasks take the cached clip of the same speech when there is one.
+        let reuse = match task.task_kind {
+            TaskKind::Regenerate => Reuse::Fresh,
+            TaskKind::Generate => Reuse::Cached,
+        };
+        let mut clip = self.speech.clip(request.clone(), reuse).await?;
         if clip.reused {
             tracing::info!(task_id = %task.task_id, key = %clip.audio.key, "task audio served from the speech cache");
         }
@@ -165,24 +170,19 @@ impl Worker {
             // Another request's eviction removed the clip between its
             // production and this link: ask the cache once more.
             tracing::warn!(task_id = %task.task_id, key = %clip.audio.key, "cached clip evicted before it was linked; asking again");
-            clip = self.speech.clip(request).await.map_err(|e| e.to_string())?;
+            clip = self.speech.clip(request, reuse).await?;
             placed = self.store.put_file(&clip.audio.path, &output).await;
         }
         placed.map_err(|e| {
             tracing::error!(path = %output.display(), error = %e, "cannot write audio");
-            "could not write the audio file".to_string()
+            let class = if is_storage_full(&e) {
+                FailureClass::DiskFull
+            } else {
+                FailureClass::EngineFailed
+            };
+            TaskFailure::new(class, "could not write the audio file")
         })?;
-        let wav = self.store.read(&output).await.map_err(|e| {
-            tracing::error!(path = %output.display(), error = %e, "cannot read audio back");
-            "could not read the audio file".to_string()
-        })?;
-        let (sample_rate, duration) = wav_rate_and_seconds(&wav)?;
-        Ok((
-            wav.len() as i64,
-            i64::from(sample_rate),
-            duration,
-            clip.spoken_by,
-        ))
+        Ok(clip)
     }
 
     async fn send(&self, event: TaskEvent) {
@@ -190,18 +190,6 @@ impl Worker {
             tracing::error!("task monitor is gone; event dropped");
         }
     }
-}
-
-/// Sample rate and duration of a WAV file's bytes.
-fn wav_rate_and_seconds(wav: &[u8]) -> Result<(u32, f64), String> {
-    let reader = hound::WavReader::new(std::io::Cursor::new(wav))
-        .map_err(|e| format!("synthesised audio is not a valid WAV file: {e}"))?;
-    let spec = reader.spec();
-    let frames = reader.duration();
-    Ok((
-        spec.sample_rate,
-        f64::from(frames) / f64::from(spec.sample_rate.max(1)),
-    ))
 }
 
 /// Aborts a background task when dropped.

@@ -160,7 +160,7 @@ pub async fn health(sources: HealthSources<'_>) -> HealthResponse {
             audio_directory,
             tts_service,
             task_manager,
-            tts_device: sources.tts.device().map(|device| DeviceInfo {
+            tts_device: sources.tts.runs_on().map(|device| DeviceInfo {
                 status: Informational::Informational,
                 device,
             }),

@@ -6,11 +6,11 @@ use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemR
 use crate::db::tts_tasks as tasks_db;
 use crate::db::Db;
 use crate::domain::difficulty;
-use crate::domain::status::ItemTtsStatus;
+use crate::domain::status::{FailureClass, ItemTtsStatus};
 use crate::domain::timestamp::to_db;
 use crate::domain::timestamp::Clock;
 use crate::services::tts::TtsService;
-use crate::services::tts::{failure_class, ItemToSpeak, Refusal};
+use crate::services::tts::{ItemToSpeak, Refusal};
 use crate::services::ServiceError;
 
 /// A validated item to create.
@@ -100,20 +100,22 @@ pub async fn tts_failure(
     db: &Db,
     tts: &TtsService,
     item: &ItemRow,
-) -> Result<Option<&'static str>, ServiceError> {
+) -> Result<Option<FailureClass>, ServiceError> {
     if item.tts_status != ItemTtsStatus::Failed {
         return Ok(None);
     }
     if let Some(task_id) = &item.task_id {
         let task = tasks_db::find(&db.reader, task_id).await?;
-        if let Some(error) = task.and_then(|t| t.error_message) {
-            return Ok(Some(failure_class(&error)));
+        if let Some(class) = task.and_then(|t| t.error_class) {
+            return Ok(Some(
+                FailureClass::parse(&class).unwrap_or(FailureClass::EngineFailed),
+            ));
         }
     }
     let spoken = item.spoken_text.as_deref().unwrap_or(&item.text);
     Ok(Some(
         tts.refusal(spoken, &item.locale)
-            .map_or("engine_failed", Refusal::class),
+            .map_or(FailureClass::EngineFailed, Refusal::class),
     ))
 }
 

@@ -603,7 +603,7 @@ fn providers_section(
                 .chain(settings.tts.fallback.iter().copied())
                 .map(|kind| provider_name(kind).to_string())
                 .collect(),
-            device: sources.tts.device(),
+            device: sources.tts.runs_on(),
             voices: sources.tts.voices().into_iter().map(|v| v.name).collect(),
         },
         translation: TranslationProviderInfo {

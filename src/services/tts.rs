@@ -4,6 +4,15 @@
 //! and its link (an item is never committed without its task, so nothing
 //! has to repair orphans), and only then put on the bounded queue the
 //! workers read.
+//!
+//! Two things are deduplicated, each in one place. *Tasks* here: the
+//! contract (§7.4) makes task reuse visible — a second item of the same
+//! text gets the first one's `tts_task_id`, and is `ready` at once when
+//! that task is done — so it stays, as bookkeeping of which task an item
+//! waits for. *Synthesis* only in the speech cache (`speech::cache`, single
+//! flight): a worker asks it for every clip, so a text already spoken by a
+//! task, an item or `/v1/audio/speech` costs no engine call; a refresh asks
+//! it for a fresh clip.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +24,7 @@ use crate::db::items::{self as items_db, ItemRow};
 use crate::db::tts_tasks::{self, NewTask, TaskRow};
 use crate::db::{Conn, Db};
 use crate::domain::spoken;
-use crate::domain::status::{ItemTtsStatus, TaskKind, TaskStatus};
+use crate::domain::status::{FailureClass, ItemTtsStatus, TaskKind, TaskStatus};
 use crate::domain::timestamp::unix_now;
 use crate::domain::timestamp::{to_db, Clock};
 use crate::files::store::AudioStore;
@@ -67,11 +76,11 @@ pub enum Refusal {
 
 impl Refusal {
     /// The failure class an item refused this way reports (`tts_error`).
-    pub fn class(self) -> &'static str {
+    pub fn class(self) -> FailureClass {
         match self {
-            Refusal::BlankText => "blank_text",
-            Refusal::NoEngine => "engine_unavailable",
-            Refusal::UnsupportedLanguage => "unsupported_locale",
+            Refusal::BlankText => FailureClass::BlankText,
+            Refusal::NoEngine => FailureClass::EngineUnavailable,
+            Refusal::UnsupportedLanguage => FailureClass::UnsupportedLocale,
         }
     }
 
@@ -81,28 +90,6 @@ impl Refusal {
             Refusal::NoEngine => "TTS service not initialized",
             Refusal::UnsupportedLanguage => "language not supported",
         }
-    }
-}
-
-/// The failure class of a task's error message, for a learner-facing
-/// reason: the engine's own words stay in the task (`GET /api/v1/tts/{id}`).
-pub fn failure_class(error: &str) -> &'static str {
-    let lower = error.to_ascii_lowercase();
-    if lower.contains("no space") || lower.contains("disk full") || lower.contains("quota") {
-        "disk_full"
-    } else if lower.contains("nothing the model can speak") {
-        "unspeakable_text"
-    } else if lower.contains("voice") {
-        "unsupported_voice"
-    } else if lower.contains("timed out") || lower.contains("timeout") {
-        "engine_timeout"
-    } else if lower.contains("circuit")
-        || lower.contains("not initialized")
-        || lower.contains("unavailable")
-    {
-        "engine_unavailable"
-    } else {
-        "engine_failed"
     }
 }
 
@@ -362,9 +349,10 @@ impl TtsService {
         self.inner.engine.as_ref().map(|e| e.queue.depth())
     }
 
-    /// Engine/device label, when an engine is loaded.
-    pub fn device(&self) -> Option<String> {
-        self.inner.engine.as_ref().map(|e| e.provider.device())
+    /// Where the engine runs (`cpu`, `cuda`, or a cloud engine's name),
+    /// when one is loaded.
+    pub fn runs_on(&self) -> Option<String> {
+        self.inner.engine.as_ref().map(|e| e.provider.runs_on())
     }
 
     /// Give new (or re-spoken) items their tasks inside the caller's
@@ -589,7 +577,7 @@ impl TtsService {
             tracing::info!(task_id = %task.task_id, "joined a running task with the same text");
             return Ok(Some(Attached::existing(task)));
         }
-        let Some(source) = self.surviving_audio(tx, &task, target).await? else {
+        let Some(source) = self.surviving_audio(&task).await else {
             tracing::info!(task_id = %task.task_id, "finished task lost its audio; synthesising again");
             return Ok(None);
         };
@@ -677,29 +665,17 @@ impl TtsService {
         }
     }
 
-    /// Audio of a finished task that still exists on disk: its own output,
-    /// or (for items) a copy another item of the same text still has (§9.2).
-    async fn surviving_audio(
-        &self,
-        tx: &mut crate::db::Conn,
-        task: &TaskRow,
-        target: &Target<'_>,
-    ) -> Result<Option<PathBuf>, ServiceError> {
-        if let Some(path) = task.output_file_path.as_deref().map(Path::new) {
-            if self.inner.store.exists(path).await {
-                return Ok(Some(path.to_path_buf()));
-            }
-        }
-        if target.item_id().is_none() {
-            return Ok(None);
-        }
-        for (item_id, status) in items_db::linked_to_task(tx, &task.task_id).await? {
-            let path = self.inner.store.item_path(item_id);
-            if status == ItemTtsStatus::Ready && self.inner.store.exists(&path).await {
-                return Ok(Some(path));
-            }
-        }
-        Ok(None)
+    /// The output of a finished task, when it still exists on disk. When
+    /// it is gone (§9.2: deleted with its item) the text is synthesised
+    /// again — through the speech cache, which is the one place that
+    /// dedupes synthesis, so a clip still cached costs no engine call.
+    async fn surviving_audio(&self, task: &TaskRow) -> Option<PathBuf> {
+        let path = Path::new(task.output_file_path.as_deref()?);
+        self.inner
+            .store
+            .exists(path)
+            .await
+            .then(|| path.to_path_buf())
     }
 
     /// `YYYYmmdd_HHMMSS_<md5[..8]>` as the original, with a counter suffix

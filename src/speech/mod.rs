@@ -24,9 +24,11 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
-use crate::audio::{AudioFormat, StreamEncoder};
+use crate::audio::{wav, AudioFormat, StreamEncoder};
+use crate::domain::status::FailureClass;
 use crate::speech::cache::{
-    canonical_text, CacheError, CachedAudio, Flight, KeyParts, SpeechCache, Ticket, HOT_MAX_ITEM,
+    canonical_text, CacheError, CachedAudio, Flight, KeyParts, Reuse, SpeechCache, Ticket,
+    HOT_MAX_ITEM,
 };
 use crate::speech::sessions::Sessions;
 use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
@@ -53,10 +55,18 @@ pub enum SpeechError {
     NoEngine,
     #[error("{0}")]
     BadRequest(String),
+    /// The requested voice is not one the engine has.
+    #[error("{0}")]
+    UnknownVoice(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
+    TimedOut(String),
+    #[error("{0}")]
     Failed(String),
+    /// The audio could not be stored for lack of space.
+    #[error("{0}")]
+    StorageFull(String),
     /// Production stopped because no reader and no waiting request was left.
     #[error("nobody is listening any more")]
     Abandoned,
@@ -66,15 +76,36 @@ impl From<ProviderError> for SpeechError {
     fn from(e: ProviderError) -> Self {
         match e {
             ProviderError::InvalidInput(m) => SpeechError::BadRequest(m),
+            ProviderError::UnknownVoice(m) => SpeechError::UnknownVoice(m),
             ProviderError::Unavailable(m) => SpeechError::Unavailable(m),
+            ProviderError::TimedOut(m) => SpeechError::TimedOut(m),
             ProviderError::Engine(m) => SpeechError::Failed(m),
+        }
+    }
+}
+
+impl SpeechError {
+    /// The class a failed item reports for this error (`tts_error`).
+    pub fn failure_class(&self) -> FailureClass {
+        match self {
+            SpeechError::NoEngine | SpeechError::Unavailable(_) | SpeechError::Abandoned => {
+                FailureClass::EngineUnavailable
+            }
+            SpeechError::BadRequest(_) => FailureClass::UnspeakableText,
+            SpeechError::UnknownVoice(_) => FailureClass::UnsupportedVoice,
+            SpeechError::TimedOut(_) => FailureClass::EngineTimeout,
+            SpeechError::StorageFull(_) => FailureClass::DiskFull,
+            SpeechError::Failed(_) => FailureClass::EngineFailed,
         }
     }
 }
 
 impl From<CacheError> for SpeechError {
     fn from(e: CacheError) -> Self {
-        SpeechError::Failed(e.to_string())
+        match e {
+            CacheError::StorageFull(_) => SpeechError::StorageFull(e.to_string()),
+            other => SpeechError::Failed(other.to_string()),
+        }
     }
 }
 
@@ -155,12 +186,14 @@ impl SpeechService {
         .key())
     }
 
-    /// Item and task audio: the whole clip of `req` (WAV at the engine's own
-    /// rate when `sample_rate` is 0) through the same cache, single flight
+    /// Item and task audio: the whole WAV clip of `req` (at the engine's own
+    /// rate when `sample_rate` is 0; `format` is ignored) through the same cache, single flight
     /// and sentence-by-sentence production as speech on demand, so a text
     /// spoken once — by a task, an item or `/v1/audio/speech` — is not
     /// synthesised again while its clip is cached.
-    pub async fn clip(&self, req: SpeechRequest) -> Result<Clip, SpeechError> {
+    /// [`Reuse::Fresh`] makes it anew and replaces the cached clip.
+    pub async fn clip(&self, mut req: SpeechRequest, reuse: Reuse) -> Result<Clip, SpeechError> {
+        req.format = AudioFormat::Wav;
         let provider = self.provider.clone().ok_or(SpeechError::NoEngine)?;
         let sentences = split_sentences(&canonical_text(&req.text));
         if sentences.is_empty() {
@@ -175,8 +208,8 @@ impl SpeechService {
             sample_rate: req.sample_rate,
             text: &req.text,
         };
-        let mut spoken_by = None;
-        let mut produced = false;
+        let mut ran_on = None;
+        let mut produced = None;
         let mut job = Production {
             provider,
             req: req.clone(),
@@ -185,24 +218,37 @@ impl SpeechService {
             engine_calls: self.engine_calls.clone(),
             slow_reader: self.slow_reader,
         };
-        let (produced_here, by) = (&mut produced, &mut spoken_by);
+        let (produced_here, by) = (&mut produced, &mut ran_on);
         let (audio, hit) = self
             .cache
-            .get_or_insert_with(&parts, || async move {
-                *produced_here = true;
+            .get_or_insert_with(&parts, reuse, || async move {
                 let mut bytes = Vec::new();
-                let (_, engine) = job
-                    .produce(&mut bytes, None)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let (_, engine) = job.produce(&mut bytes, None).await?;
                 *by = engine;
-                Ok(bytes)
+                *produced_here = Some(wav::rate_and_seconds(&bytes));
+                Ok::<_, SpeechError>(bytes)
             })
             .await?;
+        let reused = hit || produced.is_none();
+        // What production measured; a clip made elsewhere is measured from
+        // its header (from memory when the cache's memory tier holds it).
+        let facts =
+            match produced {
+                Some(facts) => facts,
+                None => {
+                    wav::rate_and_seconds(&self.cache.read(&audio).await.map_err(|e| {
+                        SpeechError::Failed(format!("cannot read cached audio: {e}"))
+                    })?)
+                }
+            };
+        let (sample_rate, seconds) = facts
+            .map_err(|e| SpeechError::Failed(format!("synthesised audio is not valid WAV: {e}")))?;
         Ok(Clip {
             audio,
-            reused: hit || !produced,
-            spoken_by,
+            reused,
+            ran_on,
+            sample_rate,
+            seconds,
         })
     }
 
@@ -259,7 +305,9 @@ pub struct Clip {
     /// without calling the engine here.
     pub reused: bool,
     /// The engine that spoke, when a fallback chain reports it (fresh clips only).
-    pub spoken_by: Option<String>,
+    pub ran_on: Option<String>,
+    pub sample_rate: u32,
+    pub seconds: f64,
 }
 
 /// Where produced bytes go: memory for item clips (a `Vec`, bounded by the
@@ -390,7 +438,7 @@ impl Production {
         flight: Option<&Flight>,
     ) -> Result<(u32, Option<String>), SpeechError> {
         let mut encoder: Option<StreamEncoder> = None;
-        let mut spoken_by = None;
+        let mut ran_on = None;
         let sentences = std::mem::take(&mut self.sentences);
         for sentence in &sentences {
             if let Some(flight) = flight {
@@ -406,8 +454,8 @@ impl Production {
             };
             self.engine_calls.fetch_add(1, Ordering::Relaxed);
             let audio = self.provider.synthesize(&request).await?;
-            if audio.device.is_some() {
-                spoken_by.clone_from(&audio.device);
+            if audio.ran_on.is_some() {
+                ran_on.clone_from(&audio.ran_on);
             }
             let enc = match encoder.take() {
                 Some(enc) => enc,
@@ -432,7 +480,7 @@ impl Production {
             .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
         self.emit(sink, bytes).await?;
-        Ok((rate, spoken_by))
+        Ok((rate, ran_on))
     }
 
     /// Keep the bytes for the cache and offer them to the reader, who may be gone, or too

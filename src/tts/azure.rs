@@ -189,11 +189,11 @@ impl TtsProvider for AzureProvider {
         Ok(SynthesizedAudio {
             samples: pcm16le_to_samples(&pcm),
             sample_rate: self.sample_rate,
-            device: None,
+            ran_on: None,
         })
     }
 
-    fn device(&self) -> String {
+    fn runs_on(&self) -> String {
         DEVICE.to_string()
     }
 

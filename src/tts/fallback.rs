@@ -26,7 +26,7 @@ impl FallbackProvider {
 
     /// Device labels in order, for logs.
     pub fn labels(&self) -> Vec<String> {
-        self.chain.iter().map(|p| p.device()).collect()
+        self.chain.iter().map(|p| p.runs_on()).collect()
     }
 }
 
@@ -38,7 +38,7 @@ impl TtsProvider for FallbackProvider {
     ) -> Result<SynthesizedAudio, ProviderError> {
         let mut failures: Vec<(String, ProviderError)> = Vec::new();
         for (i, provider) in self.chain.iter().enumerate() {
-            let label = provider.device();
+            let label = provider.runs_on();
             match provider.synthesize(request).await {
                 Ok(mut audio) => {
                     if i > 0 {
@@ -48,7 +48,7 @@ impl TtsProvider for FallbackProvider {
                             "synthesised by a fallback engine"
                         );
                     }
-                    audio.device.get_or_insert(label);
+                    audio.ran_on.get_or_insert(label);
                     return Ok(audio);
                 }
                 Err(error) => {
@@ -62,8 +62,8 @@ impl TtsProvider for FallbackProvider {
         Err(combine(failures))
     }
 
-    fn device(&self) -> String {
-        self.chain.first().map(|p| p.device()).unwrap_or_default()
+    fn runs_on(&self) -> String {
+        self.chain.first().map(|p| p.runs_on()).unwrap_or_default()
     }
 
     /// The primary's: it takes the work unless it fails.
@@ -82,7 +82,7 @@ impl TtsProvider for FallbackProvider {
                     let why = primary_error.unwrap_or_default();
                     return Err(ProviderError::Unavailable(format!(
                         "{why}; falling back to {}",
-                        provider.device()
+                        provider.runs_on()
                     )));
                 }
                 Err(e) if i == 0 => primary_error = Some(e.to_string()),
@@ -113,12 +113,21 @@ fn combine(failures: Vec<(String, ProviderError)>) -> ProviderError {
         .map(|(label, e)| format!("[{label}] {e}"))
         .collect::<Vec<_>>()
         .join("; ");
+    let all = |f: fn(&ProviderError) -> bool| failures.iter().all(|(_, e)| f(e));
     if failures.iter().any(|(_, e)| e.is_retryable()) {
-        ProviderError::Unavailable(message)
-    } else if failures
-        .iter()
-        .all(|(_, e)| matches!(e, ProviderError::InvalidInput(_)))
-    {
+        if all(|e| matches!(e, ProviderError::TimedOut(_))) {
+            ProviderError::TimedOut(message)
+        } else {
+            ProviderError::Unavailable(message)
+        }
+    } else if all(|e| matches!(e, ProviderError::UnknownVoice(_))) {
+        ProviderError::UnknownVoice(message)
+    } else if all(|e| {
+        matches!(
+            e,
+            ProviderError::InvalidInput(_) | ProviderError::UnknownVoice(_)
+        )
+    }) {
         ProviderError::InvalidInput(message)
     } else {
         ProviderError::Engine(message)
@@ -143,11 +152,11 @@ mod tests {
                 None => Ok(SynthesizedAudio {
                     samples: vec![0.0; 4],
                     sample_rate: 8_000,
-                    device: None,
+                    ran_on: None,
                 }),
             }
         }
-        fn device(&self) -> String {
+        fn runs_on(&self) -> String {
             self.0.to_string()
         }
         async fn health(&self) -> Result<(), ProviderError> {
@@ -175,9 +184,9 @@ mod tests {
             Arc::new(Fixed("cpu", None)),
         ])
         .unwrap();
-        assert_eq!(chain.device(), "azure-speech-api");
+        assert_eq!(chain.runs_on(), "azure-speech-api");
         let audio = chain.synthesize(&request()).await.unwrap();
-        assert_eq!(audio.device.as_deref(), Some("cpu"));
+        assert_eq!(audio.ran_on.as_deref(), Some("cpu"));
         let health = chain.health().await.unwrap_err().to_string();
         assert_eq!(health, "circuit open; falling back to cpu");
     }

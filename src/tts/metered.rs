@@ -55,8 +55,8 @@ impl TtsProvider for Metered {
         result
     }
 
-    fn device(&self) -> String {
-        self.inner.device()
+    fn runs_on(&self) -> String {
+        self.inner.runs_on()
     }
 
     fn concurrency(&self) -> usize {

@@ -109,7 +109,7 @@ async fn build_local(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
             tracing::info!(
                 model_dir = %model_dir.display(),
                 layout = provider.layout().as_str(),
-                device = %provider.device(),
+                device = %provider.runs_on(),
                 batch = provider.batch_size(),
                 sample_rate = provider.sample_rate(),
                 "local TTS engine ready"
@@ -136,7 +136,7 @@ async fn build_piper(settings: &Settings) -> Option<Arc<dyn TtsProvider>> {
                 voices_dir = %dir.display(),
                 voices = provider.voices().len(),
                 default_voice = provider.default_voice(),
-                device = %provider.device(),
+                device = %provider.runs_on(),
                 "Piper TTS engine ready"
             );
             Some(Arc::new(provider))

@@ -24,9 +24,9 @@ pub struct SynthesizedAudio {
     /// Samples in [-1.0, 1.0].
     pub samples: Vec<f32>,
     pub sample_rate: u32,
-    /// Label of the engine that actually spoke, when it differs from
-    /// [`TtsProvider::device`] (a fallback chain); stored as the task's `device`.
-    pub device: Option<String>,
+    /// Where the engine that actually spoke runs, when it differs from
+    /// [`TtsProvider::runs_on`] (a fallback chain); stored as the task's `device`.
+    pub ran_on: Option<String>,
 }
 
 /// One voice an engine can speak with, as listed by `GET /v1/voices`.
@@ -52,9 +52,15 @@ pub enum ProviderError {
     /// The input cannot be spoken (e.g. nothing speakable, too long).
     #[error("{0}")]
     InvalidInput(String),
+    /// The requested voice is not one this engine has.
+    #[error("{0}")]
+    UnknownVoice(String),
     /// The engine is unavailable right now; trying again later may work.
     #[error("{0}")]
     Unavailable(String),
+    /// The engine did not answer in time; trying again later may work.
+    #[error("{0}")]
+    TimedOut(String),
     /// The engine failed; retrying the same input will not help.
     #[error("{0}")]
     Engine(String),
@@ -64,7 +70,10 @@ impl ProviderError {
     /// Whether the same request may succeed later (rate limits, outages,
     /// timeouts, an open circuit) as opposed to a permanent refusal.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, ProviderError::Unavailable(_))
+        matches!(
+            self,
+            ProviderError::Unavailable(_) | ProviderError::TimedOut(_)
+        )
     }
 }
 
@@ -78,8 +87,10 @@ pub trait TtsProvider: Send + Sync + Debug + 'static {
         &self,
         request: &SynthesisRequest,
     ) -> Result<SynthesizedAudio, ProviderError>;
-    /// Label stored in each task's `device` column, e.g. `cpu`, `cuda`, `google-tts-api`.
-    fn device(&self) -> String;
+    /// Where this engine runs: `cpu` or `cuda` for local models, the API's
+    /// name (`google-tts-api`) for cloud engines. Stored in each task's
+    /// `device` column (the contract's name for it).
+    fn runs_on(&self) -> String;
     /// How many syntheses this engine usefully runs at once (its sessions times its batch
     /// size); the task pipeline runs at least this many workers so batches can fill.
     fn concurrency(&self) -> usize {

@@ -20,14 +20,23 @@ use crate::tts::provider::{CircuitState, ProviderError};
 /// breaker are concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureKind {
-    /// May pass: rate limit, server error, timeout, connection failure.
+    /// May pass: rate limit, server error, connection failure.
     Transient,
+    /// No answer in time; may pass like [`FailureKind::Transient`].
+    Timeout,
     /// Credentials refused (401/403): permanent, and the provider is unusable.
     Auth,
     /// The provider answered but refused this input (400/413/422).
     Input,
     /// Any other permanent refusal or an unusable response.
     Permanent,
+}
+
+impl FailureKind {
+    /// Whether trying again may succeed.
+    pub fn may_pass(&self) -> bool {
+        matches!(self, FailureKind::Transient | FailureKind::Timeout)
+    }
 }
 
 /// One failed attempt. `message` ends up in a task's `error_message`, so it
@@ -56,7 +65,7 @@ impl AttemptError {
     /// Whether this failure says the provider itself is unhealthy (counts
     /// towards opening the circuit). A refused input proves it is up.
     fn counts_against_provider(&self) -> bool {
-        matches!(self.kind, FailureKind::Transient | FailureKind::Auth)
+        self.kind.may_pass() || self.kind == FailureKind::Auth
     }
 
     /// The pipeline-facing error, prefixed with the provider's name.
@@ -64,6 +73,7 @@ impl AttemptError {
         let message = format!("{provider}: {}", self.message);
         match self.kind {
             FailureKind::Transient => ProviderError::Unavailable(message),
+            FailureKind::Timeout => ProviderError::TimedOut(message),
             FailureKind::Input => ProviderError::InvalidInput(message),
             FailureKind::Auth | FailureKind::Permanent => ProviderError::Engine(message),
         }
@@ -89,6 +99,7 @@ pub fn describe_status(status: reqwest::StatusCode, kind: &FailureKind, detail: 
         FailureKind::Auth => "credentials rejected",
         FailureKind::Transient if code == 429 => "rate limited",
         FailureKind::Transient => "service unavailable",
+        FailureKind::Timeout => "timed out",
         FailureKind::Input => "request rejected",
         FailureKind::Permanent => "unexpected response",
     };
@@ -127,9 +138,10 @@ pub fn unreadable(e: &reqwest::Error, missing: &str) -> AttemptError {
 
 /// Map a transport error without echoing URLs or bodies.
 pub fn transport_error(e: &reqwest::Error) -> AttemptError {
-    let what = if e.is_timeout() {
-        "request timed out"
-    } else if e.is_connect() {
+    if e.is_timeout() {
+        return AttemptError::new(FailureKind::Timeout, "request timed out");
+    }
+    let what = if e.is_connect() {
         "could not connect"
     } else if e.is_body() || e.is_decode() {
         "connection broke while reading the response"
@@ -193,16 +205,16 @@ impl RetryPolicy {
         loop {
             let outcome = match tokio::time::timeout(self.timeout, attempt()).await {
                 Ok(outcome) => outcome,
-                Err(_) => Err(AttemptError::transient(format!(
-                    "no response within {}",
-                    human(self.timeout)
-                ))),
+                Err(_) => Err(AttemptError::new(
+                    FailureKind::Timeout,
+                    format!("no response within {}", human(self.timeout)),
+                )),
             };
             let error = match outcome {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
-            if error.kind != FailureKind::Transient || retry >= self.max_retries {
+            if !error.kind.may_pass() || retry >= self.max_retries {
                 return Err(error);
             }
             let mut wait = self.backoff(retry);

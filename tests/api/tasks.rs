@@ -314,6 +314,15 @@ async fn cleanup_dry_run_lists_exactly_what_a_real_run_deletes_and_keeps_item_au
     assert_eq!(cli_stats["by_status"], api_stats["by_status"]);
 }
 
+/// `speech_cache_misses_total` from `/metrics`: syntheses the cache asked for.
+async fn cache_misses(app: &TestApp) -> f64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("speech_cache_misses_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no speech_cache_misses_total in {text}"))
+}
+
 async fn refresh(app: &TestApp, id: i64) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/v1/items/{id}/audio/refresh")))
@@ -347,6 +356,7 @@ async fn an_audio_refresh_makes_a_new_task_every_time_and_the_item_ready_again()
 
     let mut seen = vec![first_task.clone()];
     for _ in 0..2 {
+        let misses = cache_misses(&app).await;
         let body = json_of(refresh(&app, id).await, 202).await;
         assert_eq!(body["item_id"], id);
         assert_eq!(body["status"], "queued");
@@ -365,6 +375,13 @@ async fn an_audio_refresh_makes_a_new_task_every_time_and_the_item_ready_again()
         // The item now points at the new task (no dedupe), which completes.
         assert_eq!(task_of(id).await, task);
         assert_eq!(settle(&app, id).await, "ready");
+        // Synthesised anew (the addendum's "always synthesises"), although
+        // the engine has one voice and the same clip is in the speech cache.
+        assert_eq!(
+            cache_misses(&app).await,
+            misses + 1.0,
+            "a refresh is a fresh synthesis"
+        );
         let legacy = json_of(app.get(&format!("/api/v1/tts/{task}")).await, 200).await;
         assert_eq!(legacy["status"], "done");
         assert_eq!(

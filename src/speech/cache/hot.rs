@@ -35,8 +35,11 @@ impl HotSet {
         self.map.get(key).cloned()
     }
 
+    /// Keep `bytes` as `key`'s clip (replacing any held).
     pub fn insert(&mut self, key: &str, bytes: Bytes) {
-        if bytes.len() > HOT_MAX_ITEM.min(self.max) || self.map.contains_key(key) {
+        // A clip produced afresh replaces the one held.
+        self.remove(key);
+        if bytes.len() > HOT_MAX_ITEM.min(self.max) {
             return;
         }
         while self.bytes + bytes.len() > self.max {

@@ -41,6 +41,16 @@ pub struct CacheLimits {
     pub max_age: Duration,
 }
 
+/// Whether a stored clip may answer a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// A stored clip is a hit.
+    Cached,
+    /// Produce anew and replace the stored clip (an audio refresh, which
+    /// the contract says always synthesises).
+    Fresh,
+}
+
 /// A cached clip on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedAudio {
@@ -58,6 +68,19 @@ pub enum CacheError {
     /// Storing the audio failed.
     #[error("cache storage failed: {0}")]
     Storage(String),
+    /// Storing the audio failed for lack of space.
+    #[error("cache storage failed: {0}")]
+    StorageFull(String),
+}
+
+impl CacheError {
+    fn io(e: std::io::Error) -> Self {
+        if crate::files::is_storage_full(&e) {
+            CacheError::StorageFull(e.to_string())
+        } else {
+            CacheError::Storage(e.to_string())
+        }
+    }
 }
 
 /// Counters since start-up.
@@ -195,9 +218,18 @@ impl SpeechCache {
 
     /// Look up `key`; on a miss, become the single producer or join the one running.
     pub async fn claim(&self, key: &str, format: AudioFormat) -> Ticket {
-        if let Some(hit) = self.lookup(key, format).await {
-            self.record_hit(key);
-            return Ticket::Hit(hit);
+        self.claim_as(key, format, Reuse::Cached).await
+    }
+
+    /// [`claim`](Self::claim); with [`Reuse::Fresh`] a stored clip is not
+    /// a hit: the caller produces (or joins a production running now) and
+    /// its clip replaces the stored one.
+    async fn claim_as(&self, key: &str, format: AudioFormat, reuse: Reuse) -> Ticket {
+        if reuse == Reuse::Cached {
+            if let Some(hit) = self.lookup(key, format).await {
+                self.record_hit(key);
+                return Ticket::Hit(hit);
+            }
         }
         let mut flights = match self.inner.flights.lock() {
             Ok(f) => f,
@@ -209,7 +241,7 @@ impl SpeechCache {
         }
         // A leader may have finished between the lookup and the lock: it fills the hot set
         // before leaving `flights`, so look there again rather than synthesise twice.
-        if let Some(bytes) = self.hot().get(key) {
+        if let Some(bytes) = self.hot().get(key).filter(|_| reuse == Reuse::Cached) {
             drop(flights);
             self.record_hit(key);
             return Ticket::Hit(CachedAudio {
@@ -247,19 +279,23 @@ impl SpeechCache {
 
     /// The whole-clip API: the cached clip of `parts`, produced by `produce` (once, however
     /// many callers ask concurrently) on a miss. Returns the clip and whether it was a hit.
-    pub async fn get_or_insert_with<F, Fut>(
+    /// The producer's own error reaches the caller unchanged; callers
+    /// waiting on the same flight get its message.
+    pub async fn get_or_insert_with<F, Fut, E>(
         &self,
         parts: &KeyParts<'_>,
+        reuse: Reuse,
         produce: F,
-    ) -> Result<(CachedAudio, bool), CacheError>
+    ) -> Result<(CachedAudio, bool), E>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<Vec<u8>, String>>,
+        Fut: std::future::Future<Output = Result<Vec<u8>, E>>,
+        E: From<CacheError> + std::fmt::Display,
     {
         let key = parts.key();
         let mut produce = Some(produce);
         loop {
-            match self.claim(&key, parts.format).await {
+            match self.claim_as(&key, parts.format, reuse).await {
                 Ticket::Hit(audio) => return Ok((audio, true)),
                 Ticket::Follower(rx) => {
                     if let Some(audio) = Self::wait(rx).await? {
@@ -268,14 +304,14 @@ impl SpeechCache {
                 }
                 Ticket::Leader(flight) => {
                     let Some(produce) = produce.take() else {
-                        return Err(CacheError::Produce("producer already used".into()));
+                        return Err(CacheError::Produce("producer already used".into()).into());
                     };
                     return match produce().await {
-                        Ok(bytes) => flight
-                            .complete(&bytes, parts.sample_rate)
-                            .await
-                            .map(|a| (a, false)),
-                        Err(e) => Err(flight.fail(e)),
+                        Ok(bytes) => Ok((flight.complete(&bytes, parts.sample_rate).await?, false)),
+                        Err(e) => {
+                            flight.fail(e.to_string());
+                            Err(e)
+                        }
                     };
                 }
             }
@@ -473,7 +509,7 @@ impl Flight {
         small: Option<Bytes>,
         sample_rate: u32,
     ) -> Result<CachedAudio, CacheError> {
-        let storage = |e: std::io::Error| CacheError::Storage(e.to_string());
+        let storage = CacheError::io;
         let path = self.cache.path_for(&self.key, self.format);
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(storage)?;
@@ -536,9 +572,7 @@ impl Flight {
 
     async fn store(&self, bytes: &[u8], sample_rate: u32) -> Result<CachedAudio, CacheError> {
         let path = self.cache.path_for(&self.key, self.format);
-        write_atomic(&path, bytes)
-            .await
-            .map_err(|e| CacheError::Storage(e.to_string()))?;
+        write_atomic(&path, bytes).await.map_err(CacheError::io)?;
         self.cache
             .hot()
             .insert(&self.key, Bytes::copy_from_slice(bytes));
@@ -602,10 +636,10 @@ mod tests {
             let (cache, calls) = (cache.clone(), calls.clone());
             joins.push(tokio::spawn(async move {
                 cache
-                    .get_or_insert_with(&parts("Hei"), || async move {
+                    .get_or_insert_with(&parts("Hei"), Reuse::Cached, || async move {
                         calls.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(100)).await;
-                        Ok(vec![1u8; 1000])
+                        Ok::<_, CacheError>(vec![1u8; 1000])
                     })
                     .await
                     .unwrap()
@@ -620,7 +654,9 @@ mod tests {
         let c = cache.counters();
         assert_eq!((c.misses, c.coalesced + c.hits), (1, 15));
         let (_, hit) = cache
-            .get_or_insert_with(&parts("Hei"), || async { Err("must not run".to_string()) })
+            .get_or_insert_with(&parts("Hei"), Reuse::Cached, || async {
+                Err::<Vec<u8>, _>(CacheError::Produce("must not run".into()))
+            })
             .await
             .unwrap();
         assert!(hit);
@@ -632,12 +668,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = cache(dir.path(), ROOMY).await;
         let err = cache
-            .get_or_insert_with(&parts("x"), || async { Err("engine down".to_string()) })
+            .get_or_insert_with(&parts("x"), Reuse::Cached, || async {
+                Err::<Vec<u8>, _>(CacheError::Produce("engine down".into()))
+            })
             .await
             .unwrap_err();
         assert_eq!(err.to_string(), "engine down");
         let (_, hit) = cache
-            .get_or_insert_with(&parts("x"), || async { Ok(vec![0u8; 10]) })
+            .get_or_insert_with(&parts("x"), Reuse::Cached, || async {
+                Ok::<_, CacheError>(vec![0u8; 10])
+            })
             .await
             .unwrap();
         assert!(!hit);
@@ -654,7 +694,9 @@ mod tests {
         let mut paths = Vec::new();
         for text in ["a", "b", "c"] {
             let (audio, _) = cache
-                .get_or_insert_with(&parts(text), || async { Ok(vec![0u8; 1000]) })
+                .get_or_insert_with(&parts(text), Reuse::Cached, || async {
+                    Ok::<_, CacheError>(vec![0u8; 1000])
+                })
                 .await
                 .unwrap();
             paths.push(audio.path);

@@ -248,11 +248,11 @@ impl TtsProvider for GoogleProvider {
         Ok(SynthesizedAudio {
             samples: pcm16le_to_samples(&pcm),
             sample_rate: rate,
-            device: None,
+            ran_on: None,
         })
     }
 
-    fn device(&self) -> String {
+    fn runs_on(&self) -> String {
         DEVICE.to_string()
     }
 

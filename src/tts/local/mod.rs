@@ -227,7 +227,7 @@ impl Engine {
         Ok(SynthesizedAudio {
             samples,
             sample_rate: self.sample_rate,
-            device: None,
+            ran_on: None,
         })
     }
 }
@@ -244,7 +244,7 @@ impl TtsProvider for LocalMmsProvider {
         synthesize_blocking("local TTS", move || engine.synthesize(&request)).await
     }
 
-    fn device(&self) -> String {
+    fn runs_on(&self) -> String {
         self.inner.model.device().as_str().to_owned()
     }
 

@@ -227,7 +227,7 @@ impl Inner {
 
     fn entry(&self, name: &str) -> Result<&VoiceEntry, ProviderError> {
         self.voices.iter().find(|v| v.name == name).ok_or_else(|| {
-            ProviderError::InvalidInput(format!(
+            ProviderError::UnknownVoice(format!(
                 "unknown voice {name:?}; available: {}",
                 names(&self.voices)
             ))
@@ -344,7 +344,7 @@ impl Inner {
         Ok(SynthesizedAudio {
             samples,
             sample_rate: card.sample_rate,
-            device: None,
+            ran_on: None,
         })
     }
 }
@@ -376,7 +376,7 @@ impl TtsProvider for PiperProvider {
         synthesize_blocking("Piper", move || inner.synthesize(&request)).await
     }
 
-    fn device(&self) -> String {
+    fn runs_on(&self) -> String {
         self.inner
             .device
             .lock()
