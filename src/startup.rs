@@ -127,6 +127,9 @@ async fn open_storage(settings: &Settings) -> Result<Db, StartupError> {
             source,
         })?;
     let db = Db::connect(&settings.database).await?;
+    if let Err(e) = crate::services::stats::check_aggregates(&db).await {
+        tracing::warn!(error = %e, "could not check the attempt aggregates");
+    }
     if db.dialect() == Dialect::Sqlite {
         // One process owns a SQLite file: claims left by a crashed run are void.
         if let Err(e) = tts_tasks::release_all_leases(&db.writer).await {

@@ -36,6 +36,13 @@ pub struct Window {
     pub until: Option<String>,
 }
 
+impl Window {
+    /// All of history: the aggregates answer without reading attempts.
+    pub fn is_unbounded(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+}
+
 const SELECT: &str =
     "SELECT id, item_id, text, percentage, wer, words_ref, words_correct, created_at, \
      percentage_spoken FROM attempts";
@@ -185,34 +192,6 @@ pub async fn practiced_item_count(pool: &Pool, window: &Window) -> sqlx::Result<
     push_window(&mut sql, "created_at", window);
     let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_one(pool).await
-}
-
-/// All-time aggregates of one item's attempts.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ItemStatsRow {
-    pub attempts_count: i64,
-    pub first_attempt_at: Option<String>,
-    pub last_attempt_at: Option<String>,
-    pub percentage_sum: Option<f64>,
-    pub best_percentage: Option<i64>,
-    pub worst_percentage: Option<i64>,
-    pub wer_avg: Option<f64>,
-    pub best_wer: Option<f64>,
-    pub worst_wer: Option<f64>,
-}
-
-#[tracing::instrument(skip(pool))]
-pub async fn item_stats(pool: &Pool, item_id: i64) -> sqlx::Result<ItemStatsRow> {
-    sqlx::query_as(
-        "SELECT COUNT(*) AS attempts_count, MIN(created_at) AS first_attempt_at, \
-         MAX(created_at) AS last_attempt_at, CAST(SUM(percentage) AS DOUBLE PRECISION) AS percentage_sum, \
-         MAX(percentage) AS best_percentage, MIN(percentage) AS worst_percentage, \
-         CAST(AVG(wer) AS DOUBLE PRECISION) AS wer_avg, MIN(wer) AS best_wer, MAX(wer) AS worst_wer \
-         FROM attempts WHERE item_id = $1",
-    )
-    .bind(item_id)
-    .fetch_one(pool)
-    .await
 }
 
 /// Attempts per local calendar day.

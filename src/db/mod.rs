@@ -9,6 +9,7 @@
 //! PostgreSQL (scale-out): one pool serves both roles; several instances may
 //! share the database (task claims in [`tts_tasks::claim`]).
 
+pub mod attempt_stats;
 pub mod attempts;
 pub mod audio_cache;
 pub mod faults;

@@ -1,5 +1,6 @@
 //! Scoring and storing attempts.
 
+use crate::db::attempt_stats;
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
 use crate::db::items::{self as items_db, ItemRow};
 use crate::db::Db;
@@ -57,6 +58,7 @@ pub async fn create(
         created_at: &now,
     };
     let id = attempts_db::insert(&mut tx, &row).await?;
+    attempt_stats::record(&mut tx, &row).await?;
     let stored = attempts_db::get(&mut tx, id)
         .await?
         .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
@@ -119,6 +121,14 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<AttemptRow>, i64), ServiceError> {
     let rows = attempts_db::list(&db.reader, item_id, window, limit, offset).await?;
-    let total = attempts_db::count(&db.reader, item_id, window).await?;
+    // The kept aggregates count all of history (or an item's) exactly; only
+    // a time window needs a count, a range of the created_at index.
+    let total = match (window.is_unbounded(), item_id) {
+        (true, None) => attempt_stats::totals(&db.reader).await?.attempts,
+        (true, Some(item)) => attempt_stats::item(&db.reader, item)
+            .await?
+            .map_or(0, |s| s.attempts),
+        (false, _) => attempts_db::count(&db.reader, item_id, window).await?,
+    };
     Ok((rows, total))
 }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 
+use crate::db::attempt_stats;
 use crate::db::items::{self as items_db, ItemFilter, ItemRow, ItemSort, NewItemRow};
 use crate::db::tts_tasks as tasks_db;
 use crate::db::Db;
@@ -138,9 +139,11 @@ pub async fn delete(db: &Db, tts: &TtsService, id: i64) -> Result<(), ServiceErr
     // read-only (say) the delete is refused (503) and both stay, instead of
     // a 204 that leaves the WAV behind.
     let mut tx = db.begin_write().await?;
+    let days = attempt_stats::forget_item(&mut tx, id).await?;
     if !items_db::delete(&mut tx, id).await? {
         return Err(not_found());
     }
+    attempt_stats::resum_days(&mut tx, &days).await?;
     let store = tts.store();
     match store.remove(&store.item_path(id)).await {
         Ok(true) => tracing::info!(item_id = id, "item audio removed"),

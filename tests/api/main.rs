@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod aggregates;
 mod attempts;
 mod cloud_tts;
 mod feedback;
