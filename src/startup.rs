@@ -18,6 +18,7 @@ use crate::files::store::{AudioStore, LocalDirStore};
 use crate::http;
 use crate::pipeline::monitor::Monitor;
 use crate::pipeline::worker::{spawn_workers, Worker};
+use crate::services::attempt_writer::AttemptWriter;
 use crate::services::metadata::MetadataService;
 use crate::services::tasks::{self, CleanupPlan};
 use crate::services::translations::TranslationService;
@@ -178,11 +179,13 @@ async fn build_state(
     let tts = TtsService::new(db.clone(), clock.clone(), options, tracker.clone(), engine);
     let translations = translation_service(&settings, &db, &clock);
     let metadata = MetadataService::new(&settings.metadata);
+    let attempts = AttemptWriter::spawn(db.clone(), clock.clone());
     AppState::new(Shared {
         settings,
         db,
         clock,
         tts,
+        attempts,
         speech,
         translations,
         metadata,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::timestamp::Clock;
+use crate::services::attempt_writer::AttemptWriter;
 use crate::services::metadata::MetadataService;
 use crate::services::translations::TranslationService;
 use crate::services::tts::TtsService;
@@ -27,6 +28,8 @@ pub struct Shared {
     /// Strictly increasing local timestamps for every row written.
     pub clock: Arc<Clock>,
     pub tts: TtsService,
+    /// Stores attempts, committing those that arrive together at once.
+    pub attempts: AttemptWriter,
     /// Speech on demand: cache, streaming and sessions (issue 6).
     pub speech: SpeechService,
     /// Item translations and their provider (issue 23).

@@ -202,7 +202,7 @@ async fn create(
         Some(request) if errors.is_empty() => request,
         _ => return Err(ApiError::validation(errors)),
     };
-    let row = attempts::create(&state.db, &state.clock, request.item_id, &request.text)
+    let row = attempts::create(&state.db, &state.attempts, request.item_id, &request.text)
         .await
         .map_err(during("create attempt"))?;
     Ok((StatusCode::CREATED, Json(row.into())))

@@ -1,14 +1,13 @@
 //! Scoring and storing attempts.
 
 use crate::db::attempt_stats;
-use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow, Window};
+use crate::db::attempts::{self as attempts_db, AttemptRow, Window};
 use crate::db::items::{self as items_db, ItemRow};
 use crate::db::Db;
 use crate::domain::alignment::{Alignment, Pair};
 use crate::domain::lenient;
 use crate::domain::scoring;
-use crate::domain::timestamp::to_db;
-use crate::domain::timestamp::Clock;
+use crate::services::attempt_writer::{AttemptWriter, Judged};
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::ServiceError;
 
@@ -19,67 +18,49 @@ pub struct AlignedAttempt {
     pub alignment: Vec<Pair>,
 }
 
-/// Score `text` against the item's current text and store the attempt.
+/// Score `text` against the item's current text and store the attempt
+/// (through the group-committing writer).
 pub async fn create(
     db: &Db,
-    clock: &Clock,
+    writer: &AttemptWriter,
     item_id: i64,
     text: &str,
 ) -> Result<AlignedAttempt, ServiceError> {
     // Scoring and aligning long texts is CPU work (up to a few hundred ms
     // for 10,000 characters without spaces): done on a blocking thread and
-    // before the write transaction, so it neither stalls other requests nor
-    // holds the single SQLite writer. The item is read again inside the
+    // before the write, so it neither stalls other requests nor holds the
+    // single SQLite writer. The writer reads the item again inside its
     // transaction; if it changed meanwhile, the attempt is judged again.
     let item = items_db::find(&db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let judged = judge(&item, text).await?;
-    let mut tx = db.begin_write().await?;
-    let current = items_db::get(&mut tx, item_id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let (score, assessed) = if current.text == item.text && current.spoken_text == item.spoken_text
-    {
-        judged
-    } else {
-        judge(&current, text).await?
-    };
-    let percentage_spoken = assessed.percentage();
-    let now = to_db(clock.now());
-    let row = NewAttemptRow {
-        item_id,
-        text,
-        percentage: score.percentage,
-        wer: score.wer,
-        words_ref: score.words_ref,
-        words_correct: score.words_correct,
-        percentage_spoken,
-        created_at: &now,
-    };
-    let id = attempts_db::insert(&mut tx, &row).await?;
-    attempt_stats::record(&mut tx, &row).await?;
-    let stored = attempts_db::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
-    tx.commit().await?;
-    let alignment = assessed.pairs;
+    let (score, assessed) = judge(&item, text).await?;
+    let percentage = score.percentage;
+    let (row, alignment) = writer
+        .write(Judged {
+            item_id,
+            text: text.to_string(),
+            reference: (item.text, item.spoken_text),
+            score,
+            assessed,
+        })
+        .await?;
     tracing::info!(
-        attempt_id = id,
+        attempt_id = row.id,
         item_id,
         text_len = text.chars().count(),
-        percentage = score.percentage,
-        percentage_spoken,
+        percentage,
+        percentage_spoken = row.percentage_spoken,
         "attempt scored"
     );
-    Ok(AlignedAttempt {
-        row: stored,
-        alignment,
-    })
+    Ok(AlignedAttempt { row, alignment })
 }
 
 /// The contract's score and the learner-facing assessment of `text`.
-async fn judge(item: &ItemRow, text: &str) -> Result<(scoring::Score, Alignment), ServiceError> {
+pub(crate) async fn judge(
+    item: &ItemRow,
+    text: &str,
+) -> Result<(scoring::Score, Alignment), ServiceError> {
     let (reference, heard, text) = (
         item.text.clone(),
         item.spoken_text.clone(),

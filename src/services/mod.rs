@@ -1,6 +1,7 @@
 //! Use cases: each function opens and commits its own transaction and
 //! returns domain results; handlers only translate HTTP to these calls.
 
+pub mod attempt_writer;
 pub mod attempts;
 mod error;
 pub mod health;
