@@ -1,15 +1,13 @@
 //! The checks behind `GET /health` (contract addendum §3.1): the database,
-//! the audio directory, the speech engine and its task workers, each an
-//! object `{"status", "detail"?}`, plus the service's identity. Failures
-//! are logged with their cause; the answer says only what failed unless
-//! `expose_errors` (development) asks for the engine's own words.
+//! the audio directory, the speech engine and its task workers, plus the
+//! service's identity. Failures are logged with their cause; the outcome
+//! says only what failed unless `expose_errors` (development) asks for the
+//! engine's own words. The answer's JSON is `http::health`'s.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{SecondsFormat, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use chrono::{DateTime, Utc};
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -21,117 +19,63 @@ pub struct HealthSources<'a> {
     pub settings: &'a Settings,
     pub db: &'a Db,
     pub tts: &'a TtsService,
-    /// Put the engine's failure text into `detail` (development only).
+    /// Put the engine's failure text into the check's detail (development only).
     pub expose_errors: bool,
 }
 
-/// `GET /health`: always 200, whatever the checks say.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HealthResponse {
-    /// `healthy` when the four checks are; else `unhealthy`.
-    pub status: OverallStatus,
-    pub checks: HealthChecks,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum OverallStatus {
-    Healthy,
-    Unhealthy,
-}
-
-/// One object per check. `tts_device` is additive.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HealthChecks {
+/// What the checks found, and who answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
     /// Both pools answer, the SQLite file is the one opened, a write could start.
     pub database: Check,
     /// A probe file can be written in `AUDIO_DIR`, with `AUDIO_MIN_FREE_BYTES` free.
     pub audio_directory: Check,
-    /// An engine is loaded and healthy (`detail` `not initialized` without one).
+    /// An engine is loaded and healthy.
     pub tts_service: Check,
-    /// The task workers are running (`detail` `not initialized` without an engine).
+    /// The task workers are running.
     pub task_manager: Check,
-    /// Where the engine runs; absent without an engine (additive).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tts_device: Option<DeviceInfo>,
-    pub service_info: ServiceInfo,
+    /// Where the loaded engine runs (`cpu`, `cuda:0`, …); `None` without one.
+    pub tts_device: Option<String>,
+    /// `APP_NAME` as configured.
+    pub name: String,
+    pub version: String,
+    /// When the checks ran.
+    pub checked_at: DateTime<Utc>,
+}
+
+impl Health {
+    /// Whether all four checks passed.
+    pub fn is_healthy(&self) -> bool {
+        [
+            &self.database,
+            &self.audio_directory,
+            &self.tts_service,
+            &self.task_manager,
+        ]
+        .iter()
+        .all(|check| **check == Check::Healthy)
+    }
 }
 
 /// The outcome of one check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Check {
-    pub status: CheckStatus,
-    /// What failed, in general words (the cause is in the log).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-impl Check {
-    fn healthy() -> Self {
-        Check {
-            status: CheckStatus::Healthy,
-            detail: None,
-        }
-    }
-
-    fn unhealthy(detail: Option<String>) -> Self {
-        Check {
-            status: CheckStatus::Unhealthy,
-            detail,
-        }
-    }
-
-    fn is_healthy(&self) -> bool {
-        self.status == CheckStatus::Healthy
-    }
-}
-
-/// `error` is the original's value for a check that could not run at
-/// all; every check here returns an outcome, so it reports `unhealthy`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CheckStatus {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
     Healthy,
-    Unhealthy,
-    Error,
-}
-
-/// Entries that inform rather than pass or fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Informational {
-    Informational,
-}
-
-/// The service's identity and the time of the answer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ServiceInfo {
-    pub status: Informational,
-    /// `APP_NAME` (` (Development)` appended in development at the default name).
-    pub name: String,
-    pub version: String,
-    /// Now, UTC with an explicit `+00:00` offset (unlike other timestamps).
-    pub timestamp: String,
-}
-
-/// The loaded engine's device label, e.g. `cpu`, `cuda:0`, `google-tts-api`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DeviceInfo {
-    pub status: Informational,
-    pub device: String,
+    /// What failed, in general words (the cause is in the log).
+    Unhealthy(Option<String>),
 }
 
 /// Run every check.
-pub async fn health(sources: HealthSources<'_>) -> HealthResponse {
+pub async fn health(sources: HealthSources<'_>) -> Health {
     let database = match sources.db.ping().await {
-        Ok(()) => Check::healthy(),
+        Ok(()) => Check::Healthy,
         Err(e) => {
             tracing::error!(error = %e, "health: database check failed");
-            Check::unhealthy(None)
+            Check::Unhealthy(None)
         }
     };
     let audio_directory = match probe_audio_dir(sources.settings).await {
-        Ok(()) => Check::healthy(),
+        Ok(()) => Check::Healthy,
         Err(e) => {
             tracing::error!(error = %e, "health: audio directory check failed");
             let detail = if e.kind() == std::io::ErrorKind::StorageFull {
@@ -139,38 +83,20 @@ pub async fn health(sources: HealthSources<'_>) -> HealthResponse {
             } else {
                 "cannot write to the audio directory"
             };
-            Check::unhealthy(Some(detail.into()))
+            Check::Unhealthy(Some(detail.into()))
         }
     };
     let (tts, workers) = sources.tts.health().await;
     let expose = sources.expose_errors;
-    let tts_service = engine_check(&tts, "the speech engine reports a failure", expose);
-    let task_manager = engine_check(&workers, "the task workers have stopped", expose);
-    let healthy = [&database, &audio_directory, &tts_service, &task_manager]
-        .iter()
-        .all(|c| c.is_healthy());
-    HealthResponse {
-        status: if healthy {
-            OverallStatus::Healthy
-        } else {
-            OverallStatus::Unhealthy
-        },
-        checks: HealthChecks {
-            database,
-            audio_directory,
-            tts_service,
-            task_manager,
-            tts_device: sources.tts.runs_on().map(|device| DeviceInfo {
-                status: Informational::Informational,
-                device,
-            }),
-            service_info: ServiceInfo {
-                status: Informational::Informational,
-                name: sources.settings.app_name.clone(),
-                version: sources.settings.app_version.clone(),
-                timestamp: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, false),
-            },
-        },
+    Health {
+        database,
+        audio_directory,
+        tts_service: engine_check(&tts, "the speech engine reports a failure", expose),
+        task_manager: engine_check(&workers, "the task workers have stopped", expose),
+        tts_device: sources.tts.runs_on(),
+        name: sources.settings.app_name.clone(),
+        version: sources.settings.app_version.clone(),
+        checked_at: Utc::now(),
     }
 }
 
@@ -178,12 +104,12 @@ pub async fn health(sources: HealthSources<'_>) -> HealthResponse {
 /// as a check; the text goes to the log, and to `detail` only when exposed.
 fn engine_check(outcome: &str, failure: &str, expose: bool) -> Check {
     match outcome {
-        "healthy" => Check::healthy(),
-        "not_initialized" => Check::unhealthy(Some("not initialized".into())),
+        "healthy" => Check::Healthy,
+        "not_initialized" => Check::Unhealthy(Some("not initialized".into())),
         other => {
             let cause = other.strip_prefix("error: ").unwrap_or(other);
             tracing::warn!(cause, "health: {failure}");
-            Check::unhealthy(Some(if expose {
+            Check::Unhealthy(Some(if expose {
                 cause.to_string()
             } else {
                 failure.to_string()
@@ -230,31 +156,19 @@ mod tests {
 
     #[test]
     fn engine_outcomes_become_checks() {
-        assert_eq!(engine_check("healthy", "x", false), Check::healthy());
+        assert_eq!(engine_check("healthy", "x", false), Check::Healthy);
         assert_eq!(
             engine_check("not_initialized", "x", false),
-            Check::unhealthy(Some("not initialized".into()))
+            Check::Unhealthy(Some("not initialized".into()))
         );
         let secret = "error: https://internal.example/v1 answered 500";
         assert_eq!(
             engine_check(secret, "the speech engine reports a failure", false),
-            Check::unhealthy(Some("the speech engine reports a failure".into()))
+            Check::Unhealthy(Some("the speech engine reports a failure".into()))
         );
         assert_eq!(
             engine_check(secret, "the speech engine reports a failure", true),
-            Check::unhealthy(Some("https://internal.example/v1 answered 500".into()))
-        );
-    }
-
-    #[test]
-    fn checks_serialise_as_objects() {
-        assert_eq!(
-            serde_json::to_value(Check::unhealthy(None)).unwrap(),
-            serde_json::json!({ "status": "unhealthy" })
-        );
-        assert_eq!(
-            serde_json::to_value(Check::healthy()).unwrap(),
-            serde_json::json!({ "status": "healthy" })
+            Check::Unhealthy(Some("https://internal.example/v1 answered 500".into()))
         );
     }
 }

@@ -6,15 +6,14 @@
 //! `runtime` is read fresh on every call.
 //!
 //! Dependencies come in as arguments ([`MetadataSources`]) so the service
-//! knows nothing of HTTP or of the handler state.
+//! knows nothing of HTTP or of the handler state; the answer's JSON, and
+//! the `detail`/`fields` parameters that choose a [`Selection`], are
+//! `http::metadata`'s.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
-use utoipa::ToSchema;
+use chrono::{DateTime, Utc};
 
 use crate::audio::AudioFormat;
 use crate::config::{DatabaseBackend, MetadataSettings, Settings, TtsProviderKind};
@@ -26,14 +25,14 @@ use crate::domain::limits::{
 use crate::services::tasks;
 use crate::services::tts::TtsService;
 
-/// Compiler version recorded by `build.rs` (sent as `build.python_version`);
-/// `unknown` when a stale build-script output lacks it (a target folder
-/// shared with an older checkout), rather than a failed build.
+/// Compiler version recorded by `build.rs`; `unknown` when a stale
+/// build-script output lacks it (a target folder shared with an older
+/// checkout), rather than a failed build.
 const RUSTC_VERSION: &str = match option_env!("LW_RUSTC_VERSION") {
     Some(version) => version,
     None => "unknown",
 };
-/// axum version from Cargo.lock, recorded by `build.rs` (sent as `build.fastapi_version`).
+/// axum version from Cargo.lock, recorded by `build.rs`.
 const AXUM_VERSION: &str = match option_env!("LW_AXUM_VERSION") {
     Some(version) => version,
     None => "unknown",
@@ -44,45 +43,7 @@ const BUILT_COMMIT: Option<&str> = option_env!("BUILD_COMMIT_SHA");
 const BUILT_BRANCH: Option<&str> = option_env!("BUILD_BRANCH");
 const BUILT_AT: Option<&str> = option_env!("BUILD_TIMESTAMP");
 
-/// Section names `fields` may list, in output order.
-pub const SECTIONS: [&str; 7] = [
-    "service",
-    "build",
-    "runtime",
-    "providers",
-    "features",
-    "limits",
-    "links",
-];
-
-/// `detail=`: how much to send when `fields` names no section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum DetailLevel {
-    /// `service`, `build`, `links`.
-    Core,
-    /// `service`, `runtime`.
-    Runtime,
-    /// Everything (the default).
-    #[default]
-    Full,
-}
-
-impl DetailLevel {
-    /// The accepted spellings (exact, lowercase), in the error message's order.
-    pub const NAMES: [&'static str; 3] = ["core", "runtime", "full"];
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "core" => Some(DetailLevel::Core),
-            "runtime" => Some(DetailLevel::Runtime),
-            "full" => Some(DetailLevel::Full),
-            _ => None,
-        }
-    }
-}
-
-/// Which sections a response carries (`service` always does).
+/// Which sections an answer carries (`service` always does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Selection {
     pub build: bool,
@@ -91,61 +52,6 @@ pub struct Selection {
     pub features: bool,
     pub limits: bool,
     pub links: bool,
-}
-
-impl Selection {
-    pub fn for_detail(detail: DetailLevel) -> Self {
-        match detail {
-            DetailLevel::Core => Selection {
-                build: true,
-                links: true,
-                ..Selection::default()
-            },
-            DetailLevel::Runtime => Selection {
-                runtime: true,
-                ..Selection::default()
-            },
-            DetailLevel::Full => Selection {
-                build: true,
-                runtime: true,
-                providers: true,
-                features: true,
-                limits: true,
-                links: true,
-            },
-        }
-    }
-
-    /// `fields=limits, Service`: names trimmed and lower-cased, unknown ones
-    /// ignored; `None` when no known name remains (then `detail` decides).
-    pub fn from_fields(fields: &str) -> Option<Self> {
-        let mut selection = Selection::default();
-        let mut any = false;
-        for name in fields.split(',').map(|n| n.trim().to_lowercase()) {
-            let flag = match name.as_str() {
-                "service" => None,
-                "build" => Some(&mut selection.build),
-                "runtime" => Some(&mut selection.runtime),
-                "providers" => Some(&mut selection.providers),
-                "features" => Some(&mut selection.features),
-                "limits" => Some(&mut selection.limits),
-                "links" => Some(&mut selection.links),
-                _ => continue,
-            };
-            if let Some(flag) = flag {
-                *flag = true;
-            }
-            any = true;
-        }
-        any.then_some(selection)
-    }
-
-    /// `fields` replaces `detail` when it names at least one section.
-    pub fn resolve(detail: DetailLevel, fields: Option<&str>) -> Self {
-        fields
-            .and_then(Selection::from_fields)
-            .unwrap_or_else(|| Selection::for_detail(detail))
-    }
 }
 
 /// The translation provider and its languages, passed in by the caller
@@ -165,45 +71,33 @@ pub struct MetadataSources<'a> {
     pub translation: TranslationInfo<'a>,
 }
 
-/// `GET /metadata`. Sections not selected: `build`, `runtime`, `providers`
-/// are left out; `features`, `limits`, `links` are `{}`.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MetadataResponse {
+/// One answer: the service always, each other section when selected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
     pub service: ServiceSection,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<BuildSection>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<RuntimeSection>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub providers: Option<ProvidersSection>,
-    /// `{}` when not selected.
-    #[serde(serialize_with = "object_or_empty")]
-    #[schema(value_type = FeaturesSection)]
     pub features: Option<FeaturesSection>,
-    /// `{}` when not selected.
-    #[serde(serialize_with = "object_or_empty")]
-    #[schema(value_type = LimitsSection)]
     pub limits: Option<LimitsSection>,
-    /// Name → URL path or URL; `{}` when not selected.
-    #[schema(value_type = std::collections::BTreeMap<String, String>)]
-    pub links: Links,
+    pub links: Option<Links>,
 }
 
 /// Who this service is.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceSection {
-    /// `APP_NAME` (` (Development)` appended in development at the default name).
+    /// `APP_NAME` as configured.
     pub name: String,
     pub description: String,
     /// `ENVIRONMENT` as configured.
     pub environment: String,
     pub version: String,
-    /// `METADATA_SCHEMA_VERSION`; the frontend compares it with the version it expects.
+    /// `METADATA_SCHEMA_VERSION`.
     pub schema_version: String,
 }
 
 /// What was built.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildSection {
     /// `METADATA_COMMIT_SHA`, `BUILD_COMMIT_SHA` (run time, then build time), else `unknown`.
     pub commit: String,
@@ -211,87 +105,73 @@ pub struct BuildSection {
     pub short_commit: String,
     /// `METADATA_BUILD_BRANCH`, `BUILD_BRANCH`, else `unknown`.
     pub branch: String,
-    /// `METADATA_BUILD_TIMESTAMP`, `BUILD_TIMESTAMP`; absent when unknown.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `METADATA_BUILD_TIMESTAMP`, `BUILD_TIMESTAMP`; `None` when unknown.
     pub built_at: Option<String>,
-    /// The Rust compiler's version. The original sends its Python version
-    /// under this name and clients may expect the key, so it stays.
-    pub python_version: String,
-    /// The axum version (the HTTP framework), in the original's FastAPI key.
-    pub fastapi_version: String,
+    /// The Rust compiler's version.
+    pub rustc_version: String,
+    /// The axum version (the HTTP framework).
+    pub axum_version: String,
 }
 
 /// This process, now.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuntimeSection {
-    /// Process start, UTC with `Z`.
-    pub started_at: String,
-    /// Seconds since start, two decimals.
-    pub uptime_seconds: f64,
+    pub started_at: DateTime<Utc>,
+    pub uptime: Duration,
     pub process_id: u32,
     pub host: String,
-    pub worker: WorkerSection,
+    /// `None` when the database cannot say.
+    pub worker: Option<WorkerState>,
 }
 
-/// The TTS pipeline; `{}` when it cannot be read (database unavailable).
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct WorkerSection {
+/// The TTS pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerState {
     /// The task workers are running (`/health` `task_manager` healthy).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub worker_running: Option<bool>,
+    pub worker_running: bool,
     /// Tasks waiting for a worker (`queued`; the `/metrics` `tts_queue_depth`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub queue_size: Option<i64>,
+    pub queue_size: i64,
     /// Items whose `tts_status` is `pending`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending_items: Option<i64>,
+    pub pending_items: i64,
     /// An engine is loaded and healthy (`/health` `tts_service` healthy).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tts_service_available: Option<bool>,
+    pub tts_service_available: bool,
 }
 
 /// Database, speech and translation providers.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvidersSection {
-    pub database: DatabaseProviderInfo,
+    pub database: DatabaseProvider,
     pub tts: TtsProviderInfo,
     pub translation: TranslationProviderInfo,
 }
 
-/// `{"engine":"sqlite","file":…}` or
-/// `{"engine":"postgresql","connection":"host/db","masked":true}`; never credentials.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DatabaseProviderInfo {
-    /// `sqlite` or `postgresql`.
-    pub engine: String,
-    /// SQLite: the database file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    /// PostgreSQL: the URL after its last `@` (host and database), without query.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub connection: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub masked: Option<bool>,
+/// Where the data lives; never credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseProvider {
+    /// The database file.
+    Sqlite { file: String },
+    /// The URL after its last `@` (host and database), without query;
+    /// `managed` when it names no host.
+    Postgres { connection: String },
 }
 
 /// The speech engine.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TtsProviderInfo {
     /// `TTS_PROVIDER`: `local`, `piper`, `google` or `azure`.
     pub provider: String,
     /// `TTS_SUPPORTED_LANGUAGES`.
     pub supported_languages: Vec<Language>,
-    /// Engines tried in order: the provider, then `TTS_FALLBACK` (additive).
+    /// Engines tried in order: the provider, then `TTS_FALLBACK`.
     pub engine: Vec<String>,
-    /// Where the loaded engine runs, e.g. `cpu`; absent without an engine (additive).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Where the loaded engine runs, e.g. `cpu`; `None` without an engine.
     pub device: Option<String>,
-    /// Voice names of the loaded engine (additive).
+    /// Voice names of the loaded engine.
     pub voices: Vec<String>,
 }
 
 /// The translation provider.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranslationProviderInfo {
     /// `TRANSLATION_PROVIDER` (`none` when translation is off).
     pub provider: String,
@@ -299,11 +179,11 @@ pub struct TranslationProviderInfo {
 }
 
 /// A language code with its display name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Language {
-    pub language_code: String,
+    pub code: String,
     /// `English`, `Suomi`, `简体中文`, `繁體中文`, else the code.
-    pub language_name: String,
+    pub name: String,
 }
 
 impl Language {
@@ -316,28 +196,28 @@ impl Language {
             other => other,
         };
         Language {
-            language_code: code.to_string(),
-            language_name: name.to_string(),
+            code: code.to_string(),
+            name: name.to_string(),
         }
     }
 }
 
 /// What the frontend may offer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeaturesSection {
     /// `TTS_SUBMISSION_WORKERS`.
     pub tts_submission_workers: usize,
     /// `TTS_SUPPORTED_LANGUAGES` as plain strings.
     pub tts_languages: Vec<String>,
     pub translation_languages: Vec<Language>,
-    /// Audio formats of speech on demand (additive).
+    /// Audio formats of speech on demand.
     pub speech_formats: Vec<String>,
-    /// `/v1/tts/sessions` streaming is available (additive).
+    /// `/v1/tts/sessions` streaming is available.
     pub streaming_sessions: bool,
 }
 
 /// The item limits the server enforces.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitsSection {
     pub max_items_per_bulk_request: usize,
     pub max_tags_per_item: usize,
@@ -345,7 +225,7 @@ pub struct LimitsSection {
     pub max_text_length: usize,
 }
 
-/// Links in insertion order (a JSON object).
+/// Named URL paths or URLs, in insertion order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Links(pub Vec<(String, String)>);
 
@@ -356,27 +236,6 @@ impl Links {
             Some(entry) => entry.1 = url.to_string(),
             None => self.0.push((name.to_string(), url.to_string())),
         }
-    }
-}
-
-impl Serialize for Links {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, url) in &self.0 {
-            map.serialize_entry(name, url)?;
-        }
-        map.end()
-    }
-}
-
-/// A selected section as itself, one not selected as `{}`.
-fn object_or_empty<T: Serialize, S: Serializer>(
-    value: &Option<T>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(v) => v.serialize(serializer),
-        None => serializer.serialize_map(Some(0))?.end(),
     }
 }
 
@@ -449,25 +308,21 @@ impl MetadataService {
         sources: &MetadataSources<'_>,
         selection: Selection,
         now: Instant,
-    ) -> MetadataResponse {
+    ) -> Metadata {
         let statics = self.static_sections(sources, now);
         let runtime = if selection.runtime {
             Some(self.runtime(sources, now).await)
         } else {
             None
         };
-        MetadataResponse {
+        Metadata {
             service: statics.service.clone(),
             build: selection.build.then(|| statics.build.clone()),
             runtime,
             providers: selection.providers.then(|| statics.providers.clone()),
             features: selection.features.then(|| statics.features.clone()),
             limits: selection.limits.then(|| statics.limits.clone()),
-            links: if selection.links {
-                statics.links.clone()
-            } else {
-                Links::default()
-            },
+            links: selection.links.then(|| statics.links.clone()),
         }
     }
 
@@ -477,10 +332,9 @@ impl MetadataService {
     }
 
     async fn runtime(&self, sources: &MetadataSources<'_>, now: Instant) -> RuntimeSection {
-        let uptime = now.saturating_duration_since(self.started).as_secs_f64();
         RuntimeSection {
-            started_at: self.started_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-            uptime_seconds: (uptime * 100.0).round() / 100.0,
+            started_at: self.started_at,
+            uptime: now.saturating_duration_since(self.started),
             process_id: std::process::id(),
             host: self.host.clone(),
             worker: worker(sources).await,
@@ -488,9 +342,9 @@ impl MetadataService {
     }
 }
 
-/// The pipeline as `/health` and `/metrics` see it; `{}` when the
+/// The pipeline as `/health` and `/metrics` see it; `None` when the
 /// database cannot say.
-async fn worker(sources: &MetadataSources<'_>) -> WorkerSection {
+async fn worker(sources: &MetadataSources<'_>) -> Option<WorkerState> {
     let pending_filter = ItemFilter {
         tts_status: Some(crate::domain::status::ItemTtsStatus::Pending),
         ..ItemFilter::default()
@@ -507,17 +361,17 @@ async fn worker(sources: &MetadataSources<'_>) -> WorkerSection {
             .map_or(0, |(_, n)| n)
     });
     match (queued, pending) {
-        (Ok(queue_size), Ok(pending_items)) => WorkerSection {
-            worker_running: Some(task_manager == "healthy"),
-            queue_size: Some(queue_size),
-            pending_items: Some(pending_items),
-            tts_service_available: Some(tts_service == "healthy"),
-        },
+        (Ok(queue_size), Ok(pending_items)) => Some(WorkerState {
+            worker_running: task_manager == "healthy",
+            queue_size,
+            pending_items,
+            tts_service_available: tts_service == "healthy",
+        }),
         (queued, pending) => {
             let queued = queued.err().map(|e| e.to_string());
             let pending = pending.err().map(|e| e.to_string());
             tracing::warn!(?queued, ?pending, "metadata: cannot read the TTS pipeline");
-            WorkerSection::default()
+            None
         }
     }
 }
@@ -583,8 +437,8 @@ fn build_section(meta: &MetadataSettings) -> BuildSection {
             .or_else(|| built(BUILT_BRANCH))
             .unwrap_or_else(|| "unknown".into()),
         built_at: meta.build_timestamp.clone().or_else(|| built(BUILT_AT)),
-        python_version: RUSTC_VERSION.to_string(),
-        fastapi_version: AXUM_VERSION.to_string(),
+        rustc_version: RUSTC_VERSION.to_string(),
+        axum_version: AXUM_VERSION.to_string(),
     }
 }
 
@@ -653,13 +507,10 @@ fn provider_name(kind: TtsProviderKind) -> &'static str {
 
 /// Where the data lives, without credentials: for PostgreSQL only what
 /// follows the last `@` (host, port, database), never the query string.
-pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProviderInfo {
+pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProvider {
     match backend {
-        DatabaseBackend::Sqlite(path) => DatabaseProviderInfo {
-            engine: "sqlite".into(),
-            file: Some(path.display().to_string()),
-            connection: None,
-            masked: None,
+        DatabaseBackend::Sqlite(path) => DatabaseProvider::Sqlite {
+            file: path.display().to_string(),
         },
         DatabaseBackend::Postgres(url) => {
             let without_query = url.split(['?', '#']).next().unwrap_or_default();
@@ -667,12 +518,7 @@ pub fn database_provider(backend: &DatabaseBackend) -> DatabaseProviderInfo {
                 Some((_, host_and_db)) => host_and_db.to_string(),
                 None => "managed".to_string(),
             };
-            DatabaseProviderInfo {
-                engine: "postgresql".into(),
-                file: None,
-                connection: Some(connection),
-                masked: Some(true),
-            }
+            DatabaseProvider::Postgres { connection }
         }
     }
 }
@@ -694,55 +540,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn detail_levels_select_their_sections() {
-        let core = Selection::for_detail(DetailLevel::Core);
-        assert!(core.build && core.links);
-        assert!(!core.runtime && !core.providers && !core.features && !core.limits);
-        let runtime = Selection::for_detail(DetailLevel::Runtime);
-        assert_eq!(
-            runtime,
-            Selection {
-                runtime: true,
-                ..Selection::default()
-            }
-        );
-        assert_eq!(DetailLevel::default(), DetailLevel::Full);
-        for name in DetailLevel::NAMES {
-            assert!(DetailLevel::parse(name).is_some());
-        }
-        assert_eq!(DetailLevel::parse("CORE"), None);
-    }
-
-    #[test]
-    fn fields_replace_detail_unless_none_is_known() {
-        let picked = Selection::resolve(DetailLevel::Core, Some(" Limits ,bogus,runtime"));
-        assert_eq!(
-            picked,
-            Selection {
-                limits: true,
-                runtime: true,
-                ..Selection::default()
-            }
-        );
-        // `service` alone is a valid choice: nothing but the service.
-        assert_eq!(
-            Selection::resolve(DetailLevel::Full, Some("service")),
-            Selection::default()
-        );
-        for junk in ["", "bogus", " , ,"] {
-            assert_eq!(
-                Selection::resolve(DetailLevel::Runtime, Some(junk)),
-                Selection::for_detail(DetailLevel::Runtime),
-                "{junk:?}"
-            );
-        }
-    }
-
-    #[test]
     fn language_names() {
         let names: Vec<String> = ["en", "fi", "zh-CN", "zh-TW", "sv"]
             .iter()
-            .map(|c| Language::from_code(c).language_name)
+            .map(|c| Language::from_code(c).name)
             .collect();
         assert_eq!(names, ["English", "Suomi", "简体中文", "繁體中文", "sv"]);
     }
@@ -751,53 +552,26 @@ mod tests {
     fn database_providers_never_show_credentials() {
         let sqlite = database_provider(&DatabaseBackend::Sqlite(PathBuf::from("data/x.db")));
         assert_eq!(
-            serde_json::to_value(sqlite).unwrap(),
-            serde_json::json!({ "engine": "sqlite", "file": "data/x.db" })
+            sqlite,
+            DatabaseProvider::Sqlite {
+                file: "data/x.db".into()
+            }
         );
         let pg = database_provider(&DatabaseBackend::Postgres(
             "postgres://lw:p@ss@word@db.example:5432/lw?password=hunter2".into(),
         ));
-        let shown = serde_json::to_value(pg).unwrap();
         assert_eq!(
-            shown,
-            serde_json::json!({ "engine": "postgresql", "connection": "db.example:5432/lw", "masked": true })
+            pg,
+            DatabaseProvider::Postgres {
+                connection: "db.example:5432/lw".into()
+            }
         );
         let managed = database_provider(&DatabaseBackend::Postgres("postgres:///lw".into()));
-        assert_eq!(managed.connection.as_deref(), Some("managed"));
-    }
-
-    #[test]
-    fn unselected_sections_are_left_out_or_empty() {
-        let response = MetadataResponse {
-            service: ServiceSection {
-                name: "n".into(),
-                description: "d".into(),
-                environment: "production".into(),
-                version: "1".into(),
-                schema_version: "s".into(),
-            },
-            build: None,
-            runtime: None,
-            providers: None,
-            features: None,
-            limits: None,
-            links: Links::default(),
-        };
-        let keys: Vec<String> = serde_json::to_value(&response)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
         assert_eq!(
-            keys,
-            [
-                r#"service={"name":"n","description":"d","environment":"production","version":"1","schema_version":"s"}"#,
-                "features={}",
-                "limits={}",
-                "links={}"
-            ]
+            managed,
+            DatabaseProvider::Postgres {
+                connection: "managed".into()
+            }
         );
     }
 
@@ -822,9 +596,11 @@ mod tests {
         links.set("a", "1");
         links.set("b", "2");
         links.set("a", "3");
-        assert_eq!(
-            serde_json::to_string(&links).unwrap(),
-            r#"{"a":"3","b":"2"}"#
-        );
+        let pairs: Vec<(&str, &str)> = links
+            .0
+            .iter()
+            .map(|(n, u)| (n.as_str(), u.as_str()))
+            .collect();
+        assert_eq!(pairs, [("a", "3"), ("b", "2")]);
     }
 }
