@@ -682,6 +682,16 @@ async fn list_practiced_filter_and_flag() {
     for no in ["false", "False", "0"] {
         assert_eq!(list_ids(&app, &[("practiced", no)]).await, vec![fresh]);
     }
+    // Totals from the kept attempt totals, alone and with another filter.
+    for (query, total) in [
+        (vec![("practiced", "true")], 1),
+        (vec![("practiced", "false")], 1),
+        (vec![("practiced", "true"), ("locale", "fi")], 1),
+        (vec![("practiced", "false"), ("locale", "sv")], 0),
+        (vec![], 2),
+    ] {
+        assert_eq!(list(&app, &query).await["total"], total, "{query:?}");
+    }
     let all = list(&app, &[("sort", "created_at.asc")]).await;
     assert_eq!(all["items"][0]["practiced"], true);
     assert_eq!(all["items"][1]["practiced"], false);
