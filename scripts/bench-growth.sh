@@ -193,6 +193,25 @@ to_ms() { # wrk's "1.23ms" / "456.00us" / "2.01s" / "1.50m" -> ms
 
 rss_mb() { awk -v k="$1" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status"; }
 
+# Waits until the server has worked off what the last run left queued (wrk
+# stops sending, but requests already taken keep the server and its database
+# busy, which would be charged to the next endpoint's first request): a
+# cheap read through the same pool must answer within 50 ms twice running.
+wait_idle() {
+    local i t fast=0
+    for i in $(seq 600); do
+        t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/v1/stats/items/1")
+        if awk -v t="$t" 'BEGIN { exit !(t < 0.05) }'; then
+            fast=$((fast + 1))
+            [[ "$fast" -ge 2 ]] && return 0
+        else
+            fast=0
+        fi
+        sleep 0.2
+    done
+    log "  the server was still busy after $i probes"
+}
+
 # Runs every endpoint against the server now started; appends to the table.
 bench() {
     local size="$1" backend="$2" hot="$3" secs="$4" path url out first label
@@ -207,6 +226,7 @@ bench() {
     )
     for path in "${endpoints[@]}"; do
         url="http://127.0.0.1:$port$path"
+        wait_idle
         # Cold: the first request on this server; then one more to warm up.
         first=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$url")
         [[ "${first%% *}" == 200 ]] || log "  $path: first request answered ${first%% *}"
