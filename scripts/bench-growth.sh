@@ -272,7 +272,8 @@ for spec in $sizes; do
         template="$(pg_data "$m")"
         meta="$cache/pg-i${n_items}-a${m}-s${seed}-${gen_hash}.json"
         run_db="lwg_run_$$"
-        psql -X -q -d "$pg_admin" -c "DROP DATABASE IF EXISTS \"$run_db\"" \
+        PGOPTIONS="-c client_min_messages=warning" psql -X -q -d "$pg_admin" \
+            -c "DROP DATABASE IF EXISTS \"$run_db\"" \
             -c "CREATE DATABASE \"$run_db\" TEMPLATE \"$template\"" >&2
         start_server "$(pg_url "$pg_admin" "$run_db")"
         log "postgres $m attempts: server up in ${startup_s}s"
