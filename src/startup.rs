@@ -217,6 +217,7 @@ async fn start_background_work(
         spawn_scheduled_cleanup(state, tracker, shutdown);
     }
     spawn_database_watch(&state.db, tracker, shutdown);
+    spawn_word_outcome_backfill(&state.db, tracker, shutdown);
     match state.tts.resume().await {
         Ok(0) => {}
         Ok(tasks) => tracing::info!(tasks, "resumed tasks left unfinished by a previous run"),
@@ -225,6 +226,22 @@ async fn start_background_work(
     if state.tts.provider().is_some() {
         spawn_takeover(&state.tts, state.settings.tts.lease, tracker, shutdown);
     }
+}
+
+/// Word outcomes for attempts stored without them (see
+/// [`crate::services::stats::backfill_word_outcomes`]); stops at shutdown.
+fn spawn_word_outcome_backfill(db: &Db, tracker: &TaskTracker, shutdown: &CancellationToken) {
+    let (db, shutdown) = (db.clone(), shutdown.clone());
+    tracker.spawn(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            done = crate::services::stats::backfill_word_outcomes(&db) => match done {
+                Ok(0) => {}
+                Ok(attempts) => tracing::info!(attempts, "word outcomes stored for older attempts"),
+                Err(e) => tracing::warn!(error = %e, "could not store word outcomes for older attempts"),
+            },
+        }
+    });
 }
 
 /// The translation provider the settings ask for. One that cannot be built

@@ -27,6 +27,8 @@ pub struct NewAttemptRow<'a> {
     pub words_correct: i64,
     pub percentage_spoken: i64,
     pub created_at: &'a str,
+    /// [`crate::domain::word_outcomes::WordOutcomes`], encoded.
+    pub word_outcomes: Option<&'a str>,
 }
 
 /// A time window on `created_at` (inclusive bounds, storage format).
@@ -51,7 +53,8 @@ const SELECT: &str =
 pub async fn insert(conn: &mut Conn, row: &NewAttemptRow<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO attempts (item_id, text, percentage, wer, words_ref, words_correct, \
-         percentage_spoken, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         percentage_spoken, created_at, word_outcomes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(row.item_id)
     .bind(row.text)
@@ -61,6 +64,7 @@ pub async fn insert(conn: &mut Conn, row: &NewAttemptRow<'_>) -> sqlx::Result<i6
     .bind(row.words_correct)
     .bind(row.percentage_spoken)
     .bind(row.created_at)
+    .bind(row.word_outcomes)
     .fetch_one(conn)
     .await
 }
@@ -225,6 +229,20 @@ pub async fn progress_by_day(
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
+/// An attempt with its item's current text, for word statistics.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WithReference {
+    pub id: i64,
+    pub item_text: String,
+    pub item_spoken_text: Option<String>,
+    pub text: String,
+    pub word_outcomes: Option<String>,
+}
+
+const WITH_REFERENCE: &str =
+    "SELECT a.id, i.text AS item_text, i.spoken_text AS item_spoken_text, \
+     a.text, a.word_outcomes FROM attempts a JOIN items i ON i.id = a.item_id";
+
 /// The newest attempts with their item's text and spoken text, for word
 /// statistics.
 #[tracing::instrument(skip(pool))]
@@ -232,10 +250,9 @@ pub async fn recent_with_reference(
     pool: &Pool,
     item_id: Option<i64>,
     limit: i64,
-) -> sqlx::Result<Vec<(String, Option<String>, String)>> {
-    let mut sql = Sql::new(
-        "SELECT i.text, i.spoken_text, a.text FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
-    );
+) -> sqlx::Result<Vec<WithReference>> {
+    let mut sql = Sql::new(WITH_REFERENCE);
+    sql.push(" WHERE 1 = 1");
     if let Some(item_id) = item_id {
         sql.push(" AND a.item_id = ").bind(item_id);
     }
@@ -243,4 +260,31 @@ pub async fn recent_with_reference(
         .bind(limit);
     let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
+}
+
+/// Attempts below `before_id` stored without word outcomes, newest first.
+#[tracing::instrument(skip(pool))]
+pub async fn without_outcomes(
+    pool: &Pool,
+    before_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<WithReference>> {
+    sqlx::query_as(&format!(
+        "{WITH_REFERENCE} WHERE a.id < $1 AND a.word_outcomes IS NULL ORDER BY a.id DESC LIMIT $2"
+    ))
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Store an attempt's word outcomes (only where none are stored yet).
+#[tracing::instrument(skip(conn, outcomes))]
+pub async fn set_outcomes(conn: &mut Conn, id: i64, outcomes: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE attempts SET word_outcomes = $1 WHERE id = $2 AND word_outcomes IS NULL")
+        .bind(outcomes)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

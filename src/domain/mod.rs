@@ -10,3 +10,4 @@ pub mod spoken;
 pub mod status;
 pub mod timestamp;
 pub mod transliterate;
+pub mod word_outcomes;

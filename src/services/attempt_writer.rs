@@ -17,6 +17,7 @@ use crate::db::{Conn, Db};
 use crate::domain::alignment::{Alignment, Pair};
 use crate::domain::scoring::Score;
 use crate::domain::timestamp::{to_db, Clock};
+use crate::domain::word_outcomes::WordOutcomes;
 use crate::services::attempts::judge;
 use crate::services::items::ITEM_NOT_FOUND;
 use crate::services::ServiceError;
@@ -162,6 +163,8 @@ async fn write_one(
             (&rejudged.0, &rejudged.1)
         };
     let now = to_db(clock.now());
+    let outcomes =
+        WordOutcomes::of(assessed, &current.text, current.spoken_text.as_deref()).encode();
     let row = NewAttemptRow {
         item_id: attempt.item_id,
         text: &attempt.text,
@@ -171,6 +174,7 @@ async fn write_one(
         words_correct: score.words_correct,
         percentage_spoken: assessed.percentage(),
         created_at: &now,
+        word_outcomes: Some(&outcomes),
     };
     let id = attempts_db::insert(tx, &row).await?;
     attempt_stats::record(tx, &row).await?;

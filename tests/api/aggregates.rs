@@ -226,3 +226,86 @@ async fn aggregates_are_rebuilt_at_start_when_rows_were_written_around_the_servi
         json(&app, "/v1/stats/summary?since=2000-01-01").await
     );
 }
+
+async fn null_outcomes(app: &TestApp) -> i64 {
+    let pool = app.db().await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE word_outcomes IS NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    n
+}
+
+/// The most-missed words read the outcomes stored with each attempt; they
+/// equal a fresh alignment of every attempt, older attempts get theirs after
+/// a restart, and outcomes made against a text since changed are not used.
+#[tokio::test]
+async fn stored_word_outcomes_give_the_words_a_fresh_alignment_gives() {
+    let app = spawn_app().await;
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut items = Vec::new();
+    for _ in 0..5 {
+        items.push(new_item(&app, &mut rng).await);
+    }
+    for _ in 0..60 {
+        let item = items[rng.usize(..items.len())];
+        let words = rng.usize(1..7);
+        app.create_attempt(item, &sentence(&mut rng, words)).await;
+    }
+    assert_eq!(
+        null_outcomes(&app).await,
+        0,
+        "stored with every new attempt"
+    );
+    let paths = [
+        "/v1/stats/words?limit=100".to_string(),
+        format!("/v1/stats/words?limit=100&item_id={}", items[0]),
+    ];
+    let mut stored = Vec::new();
+    for path in &paths {
+        stored.push(json(&app, path).await);
+    }
+    assert!(!stored[0]["words"].as_array().unwrap().is_empty());
+
+    // As attempts stored before outcomes existed: aligned on every call.
+    let pool = app.db().await;
+    sqlx::query("UPDATE attempts SET word_outcomes = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    for (path, expected) in paths.iter().zip(&stored) {
+        assert_eq!(&json(&app, path).await, expected, "{path}");
+    }
+    // A restart gives them their outcomes in the background.
+    let app = app.restart().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while null_outcomes(&app).await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "backfill never finished"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for (path, expected) in paths.iter().zip(&stored) {
+        assert_eq!(&json(&app, path).await, expected, "{path}");
+    }
+
+    // A changed spoken text: the words follow the item as it is now.
+    let resp = app
+        .patch_json(
+            &format!("/v1/items/{}/spoken-text", items[0]),
+            &json!({"spoken_text": "ulos sataa lunta"}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let now_stored = json(&app, &paths[1]).await;
+    let pool = app.db().await;
+    sqlx::query("UPDATE attempts SET word_outcomes = NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(json(&app, &paths[1]).await, now_stored);
+}
