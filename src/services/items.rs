@@ -73,6 +73,7 @@ pub async fn create_many(
         };
         ids.push(items_db::insert(&mut tx, &row).await?);
     }
+    items_db::add_to_total(&mut tx, ids.len() as i64).await?;
     // The rows as created (`pending`, contract §3.2), before their
     // submission may make them `ready` (dedupe) or `failed` (refused).
     let mut rows = Vec::with_capacity(ids.len());
@@ -155,6 +156,7 @@ pub async fn delete(db: &Db, tts: &TtsService, id: i64) -> Result<(), ServiceErr
     if !items_db::delete(&mut tx, id).await? {
         return Err(not_found());
     }
+    items_db::add_to_total(&mut tx, -1).await?;
     attempt_stats::resum_days(&mut tx, &days).await?;
     let store = tts.store();
     match store.remove(&store.item_path(id)).await {

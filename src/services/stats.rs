@@ -46,6 +46,12 @@ pub struct Summary {
 /// Rebuild the attempt aggregates when they no longer count what the
 /// attempts table holds (rows written around the service); run at start.
 pub async fn check_aggregates(db: &Db) -> Result<(), ServiceError> {
+    if !items_db::total_matches(&db.reader).await? {
+        tracing::warn!("the kept item total disagrees with the items table; recounting");
+        let mut tx = db.begin_write().await?;
+        items_db::recount(&mut tx).await?;
+        tx.commit().await?;
+    }
     if attempt_stats::matches_attempts(&db.reader).await? {
         return Ok(());
     }

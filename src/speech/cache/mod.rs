@@ -116,8 +116,9 @@ struct Inner {
     db: Db,
     limits: CacheLimits,
     flights: Mutex<HashMap<String, watch::Sender<FlightResult>>>,
-    /// Recently used clips in memory, so a hot hit needs no file system call.
-    hot: Mutex<HotSet>,
+    /// Recently used clips in memory, so a hot hit needs no file system call (sharded and
+    /// locked inside, hence no `Mutex` here).
+    hot: HotSet,
     touched: Mutex<HashMap<String, Instant>>,
     last_sweep: Mutex<Option<Instant>>,
     hits: AtomicU64,
@@ -141,7 +142,7 @@ impl SpeechCache {
                 db,
                 limits,
                 flights: Mutex::new(HashMap::new()),
-                hot: Mutex::new(HotSet::new(hot::HOT_MAX_BYTES)),
+                hot: HotSet::new(hot::HOT_MAX_BYTES),
                 touched: Mutex::new(HashMap::new()),
                 last_sweep: Mutex::new(None),
                 hits: AtomicU64::new(0),
@@ -176,19 +177,16 @@ impl SpeechCache {
             .join(format!("{key}.{}", format.extension()))
     }
 
-    fn hot(&self) -> std::sync::MutexGuard<'_, HotSet> {
-        match self.inner.hot.lock() {
-            Ok(h) => h,
-            Err(p) => p.into_inner(),
-        }
+    fn hot(&self) -> &HotSet {
+        &self.inner.hot
     }
 
-    /// The bytes of a cached clip: from memory when hot, else read from disk (and kept hot).
     /// The clip's bytes if they are in memory (no disk access).
     pub fn in_memory(&self, audio: &CachedAudio) -> Option<Bytes> {
         self.hot().get(&audio.key)
     }
 
+    /// The bytes of a cached clip: from memory when hot, else read from disk (and kept hot).
     pub async fn read(&self, audio: &CachedAudio) -> std::io::Result<Bytes> {
         if let Some(bytes) = self.hot().get(&audio.key) {
             return Ok(bytes);
