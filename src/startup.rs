@@ -23,6 +23,7 @@ use crate::services::metadata::MetadataService;
 use crate::services::tasks::{self, CleanupPlan};
 use crate::services::translations::TranslationService;
 use crate::services::tts::{EngineHandle, SubmissionOptions, TtsService};
+use crate::services::word_stats::MissedWordsMemo;
 use crate::speech::cache::{CacheLimits, SpeechCache};
 use crate::speech::SpeechService;
 use crate::state::{AppState, Shared};
@@ -189,6 +190,7 @@ async fn build_state(
         speech,
         translations,
         metadata,
+        missed_words: MissedWordsMemo::default(),
     })
 }
 
@@ -229,13 +231,13 @@ async fn start_background_work(
 }
 
 /// Word outcomes for attempts stored without them (see
-/// [`crate::services::stats::backfill_word_outcomes`]); stops at shutdown.
+/// [`crate::services::word_stats::backfill_word_outcomes`]); stops at shutdown.
 fn spawn_word_outcome_backfill(db: &Db, tracker: &TaskTracker, shutdown: &CancellationToken) {
     let (db, shutdown) = (db.clone(), shutdown.clone());
     tracker.spawn(async move {
         tokio::select! {
             () = shutdown.cancelled() => {}
-            done = crate::services::stats::backfill_word_outcomes(&db) => match done {
+            done = crate::services::word_stats::backfill_word_outcomes(&db) => match done {
                 Ok(0) => {}
                 Ok(attempts) => tracing::info!(attempts, "word outcomes stored for older attempts"),
                 Err(e) => tracing::warn!(error = %e, "could not store word outcomes for older attempts"),

@@ -15,6 +15,7 @@ use crate::services::attempt_writer::AttemptWriter;
 use crate::services::metadata::MetadataService;
 use crate::services::translations::TranslationService;
 use crate::services::tts::TtsService;
+use crate::services::word_stats::MissedWordsMemo;
 use crate::speech::SpeechService;
 
 #[derive(Debug, Clone)]
@@ -36,6 +37,8 @@ pub struct Shared {
     pub translations: TranslationService,
     /// `GET /metadata`: process start and the cached static sections.
     pub metadata: MetadataService,
+    /// `GET /v1/stats/words`: counts kept per version of the data.
+    pub missed_words: MissedWordsMemo,
 }
 
 impl AppState {

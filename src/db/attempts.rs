@@ -243,16 +243,29 @@ const WITH_REFERENCE: &str =
     "SELECT a.id, i.text AS item_text, i.spoken_text AS item_spoken_text, \
      a.text, a.word_outcomes FROM attempts a JOIN items i ON i.id = a.item_id";
 
-/// The newest attempts with their item's text and spoken text, for word
-/// statistics.
+/// One of the newest attempts, with what word statistics need: its stored
+/// outcomes and the item text they must have been made against.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RecentOutcome {
+    pub id: i64,
+    pub item_id: i64,
+    pub item_text: String,
+    pub item_spoken_text: Option<String>,
+    pub word_outcomes: Option<String>,
+}
+
+/// The newest `limit` attempts (of one item when given), newest first,
+/// without their own text (needed only where the outcomes are not usable).
 #[tracing::instrument(skip(pool))]
-pub async fn recent_with_reference(
+pub async fn recent_outcomes(
     pool: &Pool,
     item_id: Option<i64>,
     limit: i64,
-) -> sqlx::Result<Vec<WithReference>> {
-    let mut sql = Sql::new(WITH_REFERENCE);
-    sql.push(" WHERE 1 = 1");
+) -> sqlx::Result<Vec<RecentOutcome>> {
+    let mut sql = Sql::new(
+        "SELECT a.id, a.item_id, i.text AS item_text, i.spoken_text AS item_spoken_text, \
+         a.word_outcomes FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
+    );
     if let Some(item_id) = item_id {
         sql.push(" AND a.item_id = ").bind(item_id);
     }
@@ -260,6 +273,31 @@ pub async fn recent_with_reference(
         .bind(limit);
     let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
+}
+
+/// These attempts with their item's current text.
+#[tracing::instrument(skip_all, fields(attempts = ids.len()))]
+pub async fn with_reference(pool: &Pool, ids: &[i64]) -> sqlx::Result<Vec<WithReference>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    // Bound the statement's parameters (SQLite allows 32,766).
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(WITH_REFERENCE);
+        sql.push(" WHERE a.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*id);
+        }
+        sql.push(")");
+        let (text, args) = sql.build()?;
+        rows.extend(
+            sqlx::query_as_with::<_, WithReference, _>(&text, args)
+                .fetch_all(pool)
+                .await?,
+        );
+    }
+    Ok(rows)
 }
 
 /// Attempts below `before_id` stored without word outcomes, newest first.

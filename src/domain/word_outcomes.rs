@@ -57,8 +57,13 @@ impl WordOutcomes {
     /// The outcomes stored for `text`/`spoken`, when they were made against
     /// exactly that text and can be read.
     pub fn decode_for(stored: &str, text: &str, spoken: Option<&str>) -> Option<Self> {
+        Self::decode_matching(stored, &fingerprint(text, spoken))
+    }
+
+    /// The same, for a text whose [`fingerprint`] is already known.
+    pub fn decode_matching(stored: &str, fingerprint: &str) -> Option<Self> {
         let outcomes: WordOutcomes = serde_json::from_str(stored).ok()?;
-        (outcomes.reference == fingerprint(text, spoken)).then_some(outcomes)
+        (outcomes.reference == fingerprint).then_some(outcomes)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::{during, ApiError, ErrorDetail, InternalError, ValidationFaile
 use crate::http::extract::{path_id, Page, QueryFields, RawQuery};
 use crate::http::wire::Timestamp;
 use crate::services::items::ITEM_NOT_FOUND;
-use crate::services::stats;
+use crate::services::{stats, word_stats};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -158,8 +158,8 @@ pub struct MissedWord {
     seen: i64,
 }
 
-impl From<stats::MissedWord> for MissedWord {
-    fn from(w: stats::MissedWord) -> Self {
+impl From<word_stats::MissedWord> for MissedWord {
+    fn from(w: word_stats::MissedWord) -> Self {
         MissedWord {
             word: w.word,
             missed: w.missed,
@@ -327,9 +327,11 @@ async fn words(
 ) -> Result<Json<MissedWords>, ApiError> {
     let mut q = QueryFields::new(&query);
     let item_id = q.int("item_id", i64::MIN, i64::MAX).filter(|id| *id != 0);
-    let limit = q.int_or("limit", 20, 1, 200);
+    let limit = q.int_or("limit", 20, 1, word_stats::MAX_LIMIT as i64);
     q.finish()?;
-    let (words, considered) = stats::missed_words(&state.db, item_id, limit as usize, 2_000)
+    let (words, considered) = state
+        .missed_words
+        .missed_words(&state.db, item_id, limit as usize)
         .await
         .map_err(during("get word stats"))?;
     Ok(Json(MissedWords {

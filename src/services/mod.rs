@@ -12,5 +12,6 @@ pub mod tags;
 pub mod tasks;
 pub mod translations;
 pub mod tts;
+pub mod word_stats;
 
 pub use error::ServiceError;

@@ -5,12 +5,10 @@ use crate::db::Db;
 use chrono::{Duration, Local, NaiveDateTime, NaiveTime};
 
 use crate::db::attempt_stats::{self, PracticedItem};
-use crate::db::attempts::{self as attempts_db, PracticeLogRow, Window, WithReference};
+use crate::db::attempts::{self as attempts_db, PracticeLogRow, Window};
 use crate::db::items as items_db;
-use crate::domain::lenient;
 use crate::domain::rounding::{mean, py_round};
 use crate::domain::timestamp::to_db;
-use crate::domain::word_outcomes::WordOutcomes;
 use crate::services::items::{decode_tags, ITEM_NOT_FOUND};
 use crate::services::ServiceError;
 
@@ -290,108 +288,4 @@ pub async fn progress(
             )
         })
         .collect())
-}
-
-/// A reference word and how often learners missed it.
-#[derive(Debug, Clone)]
-pub struct MissedWord {
-    /// The word as most recently written in an item (punctuation trimmed).
-    pub word: String,
-    /// Attempts that substituted or left out this word.
-    pub missed: i64,
-    /// Attempts whose reference contains the word.
-    pub seen: i64,
-}
-
-/// The words missed most often over the newest `scan` attempts.
-pub async fn missed_words(
-    db: &Db,
-    item_id: Option<i64>,
-    limit: usize,
-    scan: i64,
-) -> Result<(Vec<MissedWord>, usize), ServiceError> {
-    let pairs = attempts_db::recent_with_reference(&db.reader, item_id, scan).await?;
-    // Aligning up to 2,000 attempts is CPU work of up to hundreds of
-    // milliseconds: off the async workers, so it never delays other
-    // requests (the soak saw /health wait behind it).
-    tokio::task::spawn_blocking(move || count_missed(pairs, limit))
-        .await
-        .map_err(|e| ServiceError::Other(format!("word statistics task: {e}")))
-}
-
-fn count_missed(rows: Vec<WithReference>, limit: usize) -> (Vec<MissedWord>, usize) {
-    let considered = rows.len();
-    let mut counts: std::collections::HashMap<String, MissedWord> =
-        std::collections::HashMap::new();
-    for row in rows {
-        let outcomes = outcomes_of(&row);
-        for (key, written, got) in outcomes.words {
-            let entry = counts.entry(key).or_insert_with(|| MissedWord {
-                word: display(&written),
-                missed: 0,
-                seen: 0,
-            });
-            entry.seen += 1;
-            if !got {
-                entry.missed += 1;
-            }
-        }
-    }
-    let mut words: Vec<MissedWord> = counts.into_values().filter(|w| w.missed > 0).collect();
-    words.sort_by(|a, b| {
-        b.missed
-            .cmp(&a.missed)
-            .then(b.seen.cmp(&a.seen))
-            .then(a.word.cmp(&b.word))
-    });
-    words.truncate(limit);
-    (words, considered)
-}
-
-/// The attempt's stored word outcomes when they were made against its
-/// item's current text; otherwise aligned now.
-fn outcomes_of(row: &WithReference) -> WordOutcomes {
-    let spoken = row.item_spoken_text.as_deref();
-    row.word_outcomes
-        .as_deref()
-        .and_then(|stored| WordOutcomes::decode_for(stored, &row.item_text, spoken))
-        .unwrap_or_else(|| {
-            let assessed = lenient::assess(&row.item_text, spoken, &row.text);
-            WordOutcomes::of(&assessed, &row.item_text, spoken)
-        })
-}
-
-/// Give attempts stored without word outcomes (before they existed, or by
-/// other tools) theirs, newest first, in batches on a blocking thread, so
-/// `GET /v1/stats/words` soon reads them all. Runs once after start.
-pub async fn backfill_word_outcomes(db: &Db) -> Result<u64, ServiceError> {
-    const BATCH: i64 = 500;
-    let mut before = i64::MAX;
-    let mut done = 0u64;
-    loop {
-        let rows = attempts_db::without_outcomes(&db.reader, before, BATCH).await?;
-        let Some(last) = rows.last() else {
-            return Ok(done);
-        };
-        before = last.id;
-        let encoded = tokio::task::spawn_blocking(move || {
-            rows.iter()
-                .map(|row| (row.id, outcomes_of(row).encode()))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| ServiceError::Other(format!("word outcomes task: {e}")))?;
-        let mut tx = db.begin_write().await?;
-        for (id, outcomes) in &encoded {
-            attempts_db::set_outcomes(&mut tx, *id, outcomes).await?;
-        }
-        tx.commit().await?;
-        done += encoded.len() as u64;
-    }
-}
-
-fn display(written: &str) -> String {
-    written
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
 }

@@ -98,6 +98,75 @@ async fn most_missed_words_are_counted_across_attempts() {
     assert_eq!(resp.status(), 422);
 }
 
+/// The counts are kept between calls, so every change that alters them must
+/// show at once: a new attempt, an item's new spoken text, a deleted item.
+#[tokio::test]
+async fn most_missed_words_follow_every_change() {
+    let app = spawn_app().await;
+    let a = app
+        .create_item(json!({ "locale": "fi", "text": "Asun Helsingissä." }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let b = app
+        .create_item(json!({ "locale": "fi", "text": "Juna lähtee kello 8.30." }))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    app.create_attempt(a, "asun helsingisa").await;
+    app.create_attempt(b, "juna lähtee kello puoli yhdeksän")
+        .await;
+    let words = |path: String| {
+        let app = &app;
+        async move {
+            let body: Value = app.get(&path).await.json().await.unwrap();
+            let counts: Vec<(String, i64, i64)> = body["words"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| {
+                    let n = |k: &str| w[k].as_i64().unwrap();
+                    (
+                        w["word"].as_str().unwrap().to_string(),
+                        n("missed"),
+                        n("seen"),
+                    )
+                })
+                .collect();
+            (counts, body["attempts_considered"].as_i64().unwrap())
+        }
+    };
+    let all = || words("/v1/stats/words".to_string());
+    let first = all().await;
+    assert_eq!(first.1, 2);
+    assert!(first.0.contains(&("helsingissä".into(), 1, 1)), "{first:?}");
+    assert_eq!(all().await, first, "asked again unchanged");
+
+    app.create_attempt(a, "asun").await;
+    let (counts, considered) = all().await;
+    assert_eq!(considered, 3);
+    assert_eq!(counts[0], ("helsingissä".into(), 2, 2), "{counts:?}");
+
+    // b's audio now says what the learner typed: nothing of b is missed.
+    let only_b = || words(format!("/v1/stats/words?item_id={b}"));
+    assert!(!only_b().await.0.is_empty());
+    let resp = app
+        .patch_json(
+            &format!("/v1/items/{b}/spoken-text"),
+            &json!({ "spoken_text": "juna lähtee kello puoli yhdeksän" }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        only_b().await,
+        (vec![], 1),
+        "counted against the new reading"
+    );
+
+    assert_eq!(app.delete(&format!("/v1/items/{a}")).await.status(), 204);
+    assert_eq!(all().await, (vec![], 1));
+}
+
 /// The learner types what the audio says: the learner-facing score, the
 /// alignment and the word statistics agree that nothing was missed, while
 /// the contract's exact-text score stays as it was.
