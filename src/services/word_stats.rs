@@ -107,27 +107,27 @@ async fn count(db: &Db, item_id: Option<i64>) -> Result<Counted, ServiceError> {
     let (mut outcomes, stale) = tokio::task::spawn_blocking(move || stored_outcomes(rows))
         .await
         .map_err(blocking_failed)?;
-    if !stale.is_empty() {
-        // Attempts stored before outcomes were, or made against an item
-        // text changed since: aligned now, from their own text, and put in
-        // their place (the newest spelling of a word is the one shown).
-        let ids: Vec<i64> = stale.iter().map(|(_, id)| *id).collect();
-        let rows = attempts_db::with_reference(&db.reader, &ids).await?;
-        let aligned = tokio::task::spawn_blocking(move || {
-            rows.iter()
-                .map(|row| (row.id, aligned_outcomes(row)))
-                .collect::<HashMap<_, _>>()
-        })
-        .await
-        .map_err(blocking_failed)?;
-        let mut aligned = aligned;
+    // Attempts stored before outcomes were, or made against an item text
+    // changed since: aligned now, from their own text, in their place (the
+    // newest spelling of a word is the one shown).
+    let ids: Vec<i64> = stale.iter().map(|(_, id)| *id).collect();
+    let stale_rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        attempts_db::with_reference(&db.reader, &ids).await?
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut aligned: HashMap<i64, WordOutcomes> = stale_rows
+            .iter()
+            .map(|row| (row.id, aligned_outcomes(row)))
+            .collect();
         for (slot, id) in stale {
             outcomes[slot] = aligned.remove(&id);
         }
-    }
-    tokio::task::spawn_blocking(move || tally(outcomes.iter().flatten()))
-        .await
-        .map_err(blocking_failed)
+        tally(outcomes.iter().flatten())
+    })
+    .await
+    .map_err(blocking_failed)
 }
 
 fn blocking_failed(e: tokio::task::JoinError) -> ServiceError {
