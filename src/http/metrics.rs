@@ -24,10 +24,10 @@ pub fn router(enabled: bool) -> Router<AppState> {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let mut body = recorder::handle().map(|h| h.render()).unwrap_or_default();
-    if !body.is_empty() && !body.ends_with('\n') {
-        body.push('\n');
-    }
-    body.push_str(&scrape::render(&state).await);
+    // This application's values first: reading them also creates its
+    // engines' recorder series (at 0), which the recorder then renders.
+    let own = scrape::render(&state).await;
+    let mut body = recorder::render();
+    body.push_str(&own);
     ([(header::CONTENT_TYPE, TEXT_FORMAT)], body).into_response()
 }

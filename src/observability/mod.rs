@@ -6,8 +6,18 @@
 //!   `metrics` facade into one process-wide recorder, installed once
 //!   ([`recorder`]); they are counters and histograms, which only grow;
 //! - states (task counts, queue depth, circuit breakers, database pools, the
-//!   speech cache's counters) are read from the scraped application's own
-//!   state at scrape time and written next to them ([`scrape`]).
+//!   speech cache's counters, build info) are read from the scraped
+//!   application's own state at scrape time and written next to them
+//!   ([`scrape`]);
+//! - the process's own figures (`process_*`: CPU, memory, file descriptors,
+//!   threads, start time) are read from the OS on each scrape by the
+//!   `metrics-process` collector ([`recorder::render`]).
+//!
+//! Every series whose label values are known in advance is present, at 0,
+//! from the first scrape: the per-engine series for each engine that started,
+//! every task status, every error kind. Only the request series, whose
+//! labels are the requests' own, appear with the first request (their
+//! families are announced before that).
 
 mod exposition;
 pub mod http;
@@ -21,9 +31,12 @@ pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_REQUEST_DURATION: &str = "http_request_duration_seconds";
 /// Wall time of each successful synthesis, by `provider`.
 pub const TTS_SYNTHESIS_SECONDS: &str = "tts_synthesis_seconds";
-/// Synthesis time divided by the duration of the audio, by `provider`.
-pub const TTS_REAL_TIME_FACTOR: &str = "tts_real_time_factor";
-/// Failed syntheses by `provider` and `kind` (`invalid_input`, `unavailable`, `engine`).
+/// Synthesis time divided by the duration of the audio, by `provider`. A
+/// unitless ratio, so `_ratio` by Prometheus naming conventions (it was
+/// `tts_real_time_factor` before; not kept under both names, which would
+/// double the histogram's series).
+pub const TTS_REAL_TIME_FACTOR: &str = "tts_real_time_factor_ratio";
+/// Failed syntheses by `provider` and `kind` ([`tts::ERROR_KINDS`]).
 pub const TTS_PROVIDER_ERRORS: &str = "tts_provider_errors_total";
 
 /// Histogram buckets (seconds) for HTTP latency: API calls take milliseconds,

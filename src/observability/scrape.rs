@@ -1,7 +1,7 @@
 //! Values read from one application's state when `/metrics` is scraped.
 
 use crate::db::Pool;
-use crate::services::tasks;
+use crate::services::{metadata, tasks};
 use crate::state::AppState;
 
 use super::exposition::{Exposition, Kind};
@@ -16,23 +16,52 @@ pub const CACHE_COALESCED: &str = "speech_cache_coalesced_total";
 pub const CACHE_EVICTIONS: &str = "speech_cache_evictions_total";
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
 pub const DB_POOL_MAX: &str = "db_pool_max_connections";
+pub const BUILD_INFO: &str = "last_whisper_build_info";
 
-/// This application's values in the Prometheus text format.
+/// This application's values in the Prometheus text format. Also creates,
+/// at 0, the recorder's series of each engine that started
+/// ([`super::tts::register_provider`]), so they are there from the first
+/// scrape: render this before the recorder.
 pub async fn render(state: &AppState) -> String {
     let mut out = Exposition::default();
+    build_info(state, &mut out);
     tts_tasks(state, &mut out).await;
-    if let Some(depth) = state.tts.queue_depth() {
-        out.family(
-            TTS_LOCAL_QUEUE_DEPTH,
-            Kind::Gauge,
-            "Task ids waiting in this instance's in-memory queue",
-        )
-        .sample(TTS_LOCAL_QUEUE_DEPTH, &[], depth as f64);
-    }
+    out.family(
+        TTS_LOCAL_QUEUE_DEPTH,
+        Kind::Gauge,
+        "Task ids waiting in this instance's in-memory queue (0 without an engine)",
+    )
+    .sample(
+        TTS_LOCAL_QUEUE_DEPTH,
+        &[],
+        state.tts.queue_depth().unwrap_or(0) as f64,
+    );
     circuit_breakers(state, &mut out);
     speech_cache(state, &mut out);
     db_pools(state, &mut out);
     out.finish()
+}
+
+/// `last_whisper_build_info{version,commit,rustc_version} 1`: the crate
+/// version, and the commit and compiler `/metadata` `build` reports (the
+/// commit is `unknown` unless given at build or run time; nothing is asked
+/// of git).
+fn build_info(state: &AppState, out: &mut Exposition) {
+    let build = metadata::build_section(&state.settings.metadata);
+    out.family(
+        BUILD_INFO,
+        Kind::Gauge,
+        "Always 1; the labels say which build is running",
+    )
+    .sample(
+        BUILD_INFO,
+        &[
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("commit", &build.commit),
+            ("rustc_version", &build.rustc_version),
+        ],
+        1.0,
+    );
 }
 
 /// Tasks by status, and the backlog (`queued`) as the queue depth: the
@@ -62,20 +91,25 @@ async fn tts_tasks(state: &AppState, out: &mut Exposition) {
     .sample(TTS_QUEUE_DEPTH, &[], queued as f64);
 }
 
-/// 0 closed, 1 open (failing fast), 2 half-open, per remote engine.
+/// 0 closed, 1 open (failing fast), 2 half-open, per engine that started
+/// (local engines have no breaker and are always 0). The same engines'
+/// recorder series are created here, at 0, when they do not exist yet.
 fn circuit_breakers(state: &AppState, out: &mut Exposition) {
     let states = state
         .tts
         .provider()
         .map(|p| p.circuit_states())
         .unwrap_or_default();
+    for &(provider, _) in &states {
+        super::tts::register_provider(provider);
+    }
     if states.is_empty() {
         return;
     }
     out.family(
         TTS_CIRCUIT_STATE,
         Kind::Gauge,
-        "Circuit breaker per TTS provider: 0 closed, 1 open, 2 half-open",
+        "Circuit breaker per TTS provider: 0 closed (always, for local engines), 1 open, 2 half-open",
     );
     for (provider, circuit) in states {
         out.sample(

@@ -416,8 +416,8 @@ fn languages(codes: &[String]) -> Vec<Language> {
 }
 
 /// The build's identity: the settings' values, else those given to the
-/// compiler, else `unknown`.
-fn build_section(meta: &MetadataSettings) -> BuildSection {
+/// compiler, else `unknown`. Also labels `last_whisper_build_info` in `/metrics`.
+pub fn build_section(meta: &MetadataSettings) -> BuildSection {
     let commit = meta
         .commit_sha
         .clone()

@@ -71,7 +71,15 @@ impl TtsProvider for Metered {
         self.inner.voices()
     }
 
+    /// The engine's breakers; an engine without one (the local engines,
+    /// which never fail fast) reports itself closed under its label, so
+    /// every engine that started has its series in `/metrics`.
     fn circuit_states(&self) -> Vec<(&'static str, CircuitState)> {
-        self.inner.circuit_states()
+        let states = self.inner.circuit_states();
+        if states.is_empty() {
+            vec![(self.label, CircuitState::Closed)]
+        } else {
+            states
+        }
     }
 }

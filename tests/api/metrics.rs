@@ -203,8 +203,9 @@ async fn requests_are_counted_by_route_template_method_and_status() {
                 >= 1.0
         );
     }
-    // Without a remote engine there is no circuit to report.
+    // Without an engine there is no circuit to report.
     assert!(!after.text.contains("tts_circuit_breaker_state"));
+    assert_eq!(after.value("tts_local_queue_depth", &[]), Some(0.0));
 }
 
 #[tokio::test]
@@ -240,11 +241,14 @@ async fn syntheses_tasks_and_the_speech_cache_are_measured() {
         assert!(a >= b + 2.0, "{name}: {b} → {a}");
     };
     grew("tts_synthesis_seconds_count");
-    grew("tts_real_time_factor_count");
+    grew("tts_real_time_factor_ratio_count");
     assert!(after.has_family("tts_synthesis_seconds", "histogram"));
-    assert!(after.has_family("tts_real_time_factor", "histogram"));
+    assert!(after.has_family("tts_real_time_factor_ratio", "histogram"));
     assert!(after
-        .value("tts_real_time_factor_bucket", &[local[0], ("le", "+Inf")])
+        .value(
+            "tts_real_time_factor_ratio_bucket",
+            &[local[0], ("le", "+Inf")]
+        )
         .is_some());
 }
 
@@ -291,6 +295,114 @@ async fn provider_errors_and_an_open_circuit_are_reported() {
     assert!(a >= b + 1.0, "{b} → {a}");
     assert_eq!(after.value("tts_tasks", &[("status", "failed")]), Some(1.0));
     assert!(!after.text.contains("metrics-test-key"));
+}
+
+/// The metrics README.md documents (its table between `<!-- metrics: start -->`
+/// and `<!-- metrics: end -->`), with their types.
+fn documented_metrics() -> Vec<(String, String)> {
+    let readme = include_str!("../../README.md");
+    let (_, table) = readme
+        .split_once("<!-- metrics: start -->")
+        .expect("metrics table start");
+    let (table, _) = table.split_once("<!-- metrics: end -->").expect("end");
+    table
+        .lines()
+        .filter_map(|row| {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((name.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_documented_metric_is_served_from_the_first_scrape() {
+    let documented = documented_metrics();
+    assert!(documented.len() >= 20, "{documented:?}");
+    let app = spawn_app_with_engine(&[]).await;
+    let first = scrape(&app).await;
+    for (name, kind) in &documented {
+        assert!(
+            first.has_family(name, kind),
+            "README.md documents {name} ({kind}), not served:\n{}",
+            first.text
+        );
+    }
+    // And nothing is served that README.md does not document.
+    for line in first.text.lines() {
+        if let Some(family) = line.strip_prefix("# TYPE ") {
+            let name = family.split(' ').next().unwrap();
+            assert!(
+                documented.iter().any(|(n, _)| n == name),
+                "{name} is served but not in README.md's metrics table"
+            );
+        }
+    }
+
+    // Zero-valued series of this server's engine from the first scrape, before any synthesis.
+    let local = ("provider", "local");
+    assert_eq!(
+        first.value("tts_circuit_breaker_state", &[local]),
+        Some(0.0)
+    );
+    for kind in [
+        "invalid_input",
+        "unknown_voice",
+        "unavailable",
+        "timeout",
+        "engine",
+    ] {
+        assert!(
+            first
+                .value("tts_provider_errors_total", &[local, ("kind", kind)])
+                .is_some(),
+            "no error series of kind {kind}"
+        );
+    }
+    for histogram in ["tts_synthesis_seconds", "tts_real_time_factor_ratio"] {
+        assert!(
+            first
+                .value(&format!("{histogram}_count"), &[local])
+                .is_some(),
+            "{histogram}"
+        );
+    }
+    assert_eq!(first.value("tts_local_queue_depth", &[]), Some(0.0));
+    for status in ["queued", "processing", "done", "failed"] {
+        assert_eq!(first.value("tts_tasks", &[("status", status)]), Some(0.0));
+    }
+
+    let version = ("version", env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        first.value("last_whisper_build_info", &[version]),
+        Some(1.0)
+    );
+    let info = first
+        .samples
+        .iter()
+        .find(|s| s.name == "last_whisper_build_info")
+        .unwrap();
+    let rustc = info.labels.iter().find(|(k, _)| k == "rustc_version");
+    assert!(
+        rustc.is_some_and(|(_, v)| v.starts_with("1.")),
+        "{:?}",
+        info.labels
+    );
+    assert!(info.labels.iter().any(|(k, _)| k == "commit"));
+
+    // Process figures are real readings of this process.
+    assert!(first.value("process_resident_memory_bytes", &[]).unwrap() > 1e6);
+    assert!(first.value("process_threads", &[]).unwrap() >= 2.0);
+    assert!(first.value("process_open_fds", &[]).unwrap() >= 3.0);
+    let started = first.value("process_start_time_seconds", &[]).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        started > now - 86_400.0 && started <= now + 1.0,
+        "{started}"
+    );
 }
 
 #[tokio::test]
