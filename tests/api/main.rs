@@ -16,6 +16,7 @@ mod metadata;
 mod metrics;
 mod openapi;
 mod piper;
+mod readme;
 mod router;
 mod security;
 mod speech;
