@@ -10,7 +10,15 @@ sudo_cmd=""
 [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+# Other systems put the server binaries on PATH.
+if [[ -z "$bindir" || ! -x "$bindir/pg_ctl" ]] && command -v pg_ctl >/dev/null 2>&1; then
+    bindir=$(dirname "$(command -v pg_ctl)")
+fi
 if [[ -z "$bindir" || ! -x "$bindir/pg_ctl" ]]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "start-postgres: no PostgreSQL server (initdb, pg_ctl) and no apt-get (Debian-family systems only): install the PostgreSQL server by hand" >&2
+        exit 1
+    fi
     echo "start-postgres: installing Debian postgresql ..." >&2
     export DEBIAN_FRONTEND=noninteractive
     $sudo_cmd apt-get install -y -q postgresql >&2 ||

@@ -6,8 +6,11 @@
 # playwright-core (npm, tests/e2e), Debian's PostgreSQL server (the API
 # suite runs a second time on PostgreSQL, with the multi-instance test), and
 # Podman (scripts/test-image.sh builds and runs the container image).
+# Those installs use apt-get (Debian-family systems); elsewhere
+# scripts/check-prerequisites.sh lists what to install by hand and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/check-prerequisites.sh
 ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}"
 export ORT_DYLIB_PATH
 export PIPER_TEST_VOICES_DIR="${PIPER_TEST_VOICES_DIR:-$(scripts/install-piper-voice.sh)}"
