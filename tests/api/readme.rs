@@ -1,7 +1,7 @@
 //! Every `curl` example of README.md, run in order against a real server, so
 //! the documentation cannot go stale (issue 21).
 //!
-//! Each ```` ```sh ```` block that contains `curl` is run by bash with
+//! Each shell block (`sh`, `bash`, `shell`) that contains `curl` is run by bash with
 //! `localhost:8000` replaced by the test server's address, in a scratch
 //! directory, with `set -euo pipefail`. `curl` is wrapped in a shell function
 //! that writes every answer's status and the script line that asked to
@@ -54,13 +54,16 @@ struct CurlCommand {
     text: String,
 }
 
-/// Every ```` ```sh ```` block of `readme` that mentions `curl`.
+/// Fences of shell code: a `curl` in any of them is an example to run.
+const SHELL_FENCES: [&str; 3] = ["```sh", "```bash", "```shell"];
+
+/// Every shell block of `readme` that mentions `curl`.
 fn curl_blocks(readme: &'static str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut current: Option<Block> = None;
     for (i, line) in readme.lines().enumerate() {
         match current.take() {
-            None if line.trim_end() == "```sh" => {
+            None if SHELL_FENCES.contains(&line.trim_end()) => {
                 current = Some(Block {
                     first_line: i + 2,
                     lines: Vec::new(),
