@@ -274,7 +274,7 @@ fn translation_service(settings: &Settings, db: &Db, clock: &Arc<Clock>) -> Tran
 }
 
 /// Speech on demand shares the engine of the task pipeline; its cache keys name the engine
-/// (provider kind, model directory, device) so a model or engine change never serves stale audio.
+/// (provider kind, model directory, device, every engine's voices) so a model or engine change never serves stale audio.
 fn speech_service(
     settings: &Settings,
     db: &Db,
@@ -286,11 +286,19 @@ fn speech_service(
         max_age: settings.speech.cache_max_age,
     };
     let cache = SpeechCache::new(&settings.audio_dir, db.clone(), limits);
+    // Engines side by side pick one per voice and language (both in the key); the engines and
+    // their voices are in the label too, so adding or removing one never serves another's audio.
+    let voices: Vec<String> = provider
+        .iter()
+        .flat_map(|p| p.voices())
+        .map(|v| format!("{}:{}", v.provider, v.name))
+        .collect();
     let label = format!(
-        "{:?}|{}|{}",
+        "{:?}|{}|{}|{}",
         settings.tts.provider,
         settings.tts.model_dir.display(),
-        provider.as_ref().map(|p| p.runs_on()).unwrap_or_default()
+        provider.as_ref().map(|p| p.runs_on()).unwrap_or_default(),
+        voices.join(",")
     );
     SpeechService::new(
         cache,

@@ -2,6 +2,8 @@
 //! (contract addendum §3.1); the checks are [`crate::services::health`],
 //! the answer's shape is this module's.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -45,7 +47,45 @@ pub struct HealthChecks {
     /// Where the engine runs; absent without an engine (additive).
     #[serde(skip_serializing_if = "Option::is_none")]
     tts_device: Option<DeviceInfo>,
+    /// Each speech engine by its `TTS_PROVIDER` name (`local`, `piper`,
+    /// `azure`, `gcp`): those loaded side by side and those configured but
+    /// not loaded; absent without an engine (additive, informs only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tts_engines: BTreeMap<String, EngineInfo>,
     service_info: ServiceInfo,
+}
+
+/// One speech engine's state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EngineInfo {
+    status: CheckStatus,
+    /// What failed (the cause is in the log; its own words in development).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    /// The `TTS_PROVIDER` engine: requests naming no voice of another
+    /// engine, in no language another engine speaks first, go to it.
+    default: bool,
+    /// Where it runs; absent when it did not load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<String>,
+    /// How many voices it owns.
+    voices: usize,
+    /// Primary language subtags it speaks (`fi`, `en`).
+    languages: Vec<String>,
+}
+
+impl From<health::EngineReport> for EngineInfo {
+    fn from(report: health::EngineReport) -> Self {
+        let Check { status, detail } = report.check.into();
+        EngineInfo {
+            status,
+            detail,
+            default: report.default,
+            device: report.device,
+            voices: report.voices,
+            languages: report.languages,
+        }
+    }
 }
 
 /// The outcome of one check.
@@ -110,6 +150,11 @@ impl From<health::Health> for HealthResponse {
                     status: Informational::Informational,
                     device,
                 }),
+                tts_engines: h
+                    .tts_engines
+                    .into_iter()
+                    .map(|e| (e.name.clone(), e.into()))
+                    .collect(),
                 service_info: ServiceInfo {
                     status: Informational::Informational,
                     name: h.name,
@@ -187,6 +232,7 @@ mod tests {
             tts_service: health::Check::Unhealthy(Some("not initialized".into())),
             task_manager: health::Check::Healthy,
             tts_device: None,
+            tts_engines: Vec::new(),
             name: "n".into(),
             version: "1".into(),
             checked_at: Utc.with_ymd_and_hms(2025, 1, 2, 3, 4, 5).unwrap(),

@@ -36,6 +36,10 @@ pub struct Health {
     pub task_manager: Check,
     /// Where the loaded engine runs (`cpu`, `cuda:0`, …); `None` without one.
     pub tts_device: Option<String>,
+    /// Each engine loaded side by side, and each configured one that did
+    /// not load; empty without an engine. Informs: the overall status
+    /// follows the four checks above.
+    pub tts_engines: Vec<EngineReport>,
     /// `APP_NAME` as configured.
     pub name: String,
     pub version: String,
@@ -55,6 +59,22 @@ impl Health {
         .iter()
         .all(|check| **check == Check::Healthy)
     }
+}
+
+/// One engine under `tts_engines`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineReport {
+    /// `TTS_PROVIDER` name: `local`, `piper`, `azure` or `gcp`.
+    pub name: String,
+    pub check: Check,
+    /// Whether it is the configured default (`TTS_PROVIDER`).
+    pub default: bool,
+    /// Where it runs; `None` when it did not load.
+    pub device: Option<String>,
+    /// How many voices it owns.
+    pub voices: usize,
+    /// Primary language subtags it speaks.
+    pub languages: Vec<String>,
 }
 
 /// The outcome of one check.
@@ -94,6 +114,7 @@ pub async fn health(sources: HealthSources<'_>) -> Health {
         tts_service: engine_check(&tts, "the speech engine reports a failure", expose),
         task_manager: engine_check(&workers, "the task workers have stopped", expose),
         tts_device: sources.tts.runs_on(),
+        tts_engines: engine_reports(sources.tts, expose).await,
         name: sources.settings.app_name.clone(),
         version: sources.settings.app_version.clone(),
         checked_at: Utc::now(),
@@ -116,6 +137,37 @@ fn engine_check(outcome: &str, failure: &str, expose: bool) -> Check {
             }))
         }
     }
+}
+
+/// Each engine's status; a failure's text goes to the log, and to `detail`
+/// only when exposed.
+async fn engine_reports(tts: &TtsService, expose: bool) -> Vec<EngineReport> {
+    tts.engine_statuses()
+        .await
+        .into_iter()
+        .map(|status| {
+            let check = match status.health {
+                Ok(()) => Check::Healthy,
+                Err(cause) => {
+                    tracing::warn!(engine = status.name, cause, "health: TTS engine not usable");
+                    let general = if status.device.is_some() {
+                        "the engine reports a failure"
+                    } else {
+                        "configured but not loaded (see the log)"
+                    };
+                    Check::Unhealthy(Some(if expose { cause } else { general.to_string() }))
+                }
+            };
+            EngineReport {
+                name: status.name.to_string(),
+                check,
+                default: status.default,
+                device: status.device,
+                voices: status.voices,
+                languages: status.languages,
+            }
+        })
+        .collect()
 }
 
 /// Distinct probe names, so concurrent health checks do not race.

@@ -30,7 +30,7 @@ use crate::domain::timestamp::{to_db, Clock};
 use crate::files::store::AudioStore;
 use crate::pipeline::queue::{Offer, TaskQueue};
 use crate::services::ServiceError;
-use crate::tts::provider::{TtsProvider, VoiceInfo};
+use crate::tts::provider::{EngineStatus, TtsProvider, VoiceInfo};
 
 /// What an item needs to be spoken.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,6 +328,15 @@ impl TtsService {
             "healthy".to_string()
         };
         (tts, manager)
+    }
+
+    /// Each engine loaded side by side (and each configured one that did
+    /// not load), for `/health`; empty without an engine.
+    pub async fn engine_statuses(&self) -> Vec<EngineStatus> {
+        match &self.inner.engine {
+            Some(engine) => engine.provider.engine_statuses().await,
+            None => Vec::new(),
+        }
     }
 
     /// The engine, for callers that synthesise outside the task queue (speech on demand).

@@ -109,6 +109,29 @@ pub trait TtsProvider: Send + Sync + Debug + 'static {
     fn circuit_states(&self) -> Vec<(&'static str, CircuitState)> {
         Vec::new()
     }
+    /// Each engine inside, for `/health`'s `tts_engines`; empty for a
+    /// single engine (only the router of side-by-side engines reports).
+    async fn engine_statuses(&self) -> Vec<EngineStatus> {
+        Vec::new()
+    }
+}
+
+/// One engine's state as `/health` reports it (`checks.tts_engines`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineStatus {
+    /// `TTS_PROVIDER` name: `local`, `piper`, `azure` or `gcp`.
+    pub name: &'static str,
+    /// Whether it is the configured default (`TTS_PROVIDER`).
+    pub default: bool,
+    /// Where it runs; `None` when it did not load.
+    pub device: Option<String>,
+    /// How many voices it owns.
+    pub voices: usize,
+    /// Primary language subtags it speaks.
+    pub languages: Vec<String>,
+    /// `Ok` when loaded and healthy; else why not (may name internal URLs:
+    /// shown to clients only in development).
+    pub health: Result<(), String>,
 }
 
 /// Run CPU-bound synthesis off the async runtime; a crashed blocking task

@@ -115,6 +115,11 @@ async fn start_in(dir: TempDir, mut extra: Vec<(String, String)>) -> TestApp {
             "TTS_MODEL_DIR".into(),
             dir.path().join("no-model").display().to_string(),
         ),
+        // Nor Piper voices (every configured engine loads side by side).
+        (
+            "VOICES_DIR".into(),
+            dir.path().join("no-voices").display().to_string(),
+        ),
     ];
     vars.extend(extra.iter().cloned());
     let settings = Settings::from_vars(vars).expect("settings");

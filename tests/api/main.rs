@@ -6,6 +6,7 @@ mod helpers;
 mod aggregates;
 mod attempts;
 mod cloud_tts;
+mod engines;
 mod feedback;
 mod fuzz_regressions;
 mod hardening;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_with, TestApp};
 
-fn voices_dir() -> String {
+pub(crate) fn voices_dir() -> String {
     let dir = match std::env::var_os("PIPER_TEST_VOICES_DIR") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/piper-voices"),

@@ -423,6 +423,20 @@ fn names(voices: &[VoiceEntry]) -> String {
         .join(", ")
 }
 
+/// Whether `dir` holds at least one `name.onnx` file: Piper is then
+/// configured and loaded beside the other engines (when none of them is
+/// usable the load fails, and that is reported rather than ignored).
+pub fn has_voices(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| name.ends_with(".onnx"))
+        })
+    })
+}
+
 /// `name.onnx` files with a `name.onnx.json` beside them, sorted by name.
 fn discover(dir: &Path) -> Result<Vec<VoiceEntry>, PiperLoadError> {
     if !dir.is_dir() {
