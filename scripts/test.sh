@@ -14,6 +14,8 @@ scripts/check-prerequisites.sh
 ORT_DYLIB_PATH="${ORT_DYLIB_PATH:-$(scripts/install-onnxruntime.sh)}"
 export ORT_DYLIB_PATH
 export PIPER_TEST_VOICES_DIR="${PIPER_TEST_VOICES_DIR:-$(scripts/install-piper-voice.sh)}"
+# The openai SDK and openapi-python-client (PyPI, pinned) for tests/clients.rs; required here.
+CLIENTS_PYTHON="$(scripts/install-clients.sh)"; export CLIENTS_PYTHON; unset SKIP_CLIENT_TESTS
 scripts/install-e2e.sh
 # The image: linted, then built from the Dockerfile with Podman and exercised
 # (health check, a data volume across a restart).

@@ -328,7 +328,7 @@ async fn golden_waveforms_match_on_both_layouts() {
 /// duration noise off, so `ceil(w · length_scale)` makes length_scale 2 only ~1.2× longer here
 /// (with real durations it is ~2×); exact agreement with the reference is the stronger check.
 #[tokio::test]
-async fn speed_sets_length_scale_on_the_sherpa_layout_and_is_ignored_on_hf_exports() {
+async fn speed_sets_length_scale_on_the_sherpa_layout() {
     let text = "Junan lähtö viivästyy noin kymmenen minuuttia.";
     let sherpa = load(sherpa_noise_off());
     let normal = sherpa
@@ -358,14 +358,25 @@ async fn speed_sets_length_scale_on_the_sherpa_layout_and_is_ignored_on_hf_expor
 
     let err = sherpa.synthesize(&request(text, 0.0)).await.unwrap_err();
     assert!(matches!(err, ProviderError::InvalidInput(_)), "{err:?}");
+}
 
+/// Layout (a) has its length scale baked in at export; the engine makes it an input at load, so
+/// speed changes the durations there too (speed 1 keeps the export's audio: the golden tests
+/// above run at speed 1 on the rewritten graph). Sample counts of the deterministic fixture.
+#[tokio::test]
+async fn speed_changes_durations_on_hf_exports_too() {
+    let text = "Junan lähtö viivästyy noin kymmenen minuuttia.";
     let hf = load(config("mms-fin-random-tiny-det"));
-    let a = hf.synthesize(&request(text, 1.0)).await.unwrap();
-    let b = hf.synthesize(&request(text, 2.0)).await.unwrap();
-    assert_eq!(
-        a.samples, b.samples,
-        "layout (a) has the speaking rate baked in"
-    );
+    let mut lengths = Vec::new();
+    for speed in [0.5, 1.0, 2.0] {
+        let audio = hf.synthesize(&request(text, speed)).await.unwrap();
+        lengths.push(audio.samples.len());
+    }
+    eprintln!("hf det fixture samples at speed 0.5, 1, 2: {lengths:?}");
+    let (slow, normal, fast) = (lengths[0], lengths[1], lengths[2]);
+    assert!(slow > normal && normal > fast, "{lengths:?}");
+    let err = hf.synthesize(&request(text, 0.0)).await.unwrap_err();
+    assert!(matches!(err, ProviderError::InvalidInput(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -555,4 +566,40 @@ fn layouts_that_cannot_batch_and_the_cpu_default_run_one_at_a_time() {
     assert_eq!(sherpa.batch_size(), 1);
     let by_device = load(config("mms-fin-random-tiny"));
     assert_eq!(by_device.batch_size(), 1);
+}
+
+/// Items of one batch keep their own speeds (the `length_scale` input is per item): each one's
+/// audio is what the one-at-a-time engine makes at that speed.
+#[tokio::test]
+async fn a_batch_of_different_speeds_gives_each_item_its_own() {
+    let single = load(config("mms-fin-random-tiny-det"));
+    let batched = load(batching("mms-fin-random-tiny-det", 8, 500));
+    let text = "Junan lähtö viivästyy noin kymmenen minuuttia.";
+    let speeds = [0.5, 1.0, 2.0, 0.75];
+    let handles: Vec<_> = speeds
+        .iter()
+        .map(|speed| {
+            let engine = batched.clone();
+            let request = request(text, *speed);
+            tokio::spawn(async move { engine.synthesize(&request).await })
+        })
+        .collect();
+    let mut outputs = Vec::new();
+    for handle in handles {
+        outputs.push(handle.await.unwrap().unwrap());
+    }
+    let (runs, pieces) = batched.batch_runs();
+    assert!(
+        runs < pieces,
+        "{runs} runs for {pieces} pieces: nothing was batched"
+    );
+    for (speed, audio) in speeds.iter().zip(&outputs) {
+        let alone = single.synthesize(&request(text, *speed)).await.unwrap();
+        assert_eq!(audio.samples.len(), alone.samples.len(), "speed {speed}");
+        let diff = max_abs_diff(&audio.samples, &alone.samples);
+        assert!(
+            diff <= GOLDEN_TOLERANCE,
+            "max abs diff {diff} at speed {speed}"
+        );
+    }
 }

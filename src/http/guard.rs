@@ -17,8 +17,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Settings;
-use crate::http::auth::ApiKeys;
+use crate::http::auth::{ApiKeys, Refusal};
 use crate::http::rate_limit::RateLimits;
+use crate::http::speech;
 
 /// What the guard enforces, from the settings.
 #[derive(Debug, Clone)]
@@ -42,15 +43,19 @@ impl Guard {
     }
 }
 
-/// Middleware: refuse over budget (429) or without a valid key (401/403),
+/// Middleware: refuse over budget (429) or without a valid key (401/403; 401 on `/v1/audio/*`),
 /// else run the request under the timeout and add the budget headers.
 pub async fn guard(State(guard): State<Guard>, request: Request<Body>, next: Next) -> Response {
+    // OpenAI's routes refuse in OpenAI's shape, so its SDKs raise the right errors.
+    let openai = speech::speaks_openai(request.uri().path());
     let budget = match guard.limits.check(&request) {
         Ok(budget) => budget,
+        Err(exceeded) if openai => return speech::openai_rate_limited(exceeded.into_response()),
         Err(exceeded) => return exceeded.into_response(),
     };
     let mut response = match guard.keys.check(&request) {
         Ok(()) => crate::http::timeout::within(guard.timeout, next.run(request)).await,
+        Err(refusal) if openai => speech::openai_unauthorized(refusal == Refusal::Missing),
         Err(refusal) => refusal.into_response(),
     };
     if let Some(budget) = budget {

@@ -18,6 +18,7 @@ pub mod page;
 pub mod rate_limit;
 pub mod sessions;
 pub mod speech;
+pub mod speech_sse;
 pub mod stats;
 pub mod tags;
 pub mod tasks;

@@ -18,6 +18,7 @@ use crate::audio::AudioFormat;
 use crate::error::{ApiError, ErrorDetail, InternalError};
 use crate::http::audio_response::{speech_response, SpeechAudio, SpeechAudioRange};
 use crate::http::legacy_tts::NonBlankText;
+use crate::http::speech_sse::{sse_response, OpenAiSpeechAudio};
 use crate::http::wire::AudioFormatName;
 use crate::speech::{SpeechError, SpeechRequest};
 use crate::state::AppState;
@@ -166,8 +167,19 @@ pub struct OpenAiSpeechRequest {
     /// 0.25..4.0, default 1.0.
     #[schema(minimum = 0.25, maximum = 4.0, default = 1.0)]
     speed: Option<f64>,
+    /// `audio` (default): the audio file, sent as it is encoded. `sse`: server-sent events,
+    /// `speech.audio.delta` (base64 audio) then `speech.audio.done`.
+    stream_format: Option<StreamFormat>,
     /// Extension: one of `TTS_SUPPORTED_LANGUAGES` (default: the first).
     language: Option<String>,
+}
+
+/// How `POST /v1/audio/speech` sends its audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum StreamFormat {
+    Audio,
+    Sse,
 }
 
 /// A voice given as an object (`{"id": "..."}`), as newer OpenAI SDKs send.
@@ -261,6 +273,7 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<OpenAiSpeechRequest, 
             "invalid_value",
         )
     })?;
+    let stream_format = openai_stream_format(obj)?;
     let language = language_of(state, obj).map_err(|m| invalid(&m, "language", "invalid_value"))?;
     Ok(OpenAiSpeechRequest {
         model,
@@ -268,6 +281,7 @@ fn openai_request(state: &AppState, body: &[u8]) -> Result<OpenAiSpeechRequest, 
         voice,
         response_format,
         speed,
+        stream_format,
         language,
     })
 }
@@ -377,6 +391,20 @@ fn openai_format(obj: &Map<String, Value>) -> Result<Option<OpenAiFormat>, Box<R
     }
 }
 
+/// The `stream_format`: `audio` (the default) or `sse`.
+fn openai_stream_format(obj: &Map<String, Value>) -> Result<Option<StreamFormat>, Box<Response>> {
+    match obj.get("stream_format") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(f)) if f == "audio" => Ok(Some(StreamFormat::Audio)),
+        Some(Value::String(f)) if f == "sse" => Ok(Some(StreamFormat::Sse)),
+        Some(_) => Err(invalid(
+            "'stream_format' must be one of 'audio', 'sse'.",
+            "stream_format",
+            "invalid_value",
+        )),
+    }
+}
+
 /// The optional `speed` field of all three speech requests: `None` when
 /// absent or null, an error unless a number from 0.25 to 4.0.
 pub(crate) fn speed_value(value: Option<&Value>) -> Result<Option<f64>, ()> {
@@ -417,28 +445,81 @@ fn language_of(state: &AppState, obj: &Map<String, Value>) -> Result<Option<Stri
     params(crate::http::openapi::params::CachedAudioHeaders),
     request_body = OpenAiSpeechRequest,
     responses(
-        (status = 200, response = SpeechAudio),
+        (status = 200, response = OpenAiSpeechAudio),
         (status = 206, response = SpeechAudioRange),
         (status = 304, description = "`If-None-Match` names this audio's ETag"),
         (status = 416, description = "No byte of the audio satisfies `Range`"),
-        (status = 400, description = "Invalid request (OpenAI's error shape)", body = OpenAiErrorBody),
+        (status = 400, description = "Invalid request (OpenAI's error shape; `param` names the field)", body = OpenAiErrorBody),
         (status = 500, description = "Synthesis failed (OpenAI's error shape)", body = OpenAiErrorBody),
         (status = 503, description = "No engine, or it is unavailable (OpenAI's error shape, code `engine_unavailable`)", body = OpenAiErrorBody),
     )
 )]
 async fn openai_speech(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let req = match openai_request(&state, &body) {
-        Ok(r) => r.into_speech(state.tts.supported_languages()),
+    let (req, sse) = match openai_request(&state, &body) {
+        Ok(r) => {
+            let sse = r.stream_format == Some(StreamFormat::Sse);
+            (r.into_speech(state.tts.supported_languages()), sse)
+        }
         Err(response) => return *response,
     };
     let format = req.format;
+    // What `usage.input_tokens` of the SSE `speech.audio.done` event counts.
+    let input_chars = req.text.chars().count();
     let speech = match state.speech.speak(req).await {
         Ok(s) => s,
         Err(e) => return openai_speech_error(e),
     };
-    speech_response(state.speech.cache(), &headers, speech, format)
-        .await
-        .unwrap_or_else(openai_speech_error)
+    let response = if sse {
+        sse_response(state.speech.cache(), speech, format, input_chars).await
+    } else {
+        speech_response(state.speech.cache(), &headers, speech, format).await
+    };
+    response.unwrap_or_else(openai_speech_error)
+}
+
+/// Whether `path` is one of OpenAI's routes (`/v1/audio/…`): its refusals by the guard (401,
+/// 429) are in OpenAI's error shape too, so the `openai` SDKs raise `AuthenticationError` and
+/// `RateLimitError`.
+pub fn speaks_openai(path: &str) -> bool {
+    path.starts_with("/v1/audio/")
+}
+
+/// OpenAI's 401 for a missing or wrong key (OpenAI never answers 403 here).
+pub fn openai_unauthorized(missing: bool) -> Response {
+    let message = if missing {
+        "You didn't provide an API key. Send it in an Authorization header (Bearer auth) or in the API key header."
+    } else {
+        "Incorrect API key provided."
+    };
+    let mut response = openai_error(
+        StatusCode::UNAUTHORIZED,
+        message,
+        "invalid_request_error",
+        None,
+        Some("invalid_api_key"),
+    );
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer realm=\"api\""),
+    );
+    response
+}
+
+/// `refused` (the guard's 429, with `Retry-After` and `X-RateLimit-*`) with OpenAI's body.
+pub fn openai_rate_limited(refused: Response) -> Response {
+    let mut response = openai_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Rate limit reached for requests. Try again after the number of seconds in Retry-After.",
+        "requests",
+        None,
+        Some("rate_limit_exceeded"),
+    );
+    for (name, value) in refused.headers() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 // ------------------------------------------------------------------ batch API

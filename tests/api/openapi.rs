@@ -475,9 +475,60 @@ async fn api_keys_appear_as_security_requirements() {
     assert!(create.get("security").is_none(), "inherits the global one");
     assert!(create["responses"]["401"].is_object());
     assert!(create["responses"]["403"].is_object());
+    // OpenAI's route refuses as OpenAI does: 401 in its error shape, never 403.
+    let speech = &doc["paths"]["/v1/audio/speech"]["post"]["responses"];
+    assert_eq!(
+        speech["401"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/OpenAiErrorBody"
+    );
+    assert!(speech.get("403").is_none(), "{speech}");
     // What the document says is what the server does.
     assert_eq!(app.get("/health").await.status(), 200);
     assert_eq!(app.get("/v1/items").await.status(), 401);
+}
+
+/// Audio bodies are binary to generators: each audio type with `format: binary` and its
+/// `contentMediaType`, then `application/octet-stream`; OpenAI's speech also lists its events.
+#[tokio::test]
+async fn audio_responses_are_declared_binary() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let resolve = |response: &Value| -> Value {
+        match response["$ref"].as_str() {
+            Some(r) => doc["components"]["responses"][r.rsplit('/').next().unwrap()].clone(),
+            None => response.clone(),
+        }
+    };
+    for (path, method, status) in [
+        ("/v1/audio/speech", "post", "200"),
+        ("/v1/audio/speech", "post", "206"),
+        ("/synthesizeSpeech", "post", "200"),
+        ("/v1/items/{item_id}/audio", "get", "200"),
+        ("/api/v1/tts/{conversion_id}/download", "get", "200"),
+    ] {
+        let response = resolve(&doc["paths"][path][method]["responses"][status]);
+        let content = response["content"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path} {status}"));
+        let media: Vec<&String> = content.keys().collect();
+        let audio: Vec<&&String> = media.iter().filter(|m| m.starts_with("audio/")).collect();
+        assert!(!audio.is_empty(), "{path}: {media:?}");
+        for m in &audio {
+            let schema = &content[m.as_str()]["schema"];
+            assert_eq!(schema["format"], "binary", "{path} {m}");
+            assert_eq!(schema["contentMediaType"], m.as_str(), "{path}");
+        }
+        assert_eq!(
+            media.get(audio.len()).map(|m| m.as_str()),
+            Some("application/octet-stream"),
+            "{path}: the generic entry follows the audio types: {media:?}"
+        );
+    }
+    let speech = resolve(&doc["paths"]["/v1/audio/speech"]["post"]["responses"]["200"]);
+    assert!(
+        speech["content"]["text/event-stream"]["schema"].is_object(),
+        "{speech}"
+    );
 }
 
 /// A class with a rate-limit budget lists the 429 on its operations, and only

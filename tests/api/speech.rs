@@ -147,6 +147,14 @@ async fn openai_errors_use_openais_shape() {
             json!({ "model": "tts-1", "input": "Hei", "voice": "alloy", "speed": "fast" }),
             "speed",
         ),
+        (
+            json!({ "model": "tts-1", "input": "Hei", "voice": "alloy", "stream_format": "chunks" }),
+            "stream_format",
+        ),
+        (
+            json!({ "model": "tts-1", "input": "Hei", "voice": "alloy", "stream_format": 1 }),
+            "stream_format",
+        ),
     ] {
         let e = openai_error(speech(&app, &body).await, 400).await;
         assert_eq!(e["param"], param, "{body}");
@@ -167,6 +175,80 @@ async fn openai_errors_use_openais_shape() {
     let no_engine = spawn_app().await;
     let e = openai_error(speech(&no_engine, &openai("mp3", "Hei")).await, 503).await;
     assert_eq!(e["type"], "server_error");
+}
+
+/// Speed on the fixture (a layout-(a) export, whose length scale the engine makes an input):
+/// what a learner hears gets longer at 0.5 and shorter at 2, at the same pitch (a change of
+/// duration, not a resample: the rate stays 24 kHz and the model's frames are repeated).
+#[tokio::test]
+async fn openai_speed_changes_how_long_the_speech_lasts() {
+    let app = spawn_app_with_engine(&[]).await;
+    let text = "Junan lähtö viivästyy noin kymmenen minuuttia.";
+    let mut seconds = Vec::new();
+    for speed in [0.5, 1.0, 2.0] {
+        let mut body = openai("wav", text);
+        body["speed"] = json!(speed);
+        let resp = speech(&app, &body).await;
+        assert_eq!(resp.status(), 200);
+        let (rate, samples) = wav(&resp.bytes().await.unwrap());
+        seconds.push(f64::from(samples) / f64::from(rate));
+    }
+    eprintln!("seconds at speed 0.5, 1, 2: {seconds:?}");
+    assert!(
+        seconds[0] > seconds[1] && seconds[1] > seconds[2],
+        "{seconds:?}"
+    );
+}
+
+/// `stream_format: "sse"`: OpenAI's events, whose audio is the same file as without events.
+#[tokio::test]
+async fn openai_sse_events_carry_the_same_audio() {
+    use base64::Engine as _;
+    let app = spawn_app_with_engine(&[]).await;
+    let text = "Hei maailma!";
+    for format in ["wav", "mp3"] {
+        let mut body = openai(format, text);
+        body["stream_format"] = json!("sse");
+        let resp = speech(&app, &body).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        let stream = resp.text().await.unwrap();
+        let events: Vec<Value> = stream
+            .split("\n\n")
+            .filter(|e| !e.is_empty())
+            .map(|e| serde_json::from_str(e.strip_prefix("data: ").unwrap()).unwrap())
+            .collect();
+        let (done, deltas) = events.split_last().unwrap();
+        assert_eq!(done["type"], "speech.audio.done");
+        assert_eq!(done["usage"]["input_tokens"], 12);
+        assert_eq!(done["usage"]["output_tokens"], 0);
+        assert_eq!(done["usage"]["total_tokens"], 12);
+        let mut audio = Vec::new();
+        for delta in deltas {
+            assert_eq!(delta["type"], "speech.audio.delta");
+            let piece = delta["audio"].as_str().unwrap();
+            audio.extend(
+                base64::engine::general_purpose::STANDARD
+                    .decode(piece)
+                    .unwrap(),
+            );
+        }
+        let plain = speech(&app, &openai(format, text)).await;
+        assert_eq!(
+            plain.headers()["content-type"],
+            if format == "wav" {
+                "audio/wav"
+            } else {
+                "audio/mpeg"
+            }
+        );
+        assert_eq!(audio, plain.bytes().await.unwrap().to_vec(), "{format}");
+    }
+    // The default and `audio` are the plain body.
+    let mut body = openai("wav", text);
+    body["stream_format"] = json!("audio");
+    let resp = speech(&app, &body).await;
+    assert_eq!(resp.headers()["content-type"], "audio/wav");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! [`ApiDoc`] collects them. The document and the UI are served in
 //! development only, like the original (contract §1.8): see [`docs_ui`].
 
+mod binary;
 mod docs_ui;
 mod other_paths;
 pub mod params;
@@ -77,6 +78,7 @@ pub use docs_ui::router;
         // Referenced only from the shared responses below, which utoipa does
         // not walk for schemas.
         schemas(
+            crate::http::speech_sse::SpeechStreamEvent,
             crate::error::ErrorDetail,
             crate::error::ValidationErrorBody,
             crate::error::FieldError,
@@ -89,6 +91,7 @@ pub use docs_ui::router;
             crate::error::PayloadTooLarge,
             crate::http::audio_response::SpeechAudio,
             crate::http::audio_response::SpeechAudioRange,
+            crate::http::speech_sse::OpenAiSpeechAudio,
         )
     ),
     tags(
@@ -131,6 +134,7 @@ pub fn document(settings: &Settings) -> Document {
     let providers = [Value::String(provider), "default".into(), Value::Null];
     restrict(&mut doc, "SessionCreate", "provider", &providers);
     security::add(&mut doc, settings);
+    binary::declare(&mut doc);
     doc
 }
 

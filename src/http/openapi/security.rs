@@ -2,7 +2,8 @@
 //! operations that `http::auth` protects carry a security requirement (so
 //! Swagger UI offers an "Authorize" button); the open ones (`/health`, the
 //! practice page, `/metrics` with `METRICS_PUBLIC`) say they need none. When a
-//! rate-limit class has a budget, its operations list the 429.
+//! rate-limit class has a budget, its operations list the 429. OpenAI's routes (`/v1/audio/*`)
+//! refuse in OpenAI's error shape, and with 401 only (never 403).
 
 use axum::http::Method;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -17,6 +18,7 @@ use utoipa::openapi::{
 use crate::config::Settings;
 use crate::http::auth::ApiKeys;
 use crate::http::rate_limit::{classify, Class, NEVER_LIMITED};
+use crate::http::speech::speaks_openai;
 
 const HEADER_SCHEME: &str = "ApiKey";
 const BEARER_SCHEME: &str = "Bearer";
@@ -54,19 +56,26 @@ pub fn add(doc: &mut Document, settings: &Settings) {
                 operation.security = Some(vec![SecurityRequirement::default()]);
                 continue;
             }
-            let refusals = [
-                (
+            let refusals: &[(&str, &str)] = if speaks_openai(path) {
+                &[(
                     "401",
-                    "`API key required` (none sent; with `WWW-Authenticate`)",
-                ),
-                ("403", "`Invalid API key`"),
-            ];
+                    "Missing or wrong API key: code `invalid_api_key` (with `WWW-Authenticate`)",
+                )]
+            } else {
+                &[
+                    (
+                        "401",
+                        "`API key required` (none sent; with `WWW-Authenticate`)",
+                    ),
+                    ("403", "`Invalid API key`"),
+                ]
+            };
             for (status, text) in refusals {
                 operation
                     .responses
                     .responses
                     .entry(status.to_string())
-                    .or_insert_with(|| RefOr::T(refusal(text)));
+                    .or_insert_with(|| RefOr::T(refusal(path, text)));
             }
         }
     }
@@ -90,15 +99,19 @@ fn add_rate_limits(doc: &mut Document, settings: &Settings) {
                     .responses
                     .responses
                     .entry("429".to_string())
-                    .or_insert_with(|| RefOr::T(too_many_requests()));
+                    .or_insert_with(|| RefOr::T(too_many_requests(path)));
             }
         }
     }
 }
 
-fn too_many_requests() -> utoipa::openapi::Response {
-    let mut response =
-        refusal("`Rate limit exceeded`: this client's budget for the request's class is spent");
+fn too_many_requests(path: &str) -> utoipa::openapi::Response {
+    let text = if speaks_openai(path) {
+        "Rate limit reached: code `rate_limit_exceeded`; this client's budget for the request's class is spent"
+    } else {
+        "`Rate limit exceeded`: this client's budget for the request's class is spent"
+    };
+    let mut response = refusal(path, text);
     let seconds = |text: &str| {
         HeaderBuilder::new()
             .schema(Some(utoipa::openapi::schema::Object::with_type(
@@ -120,10 +133,16 @@ fn too_many_requests() -> utoipa::openapi::Response {
     response
 }
 
-fn refusal(text: &str) -> utoipa::openapi::Response {
-    let body = Content::new(Some(Ref::from_schema_name("ErrorDetail")));
+/// A refusal by the guard: shape A, or OpenAI's error shape on OpenAI's routes.
+fn refusal(path: &str, text: &str) -> utoipa::openapi::Response {
+    let (schema, shape) = if speaks_openai(path) {
+        ("OpenAiErrorBody", "OpenAI's error shape")
+    } else {
+        ("ErrorDetail", "shape A")
+    };
+    let body = Content::new(Some(Ref::from_schema_name(schema)));
     ResponseBuilder::new()
-        .description(format!("{text} (shape A)"))
+        .description(format!("{text} ({shape})"))
         .content("application/json", body)
         .build()
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
-use super::model::{run_f32, tensor_i64, Inputs};
+use super::model::{length_scales as length_scales_input, run_f32, tensor_i64, Inputs};
 
 /// The tensor the graph is cut at, and the graph's output.
 pub(crate) const CUT: &str = "spectrogram";
@@ -28,6 +28,8 @@ type Reply = Result<Vec<f32>, String>;
 
 struct Job {
     ids: Vec<i64>,
+    /// The `length_scale` input for this item, when the graph has one.
+    length_scale: Option<f32>,
     reply: SyncSender<Reply>,
 }
 
@@ -56,7 +58,12 @@ struct Counts {
 impl Batcher {
     /// One thread per session pair; each gathers up to `max` pieces, waiting at most `wait`
     /// after the first.
-    pub(crate) fn start(pairs: Vec<Pair>, max: usize, wait: Duration) -> Result<Self, String> {
+    pub(crate) fn start(
+        pairs: Vec<Pair>,
+        max: usize,
+        wait: Duration,
+        scaled: bool,
+    ) -> Result<Self, String> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         let threads = pairs.len();
@@ -76,7 +83,7 @@ impl Batcher {
                         counts
                             .pieces
                             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                        run(&mut front, &mut vocoder, batch);
+                        run(&mut front, &mut vocoder, batch, scaled);
                     }
                 })
                 .map_err(|e| format!("cannot start a batch thread: {e}"))?;
@@ -108,13 +115,20 @@ impl Batcher {
     }
 
     /// The waveform of each piece, in order. Blocks until all are done.
-    pub(crate) fn infer(&self, pieces: &[Vec<i64>]) -> Result<Vec<Vec<f32>>, String> {
+    /// `length_scale`: the value of the graph's `length_scale` input for these pieces, when it
+    /// has one (items of one batch may each have their own).
+    pub(crate) fn infer(
+        &self,
+        pieces: &[Vec<i64>],
+        length_scale: Option<f32>,
+    ) -> Result<Vec<Vec<f32>>, String> {
         let mut replies = Vec::with_capacity(pieces.len());
         for ids in pieces {
             let (reply, receiver) = mpsc::sync_channel(1);
             self.jobs
                 .send(Job {
                     ids: ids.clone(),
+                    length_scale,
                     reply,
                 })
                 .map_err(|_| "the batch threads have stopped".to_owned())?;
@@ -154,9 +168,10 @@ fn gather(queue: &Mutex<Receiver<Job>>, max: usize, wait: Duration) -> Option<Ve
     Some(jobs)
 }
 
-fn run(front: &mut Session, vocoder: &mut Session, jobs: Vec<Job>) {
+fn run(front: &mut Session, vocoder: &mut Session, jobs: Vec<Job>, scaled: bool) {
     let ids: Vec<&[i64]> = jobs.iter().map(|j| j.ids.as_slice()).collect();
-    match spectrograms(front, &ids) {
+    let scales = scaled.then(|| jobs.iter().map(|j| j.length_scale.unwrap_or(1.0)).collect());
+    match spectrograms(front, &ids, scales) {
         Ok(items) => {
             for (job, item) in jobs.into_iter().zip(items) {
                 // The caller may have gone; nothing to do then.
@@ -179,7 +194,11 @@ struct Frames {
 }
 
 /// Runs the front on the padded batch and returns each item's own frames.
-fn spectrograms(front: &mut Session, ids: &[&[i64]]) -> Result<Vec<Frames>, String> {
+fn spectrograms(
+    front: &mut Session,
+    ids: &[&[i64]],
+    length_scales: Option<Vec<f32>>,
+) -> Result<Vec<Frames>, String> {
     let rows = ids.len();
     let width = ids.iter().map(|i| i.len()).max().unwrap_or(0);
     let mut input = vec![0i64; rows * width];
@@ -189,13 +208,19 @@ fn spectrograms(front: &mut Session, ids: &[&[i64]]) -> Result<Vec<Frames>, Stri
         input[start..start + item.len()].copy_from_slice(item);
         mask[start..start + item.len()].fill(1);
     }
-    let inputs: Inputs = vec![
+    let mut inputs: Inputs = vec![
         ("input_ids".into(), tensor_i64(vec![rows, width], input)?),
         (
             "attention_mask".into(),
             tensor_i64(vec![rows, width], mask)?,
         ),
     ];
+    if let Some(scales) = length_scales {
+        inputs.push((
+            super::speed_input::INPUT.into(),
+            length_scales_input(scales)?,
+        ));
+    }
     let (shape, data) = run_f32(front, inputs, CUT)?;
     let dims: Vec<usize> = shape
         .iter()
@@ -268,6 +293,7 @@ mod tests {
             keep.push(receiver);
             tx.send(Job {
                 ids: vec![n],
+                length_scale: None,
                 reply,
             })
             .unwrap();

@@ -16,7 +16,7 @@
 use std::collections::HashSet;
 
 /// Field numbers of `onnx.proto3` that are read here.
-mod field {
+pub(super) mod field {
     pub const MODEL_GRAPH: u32 = 7;
     pub const GRAPH_NODE: u32 = 1;
     pub const GRAPH_INITIALIZER: u32 = 5;
@@ -33,19 +33,19 @@ mod field {
     pub const VALUE_INFO_NAME: u32 = 1;
 }
 
-const LEN: u8 = 2;
+pub(super) const LEN: u8 = 2;
 
 /// One field of a protobuf message: its number, wire type, the whole record (key included, to
 /// copy it unchanged) and, for length-delimited fields, the payload.
 #[derive(Debug, Clone, Copy)]
-struct Field<'a> {
-    number: u32,
-    wire: u8,
-    record: &'a [u8],
-    payload: &'a [u8],
+pub(super) struct Field<'a> {
+    pub number: u32,
+    pub wire: u8,
+    pub record: &'a [u8],
+    pub payload: &'a [u8],
 }
 
-fn varint(buf: &[u8], at: &mut usize) -> Result<u64, String> {
+pub(super) fn varint(buf: &[u8], at: &mut usize) -> Result<u64, String> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *buf.get(*at).ok_or("truncated varint")?;
@@ -58,7 +58,7 @@ fn varint(buf: &[u8], at: &mut usize) -> Result<u64, String> {
     Err("varint longer than 10 bytes".to_owned())
 }
 
-fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+pub(super) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push((value as u8 & 0x7f) | 0x80);
         value >>= 7;
@@ -66,14 +66,14 @@ fn put_varint(out: &mut Vec<u8>, mut value: u64) {
     out.push(value as u8);
 }
 
-fn put_len(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
+pub(super) fn put_len(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
     put_varint(out, u64::from(number) << 3 | u64::from(LEN));
     put_varint(out, payload.len() as u64);
     out.extend_from_slice(payload);
 }
 
 /// The fields of one message, in order.
-fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, String> {
+pub(super) fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, String> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < buf.len() {
@@ -110,7 +110,7 @@ fn fields(buf: &[u8]) -> Result<Vec<Field<'_>>, String> {
     Ok(out)
 }
 
-fn string_field(message: &[u8], number: u32) -> Result<Option<&str>, String> {
+pub(super) fn string_field(message: &[u8], number: u32) -> Result<Option<&str>, String> {
     Ok(fields(message)?
         .into_iter()
         .find(|f| f.number == number && f.wire == LEN)
@@ -318,7 +318,7 @@ fn kept_graph(
 }
 
 /// The model's fields, copied unchanged, with `new_graph` in place of its graph.
-fn with_graph(model_fields: &[Field<'_>], new_graph: &[u8], capacity: usize) -> Vec<u8> {
+pub(super) fn with_graph(model_fields: &[Field<'_>], new_graph: &[u8], capacity: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(capacity);
     for f in model_fields {
         if f.number == field::MODEL_GRAPH {

@@ -9,8 +9,9 @@
 //! * (a) Hugging Face optimum / transformers.js export: `onnx/model.onnx` (or a `model.onnx`
 //!   whose first input is `input_ids`) + `vocab.json` + `config.json` (`sampling_rate`) and
 //!   optionally `tokenizer_config.json` (`add_blank`, `pad_token`). Noise scales and speaking rate
-//!   are baked into such graphs at export time, so [`SynthesisRequest::speed`] is **ignored** for
-//!   them (logged at debug level).
+//!   are baked into such graphs at export time; at load the baked length scale is made an input
+//!   ([`speed_input`]) so [`SynthesisRequest::speed`] is honoured (the baked scale divided by
+//!   speed). A graph where it cannot be found refuses speeds other than 1 (400).
 //! * (b) sherpa-onnx export: `model.onnx` with first input `x` + `tokens.txt`; sample rate from the
 //!   model metadata `sample_rate` (else 16000). Speed is honoured (`length_scale = 1 / speed`), and
 //!   the noise scales come from [`LocalEngineConfig`].
@@ -26,6 +27,7 @@ mod error;
 mod graph_cut;
 pub(crate) mod model;
 pub(crate) mod runtime;
+mod speed_input;
 pub mod tokenizer;
 
 use std::fmt;
@@ -169,7 +171,13 @@ impl Engine {
                 self.max_text_chars
             )));
         }
-        if self.model.layout() == ModelLayout::Sherpa && !SPEED_RANGE.contains(&request.speed) {
+        if !self.model.takes_length_scale() && request.speed != 1.0 {
+            return Err(ProviderError::InvalidInput(format!(
+                "speed {} cannot be honoured: this model's speaking rate was fixed at export and no length scale was found in its graph; send speed 1.0",
+                request.speed
+            )));
+        }
+        if !SPEED_RANGE.contains(&request.speed) {
             return Err(ProviderError::InvalidInput(format!(
                 "speed must be between {} and {}, got {}",
                 SPEED_RANGE.start(),
@@ -191,12 +199,6 @@ impl Engine {
                 "text has nothing the model can speak (no letters of its alphabet; digits and punctuation are not read)"
                     .to_owned(),
             ));
-        }
-        if self.model.layout() == ModelLayout::HuggingFace && request.speed != 1.0 {
-            tracing::debug!(
-                speed = request.speed,
-                "speed is ignored: this model's speaking rate was fixed at export"
-            );
         }
         let params = InferenceParams {
             noise_scale: self.noise_scale,

@@ -29,6 +29,7 @@ use super::batch::{self, Batcher};
 use super::config::{Batching, ConvSearch, CudaOptions, Device};
 use super::error::LoadError;
 use super::graph_cut;
+use super::speed_input;
 
 /// Which export layout a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,8 +91,30 @@ pub(crate) struct Model {
     runner: Runner,
     feeds_attention_mask: bool,
     feeds_speaker_id: bool,
+    /// Layout (a) with its length scale made an input ([`speed_input`]): the scale the export
+    /// baked in, which speed 1 keeps.
+    baked_length_scale: Option<f32>,
     device: Device,
     path: PathBuf,
+}
+
+/// The layout-(a) graph at `path` with a `length_scale` input, or `None` (logged) when its
+/// length scale cannot be found: then the model speaks at its export's rate only.
+fn speed_graph(path: &Path) -> Option<speed_input::SpeedGraph> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            tracing::warn!(model = %path.display(), error = %e, "cannot read the model to find its length scale");
+            return None;
+        }
+    };
+    match speed_input::expose_length_scale(&bytes) {
+        Ok(graph) => Some(graph),
+        Err(reason) => {
+            tracing::warn!(model = %path.display(), %reason, "no length scale found: this model speaks at one speed only");
+            None
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -112,6 +135,19 @@ impl Model {
     ) -> Result<(Self, GraphMetadata), LoadError> {
         let (first, device) = open_on_device(env, path, placement)?;
         let layout = detect_layout(&first, path)?;
+        let on_device = Placement {
+            device,
+            ..*placement
+        };
+        // Layout (a): the baked length scale becomes an input, so speed works.
+        let speed_graph = match layout {
+            ModelLayout::HuggingFace => speed_graph(path),
+            _ => None,
+        };
+        let first = match &speed_graph {
+            Some(graph) => open(env, Source::Bytes(&graph.bytes), &on_device)?,
+            None => first,
+        };
         let input_names: Vec<&str> = first.inputs().iter().map(|i| i.name()).collect();
         let feeds_attention_mask = input_names.contains(&"attention_mask");
         let feeds_speaker_id = input_names.contains(&"sid");
@@ -126,14 +162,14 @@ impl Model {
             }
         };
         let workers = placement.workers.max(1);
-        let on_device = Placement {
-            device,
-            ..*placement
+        let source = match &speed_graph {
+            Some(graph) => Source::Bytes(&graph.bytes),
+            None => Source::File(path),
         };
         let batch = placement.batching.max_on(device);
         let batcher = if batch > 1 {
             if layout == ModelLayout::HuggingFace && feeds_attention_mask {
-                match start_batcher(env, path, &on_device, batch) {
+                match start_batcher(env, source, speed_graph.is_some(), &on_device, batch) {
                     Ok(batcher) => Some(batcher),
                     Err(reason) => {
                         tracing::warn!(%reason, "this graph cannot be batched; running one text at a time");
@@ -156,7 +192,7 @@ impl Model {
                 let mut sessions = Vec::with_capacity(workers);
                 sessions.push(Mutex::new(first));
                 for _ in 1..workers {
-                    sessions.push(Mutex::new(open(env, Source::File(path), &on_device)?));
+                    sessions.push(Mutex::new(open(env, source, &on_device)?));
                 }
                 Runner::Whole {
                     sessions,
@@ -169,6 +205,7 @@ impl Model {
             runner,
             feeds_attention_mask,
             feeds_speaker_id,
+            baked_length_scale: speed_graph.as_ref().map(|g| g.baked),
             device,
             path: path.to_path_buf(),
         };
@@ -185,6 +222,12 @@ impl Model {
 
     pub(crate) fn layout(&self) -> ModelLayout {
         self.layout
+    }
+
+    /// Whether a run's [`InferenceParams::length_scale`] changes the audio (layout (a) only
+    /// when its baked length scale was made an input).
+    pub(crate) fn takes_length_scale(&self) -> bool {
+        self.layout != ModelLayout::HuggingFace || self.baked_length_scale.is_some()
     }
 
     /// The device inference actually runs on: [`Device::Cpu`] or [`Device::Cuda`].
@@ -228,7 +271,7 @@ impl Model {
         params: InferenceParams,
     ) -> Result<Vec<Vec<f32>>, String> {
         match &self.runner {
-            Runner::Batched(batcher) => batcher.infer(pieces),
+            Runner::Batched(batcher) => batcher.infer(pieces, self.scaled(params)),
             Runner::Whole { .. } => pieces.iter().map(|ids| self.infer(ids, params)).collect(),
         }
     }
@@ -244,10 +287,17 @@ impl Model {
         let flags = Feeds {
             attention_mask: self.feeds_attention_mask,
             speaker_id: self.feeds_speaker_id,
+            length_scale: self.scaled(params),
         };
         let (inputs, output_name) = feed(self.layout, flags, ids, params)?;
         let mut session = self.session()?;
         run_f32(&mut session, inputs, output_name).map(|(_, samples)| samples)
+    }
+
+    /// The value of a layout-(a) graph's `length_scale` input for `params`, when it has one.
+    fn scaled(&self, params: InferenceParams) -> Option<f32> {
+        self.baked_length_scale
+            .map(|baked| baked * params.length_scale)
     }
 
     /// A free session if there is one, else waits for one (round robin).
@@ -276,6 +326,8 @@ impl Model {
 struct Feeds {
     attention_mask: bool,
     speaker_id: bool,
+    /// Layout (a)'s `length_scale` input, when the graph was given one.
+    length_scale: Option<f32>,
 }
 
 pub(crate) type Inputs = Vec<(Cow<'static, str>, SessionInputValue<'static>)>;
@@ -310,6 +362,9 @@ fn feed(
             inputs.push(("input_ids".into(), tensor_i64(vec![1, n], ids.to_vec())?));
             if flags.attention_mask {
                 inputs.push(("attention_mask".into(), tensor_i64(vec![1, n], vec![1; n])?));
+            }
+            if let Some(scale) = flags.length_scale {
+                inputs.push((speed_input::INPUT.into(), length_scales(vec![scale])?));
             }
             "waveform"
         }
@@ -351,6 +406,13 @@ pub(crate) fn tensor_i64(
         .map_err(|e| format!("cannot build input tensor: {e}"))
 }
 
+/// Layout (a)'s `length_scale` input: one value per batch item, shape `[items, 1, 1]`.
+pub(crate) fn length_scales(values: Vec<f32>) -> Result<SessionInputValue<'static>, String> {
+    Tensor::from_array((vec![values.len(), 1, 1], values))
+        .map(Into::into)
+        .map_err(|e| format!("cannot build input tensor: {e}"))
+}
+
 fn tensor_f32(value: f32) -> Result<SessionInputValue<'static>, String> {
     tensor_f32s(vec![value])
 }
@@ -362,14 +424,26 @@ fn tensor_f32s(values: Vec<f32>) -> Result<SessionInputValue<'static>, String> {
 }
 
 /// Cuts the graph at its spectrogram and starts `placement.workers` threads of session pairs.
+/// `scaled`: the graph has a `length_scale` input ([`speed_input`]), fed per item.
 fn start_batcher(
     env: &Environment,
-    path: &Path,
+    source: Source<'_>,
+    scaled: bool,
     placement: &Placement,
     batch: usize,
 ) -> Result<Batcher, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let front = graph_cut::extract(&bytes, &["input_ids", "attention_mask"], &[batch::CUT])?;
+    let bytes = match source {
+        Source::File(path) => Cow::Owned(
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        ),
+        Source::Bytes(bytes) => Cow::Borrowed(bytes),
+    };
+    let front_inputs: &[&str] = if scaled {
+        &["input_ids", "attention_mask", speed_input::INPUT]
+    } else {
+        &["input_ids", "attention_mask"]
+    };
+    let front = graph_cut::extract(&bytes, front_inputs, &[batch::CUT])?;
     let vocoder = graph_cut::extract(&bytes, &[batch::CUT], &[batch::OUTPUT])?;
     drop(bytes);
     let mut pairs = Vec::with_capacity(placement.workers.max(1));
@@ -379,7 +453,7 @@ fn start_batcher(
             vocoder: open(env, Source::Bytes(&vocoder), placement).map_err(|e| e.to_string())?,
         });
     }
-    Batcher::start(pairs, batch, placement.batching.wait)
+    Batcher::start(pairs, batch, placement.batching.wait, scaled)
 }
 
 /// Opens the first session, resolving [`Device::Auto`] to the device that worked: CUDA when
@@ -445,6 +519,8 @@ fn probe(session: &mut Session, path: &Path) -> Result<(), String> {
     let flags = Feeds {
         attention_mask: names.contains(&"attention_mask"),
         speaker_id: names.contains(&"sid"),
+        // The probe runs the graph as exported (before any length-scale input is added).
+        length_scale: None,
     };
     let params = InferenceParams {
         noise_scale: 0.0,
