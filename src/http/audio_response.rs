@@ -294,22 +294,8 @@ pub async fn speech_response(
 ) -> Result<Response, SpeechError> {
     match speech {
         Speech::Cached(audio) => cached_response(cache, headers, &audio, format).await,
-        Speech::Stream { key, mut chunks } => {
-            let first = match chunks.recv().await {
-                Some(Ok(bytes)) => bytes,
-                Some(Err(e)) => return Err(e),
-                None => return Err(SpeechError::Failed("synthesis ended without audio".into())),
-            };
-            let rest = stream::unfold(chunks, |mut rx| async move {
-                match rx.recv().await {
-                    Some(Ok(b)) => Some((Ok::<Bytes, std::io::Error>(b), rx)),
-                    // The client sees a truncated body; the status line is long gone.
-                    Some(Err(e)) => Some((Err(std::io::Error::other(e.to_string())), rx)),
-                    None => None,
-                }
-            });
-            let body = stream::once(async move { Ok::<Bytes, std::io::Error>(first) });
-            let body = Body::from_stream(futures_util::StreamExt::chain(body, rest));
+        Speech::Stream { key, chunks } => {
+            let body = Body::from_stream(first_awaited(chunks).await?);
             let mut response = (StatusCode::OK, body).into_response();
             let h = response.headers_mut();
             h.insert(header::ETAG, etag(&key));
@@ -326,6 +312,34 @@ pub async fn speech_response(
         }
     }
 }
+
+/// The pieces of a production as a body stream, its first piece awaited: an engine failure on
+/// the first sentence is still an error status. A later failure ends the stream early (the
+/// status line is long gone), so the client sees a truncated body.
+pub(crate) async fn first_awaited(
+    mut chunks: tokio::sync::mpsc::Receiver<Result<Bytes, SpeechError>>,
+) -> Result<AudioPieces, SpeechError> {
+    let first = match chunks.recv().await {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(e)) => return Err(e),
+        None => return Err(SpeechError::Failed("synthesis ended without audio".into())),
+    };
+    let rest = stream::unfold(chunks, |mut rx| async move {
+        match rx.recv().await {
+            Some(Ok(b)) => Some((Ok(b), rx)),
+            Some(Err(e)) => Some((Err(std::io::Error::other(e.to_string())), rx)),
+            None => None,
+        }
+    });
+    Ok(Box::pin(futures_util::StreamExt::chain(
+        stream::once(async move { Ok(first) }),
+        rest,
+    )))
+}
+
+/// Pieces of encoded audio on their way to a client.
+pub(crate) type AudioPieces =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 #[cfg(test)]
 mod tests {

@@ -14,19 +14,17 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use bytes::Bytes;
-use futures_util::{stream, Stream, StreamExt};
+use futures_util::{stream, StreamExt};
 use serde::Serialize;
 use utoipa::{ToResponse, ToSchema};
 
 use crate::audio::AudioFormat;
-use crate::http::audio_response::Binary;
+use crate::http::audio_response::{first_awaited, AudioPieces, Binary};
 use crate::speech::cache::SpeechCache;
 use crate::speech::{Speech, SpeechError};
 
 /// Bytes of audio per event when the audio is already whole (48 KiB: 64 KiB of base64).
 const PIECE: usize = 48 * 1024;
-
-type Pieces = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 /// `speech.audio.delta`: a piece of the encoded audio.
 #[derive(Debug, Serialize, ToSchema)]
@@ -103,7 +101,7 @@ fn done(input_tokens: usize) -> Bytes {
 async fn cached_pieces(
     cache: &SpeechCache,
     audio: &crate::speech::cache::CachedAudio,
-) -> Result<Pieces, SpeechError> {
+) -> Result<AudioPieces, SpeechError> {
     if let Some(bytes) = cache.in_memory(audio) {
         let pieces: Vec<Result<Bytes, std::io::Error>> = (0..bytes.len())
             .step_by(PIECE)
@@ -119,27 +117,6 @@ async fn cached_pieces(
     )))
 }
 
-/// The pieces of audio being produced; the first is awaited so that an engine failure on the
-/// first sentence is an error status, not an event stream that stops.
-async fn fresh_pieces(
-    mut chunks: tokio::sync::mpsc::Receiver<Result<Bytes, SpeechError>>,
-) -> Result<Pieces, SpeechError> {
-    let first = match chunks.recv().await {
-        Some(Ok(bytes)) => bytes,
-        Some(Err(e)) => return Err(e),
-        None => return Err(SpeechError::Failed("synthesis ended without audio".into())),
-    };
-    let rest = stream::unfold(chunks, |mut rx| async move {
-        match rx.recv().await {
-            Some(Ok(b)) => Some((Ok(b), rx)),
-            // No `done` event follows: the client sees the stream end without one.
-            Some(Err(e)) => Some((Err(std::io::Error::other(e.to_string())), rx)),
-            None => None,
-        }
-    });
-    Ok(Box::pin(stream::once(async move { Ok(first) }).chain(rest)))
-}
-
 /// The event stream for `speech`: a delta per piece of audio, then `done`.
 pub async fn sse_response(
     cache: &SpeechCache,
@@ -149,7 +126,7 @@ pub async fn sse_response(
 ) -> Result<Response, SpeechError> {
     let (pieces, hit) = match speech {
         Speech::Cached(audio) => (cached_pieces(cache, &audio).await?, "hit"),
-        Speech::Stream { chunks, .. } => (fresh_pieces(chunks).await?, "miss"),
+        Speech::Stream { chunks, .. } => (first_awaited(chunks).await?, "miss"),
     };
     let deltas = pieces.map(|piece| piece.map(|bytes| delta(&bytes)));
     let events = deltas.chain(stream::once(async move { Ok(done(input_chars)) }));
