@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use last_whisper::config::Settings;
 use last_whisper::startup::Application;
-use last_whisper::tts::local::{Batching, Device, LocalEngineConfig, LocalMmsProvider};
+use last_whisper::tts::local::{Batching, CpuOptions, Device, LocalEngineConfig, LocalMmsProvider};
 use last_whisper::tts::provider::SynthesisRequest;
 use serde_json::{json, Value};
 
@@ -49,6 +49,12 @@ struct Args {
     items: usize,
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Keep ONNX Runtime's CPU memory arena (`TTS_CPU_MEMORY_ARENA`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    cpu_arena: bool,
+    /// Let ONNX Runtime's idle threads spin (`TTS_CPU_SPIN`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    cpu_spin: bool,
     /// Only compare each sentence's audio from a batching engine (all sentences at once) with
     /// its audio from a one-at-a-time engine, print the largest difference, and exit (use a
     /// deterministic model: `tests/fixtures/models/mms-fin-random-tiny-det`).
@@ -123,6 +129,10 @@ fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
         wait: Duration::from_millis(args.batch_wait_ms),
     };
     config.intra_threads = args.threads;
+    config.cpu = CpuOptions {
+        memory_arena: args.cpu_arena,
+        spin: args.cpu_spin,
+    };
     let started = Instant::now();
     let engine = LocalMmsProvider::load(config).map_err(|e| e.to_string())?;
     let load_s = started.elapsed().as_secs_f64();

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::{invalid, parse_bounded, Raw, SettingsError};
+use super::{invalid, parse_bool, parse_bounded, Raw, SettingsError};
 
 /// Settings of local inference beyond the device (`TTS_DEVICE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,10 @@ pub struct InferenceSettings {
     pub batch_max: Option<usize>,
     /// `TTS_BATCH_WAIT_MS`: how long the first text of a batch waits for more.
     pub batch_wait: Duration,
+    /// `TTS_CPU_MEMORY_ARENA`: keep ONNX Runtime's CPU memory arena (default on).
+    pub cpu_memory_arena: bool,
+    /// `TTS_CPU_SPIN`: let ONNX Runtime's idle threads spin (default on).
+    pub cpu_spin: bool,
 }
 
 pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsError> {
@@ -49,6 +53,9 @@ pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsEr
         },
     };
     let wait_ms = parse_bounded(raw, "tts_batch_wait_ms", 0, 10_000)?;
+    let flag = |key: &'static str| -> Result<bool, SettingsError> {
+        parse_bool(&raw.get(key)?).ok_or_else(|| invalid(key, "expected true or false"))
+    };
     Ok(InferenceSettings {
         cuda_device_id: i32::try_from(device_id).unwrap_or(0),
         cuda_conv_algo_search: search,
@@ -56,5 +63,7 @@ pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsEr
             .then(|| usize::try_from(limit_mb * 1024 * 1024).unwrap_or(usize::MAX)),
         batch_max,
         batch_wait: Duration::from_millis(wait_ms),
+        cpu_memory_arena: flag("tts_cpu_memory_arena")?,
+        cpu_spin: flag("tts_cpu_spin")?,
     })
 }

@@ -64,6 +64,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_cuda_memory_limit_mb", "0"),
     ("tts_batch_max", "auto"),
     ("tts_batch_wait_ms", "10"),
+    ("tts_cpu_memory_arena", "true"),
+    ("tts_cpu_spin", "true"),
     ("tts_queue_capacity", "1024"),
     ("tts_lease_seconds", "30"),
     ("tts_normalize", "true"),
@@ -461,6 +463,20 @@ mod tests {
         assert!(!format!("{:?}", s.speech).contains("t0k"));
         assert!(Settings::from_vars([("AUDIO_CACHE_MAX_AGE_DAYS", "0")]).is_err());
         assert!(Settings::from_vars([("AUDIO_CACHE_MAX_BYTES", "-1")]).is_err());
+    }
+
+    #[test]
+    fn cpu_options_default_to_onnx_runtimes_and_refuse_other_words() {
+        let s = Settings::from_vars(Vec::<(&str, &str)>::new()).unwrap();
+        assert!(s.tts.inference.cpu_memory_arena && s.tts.inference.cpu_spin);
+        let s = Settings::from_vars([("TTS_CPU_MEMORY_ARENA", "false"), ("TTS_CPU_SPIN", "off")])
+            .unwrap();
+        assert!(!s.tts.inference.cpu_memory_arena && !s.tts.inference.cpu_spin);
+        let err = Settings::from_vars([("TTS_CPU_SPIN", "sometimes")]).unwrap_err();
+        assert!(
+            err.to_string().to_lowercase().contains("tts_cpu_spin"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use azure::AzureProvider;
 use engines::{Engine, EngineSet, Engines};
 use fallback::FallbackProvider;
 use gcp::GoogleProvider;
-use local::{Batching, CudaOptions, LocalEngineConfig, LocalMmsProvider};
+use local::{Batching, CpuOptions, CudaOptions, LocalEngineConfig, LocalMmsProvider};
 use metered::Metered;
 use piper::{PiperConfig, PiperProvider};
 use provider::TtsProvider;
@@ -277,9 +277,19 @@ pub fn piper_config(settings: &Settings) -> PiperConfig {
     config.dylib_path = tts.ort_dylib_path.clone().or_else(bundled_runtime);
     config.device = tts.device.parse().unwrap_or_default();
     config.cuda = cuda_options(settings);
+    config.cpu = cpu_options(settings);
     config.intra_threads = tts.thread_count;
     config.workers = tts.workers;
     config
+}
+
+/// The CPU options of `TTS_CPU_*`.
+fn cpu_options(settings: &Settings) -> CpuOptions {
+    let inference = &settings.tts.inference;
+    CpuOptions {
+        memory_arena: inference.cpu_memory_arena,
+        spin: inference.cpu_spin,
+    }
 }
 
 /// The CUDA provider options of `TTS_CUDA_*`.
@@ -307,6 +317,7 @@ fn local_config(settings: &Settings) -> Result<LocalEngineConfig, String> {
     config.dylib_path = tts.ort_dylib_path.clone().or_else(bundled_runtime);
     config.device = tts.device.parse().unwrap_or_default();
     config.cuda = cuda_options(settings);
+    config.cpu = cpu_options(settings);
     config.batching = Batching {
         max: tts.inference.batch_max,
         wait: tts.inference.batch_wait,

@@ -108,6 +108,30 @@ pub struct CudaOptions {
     pub memory_limit: Option<usize>,
 }
 
+/// How ONNX Runtime runs a model on the CPU; ignored on CUDA.
+///
+/// Both default to on, ONNX Runtime's own defaults: turning them off did not lower the peak
+/// memory of the full-size model (`tts-bench --cpu-arena false --cpu-spin false`, README's
+/// hardening notes); they are settings for operators who share few cores with other work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuOptions {
+    /// Keep ONNX Runtime's CPU memory arena (and its memory-pattern planning). The arena keeps
+    /// the largest activations any text ever needed for the life of the session, per worker.
+    pub memory_arena: bool,
+    /// Let idle intra-op threads spin between operators (lower latency per run, whole cores
+    /// burnt while waiting, taken from the request threads).
+    pub spin: bool,
+}
+
+impl Default for CpuOptions {
+    fn default() -> Self {
+        Self {
+            memory_arena: true,
+            spin: true,
+        }
+    }
+}
+
 /// Dynamic batching: texts that arrive while a run is being gathered share one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Batching {
@@ -161,6 +185,8 @@ pub struct LocalEngineConfig {
     pub device: Device,
     /// CUDA execution provider options.
     pub cuda: CudaOptions,
+    /// CPU execution options.
+    pub cpu: CpuOptions,
     /// Batching of concurrent texts (layout (a) only: its graph masks everything but the vocoder).
     pub batching: Batching,
     /// Threads ONNX Runtime may use inside one operator; 0 = ONNX Runtime's default (one per core).
@@ -194,6 +220,7 @@ impl LocalEngineConfig {
             dylib_path: None,
             device: Device::Auto,
             cuda: CudaOptions::default(),
+            cpu: CpuOptions::default(),
             batching: Batching::default(),
             intra_threads: 0,
             workers: 1,

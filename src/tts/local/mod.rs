@@ -42,7 +42,7 @@ use crate::tts::provider::{
 };
 
 pub use self::config::{
-    Batching, ConvSearch, CudaOptions, Device, LocalEngineConfig, ParseDeviceError,
+    Batching, ConvSearch, CpuOptions, CudaOptions, Device, LocalEngineConfig, ParseDeviceError,
 };
 pub use self::error::LoadError;
 pub use self::model::ModelLayout;
@@ -88,6 +88,7 @@ impl LocalMmsProvider {
         let placement = Placement {
             device: config.device,
             cuda: config.cuda,
+            cpu: config.cpu,
             intra_threads: config.intra_threads,
             workers: config.workers,
             batching: config.batching,

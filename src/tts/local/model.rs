@@ -21,12 +21,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use ort::environment::Environment;
 use ort::ep::cuda::ConvAlgorithmSearch;
-use ort::ep::{ExecutionProvider, CUDA};
+use ort::ep::{ExecutionProvider, CPU, CUDA};
+use ort::session::builder::SessionBuilder;
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
 use super::batch::{self, Batcher};
-use super::config::{Batching, ConvSearch, CudaOptions, Device};
+use super::config::{Batching, ConvSearch, CpuOptions, CudaOptions, Device};
 use super::error::LoadError;
 use super::graph_cut;
 use super::speed_input;
@@ -77,6 +78,7 @@ pub(crate) struct GraphMetadata {
 pub(crate) struct Placement {
     pub device: Device,
     pub cuda: CudaOptions,
+    pub cpu: CpuOptions,
     pub intra_threads: usize,
     /// Sessions (or session pairs when batching), i.e. runs at the same time. At least 1.
     pub workers: usize,
@@ -553,6 +555,7 @@ fn open(
             .with_intra_threads(placement.intra_threads)
             .map_err(runtime_error)?;
     }
+    builder = cpu_options(builder, &placement.cpu, placement.device == Device::Cpu)?;
     if placement.device != Device::Cpu {
         if !CUDA::is_available().unwrap_or(false) {
             return Err(LoadError::CudaUnavailable {
@@ -577,6 +580,32 @@ fn open(
         path,
         reason: e.to_string(),
     })
+}
+
+/// The CPU options of [`CpuOptions`]: spinning for every session (its intra-op pool runs on the
+/// CPU whatever the device), the arena and memory patterns only for a session on the CPU.
+fn cpu_options(
+    builder: SessionBuilder,
+    options: &CpuOptions,
+    on_cpu: bool,
+) -> Result<SessionBuilder, LoadError> {
+    let runtime_error = |e: ort::Error<SessionBuilder>| LoadError::Runtime(e.to_string());
+    let spin = if options.spin { "1" } else { "0" };
+    let mut builder = builder
+        .with_config_entry("session.intra_op.allow_spinning", spin)
+        .map_err(runtime_error)?
+        .with_config_entry("session.inter_op.allow_spinning", spin)
+        .map_err(runtime_error)?;
+    if on_cpu {
+        builder = builder
+            .with_execution_providers([CPU::default()
+                .with_arena_allocator(options.memory_arena)
+                .build()])
+            .map_err(runtime_error)?
+            .with_memory_pattern(options.memory_arena)
+            .map_err(runtime_error)?;
+    }
+    Ok(builder)
 }
 
 /// The CUDA execution provider with this service's options.

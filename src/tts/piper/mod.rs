@@ -31,7 +31,7 @@ use ort::environment::Environment;
 use self::card::{CardError, VoiceCard};
 use self::lru::Lru;
 use crate::tts::local::model::{InferenceParams, Model, ModelLayout, Placement};
-use crate::tts::local::{runtime, Batching, CudaOptions, Device, LoadError};
+use crate::tts::local::{runtime, Batching, CpuOptions, CudaOptions, Device, LoadError};
 use crate::tts::provider::{
     synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
@@ -55,6 +55,8 @@ pub struct PiperConfig {
     pub device: Device,
     /// CUDA execution provider options.
     pub cuda: CudaOptions,
+    /// CPU execution options.
+    pub cpu: CpuOptions,
     /// ONNX intra-op threads; 0 = ONNX Runtime's default.
     pub intra_threads: usize,
     /// Sessions per loaded voice.
@@ -73,6 +75,7 @@ impl PiperConfig {
             dylib_path: None,
             device: Device::Auto,
             cuda: CudaOptions::default(),
+            cpu: CpuOptions::default(),
             intra_threads: 0,
             workers: 1,
             max_text_chars: 20_000,
@@ -265,6 +268,7 @@ impl Inner {
         let placement = Placement {
             device,
             cuda: self.config.cuda,
+            cpu: self.config.cpu,
             intra_threads: self.config.intra_threads,
             workers: self.config.workers,
             batching: Batching::off(),
