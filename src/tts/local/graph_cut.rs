@@ -148,15 +148,22 @@ fn node(f: Field<'_>) -> Result<Node<'_>, String> {
     Ok(node)
 }
 
-/// A model holding only what computes `outputs` from `inputs` (tensors of `model`'s graph:
-/// graph inputs or any intermediate or output value with declared type information).
-pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>, String> {
+/// A model's top-level fields and the payload of its graph.
+pub(super) fn split_model(model: &[u8]) -> Result<(Vec<Field<'_>>, &[u8]), String> {
     let model_fields = fields(model)?;
     let graph = model_fields
         .iter()
         .find(|f| f.number == field::MODEL_GRAPH && f.wire == LEN)
-        .ok_or("the model has no graph")?;
-    let graph_fields = fields(graph.payload)?;
+        .ok_or("the model has no graph")?
+        .payload;
+    Ok((model_fields, graph))
+}
+
+/// A model holding only what computes `outputs` from `inputs` (tensors of `model`'s graph:
+/// graph inputs or any intermediate or output value with declared type information).
+pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result<Vec<u8>, String> {
+    let (model_fields, graph) = split_model(model)?;
+    let graph_fields = fields(graph)?;
     let nodes: Vec<Node<'_>> = graph_fields
         .iter()
         .filter(|f| f.number == field::GRAPH_NODE)
@@ -167,7 +174,7 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
     let kept = walk_back(&nodes, &cut, outputs);
     check_complete(&graph_fields, &kept, &cut, inputs, outputs)?;
     let declared = declarations(&graph_fields)?;
-    let mut new_graph = kept_graph(&graph_fields, &kept, outputs, graph.payload.len())?;
+    let mut new_graph = kept_graph(&graph_fields, &kept, outputs, graph.len())?;
     for name in inputs {
         put_len(
             &mut new_graph,

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use super::graph_cut::{
-    field, fields, put_len, put_varint, string_field, varint, with_graph, Field, LEN,
+    field, fields, put_len, put_varint, split_model, string_field, varint, with_graph, Field, LEN,
 };
 
 /// Name of the input this adds.
@@ -195,12 +195,8 @@ fn input_declaration() -> Vec<u8> {
 
 /// `model` with its baked length scale replaced by the input [`INPUT`].
 pub(crate) fn expose_length_scale(model: &[u8]) -> Result<SpeedGraph, String> {
-    let model_fields = fields(model)?;
-    let graph = model_fields
-        .iter()
-        .find(|f| f.number == field::MODEL_GRAPH && f.wire == LEN)
-        .ok_or("the model has no graph")?;
-    let graph_fields = fields(graph.payload)?;
+    let (model_fields, graph) = split_model(model)?;
+    let graph_fields = fields(graph)?;
     let mut nodes = Vec::new();
     let mut initializers = HashMap::new();
     for f in &graph_fields {
@@ -236,7 +232,7 @@ pub(crate) fn expose_length_scale(model: &[u8]) -> Result<SpeedGraph, String> {
             new_node.extend_from_slice(part.record);
         }
     }
-    let mut new_graph = Vec::with_capacity(graph.payload.len() + 128);
+    let mut new_graph = Vec::with_capacity(graph.len() + 128);
     for f in &graph_fields {
         if std::ptr::eq(f.record, target) {
             put_len(&mut new_graph, field::GRAPH_NODE, &new_node);
