@@ -558,6 +558,34 @@ async fn a_long_text_batched_equals_its_unbatched_audio() {
     assert!(pieces > 4 && runs < pieces, "{runs} runs, {pieces} pieces");
 }
 
+/// The vocoder run in windows of 32 frames (with the context its reach needs) gives the audio of
+/// one whole run, on pieces of many windows and on one shorter than a window.
+#[tokio::test]
+async fn windowed_vocoder_audio_equals_the_whole_run() {
+    let mut whole = config("mms-fin-random-tiny-det");
+    whole.vocoder_window_frames = 0;
+    let whole = load(whole);
+    let mut windowed = config("mms-fin-random-tiny-det");
+    windowed.vocoder_window_frames = 32;
+    let windowed = load(windowed);
+    let mut longest = 0;
+    for text in [
+        "Junan lähtö viivästyy noin kymmenen minuuttia, koska rata on jäässä. ".repeat(5),
+        "Hei.".to_owned(),
+    ] {
+        let one = whole.synthesize(&request(&text, 1.0)).await.unwrap();
+        let many = windowed.synthesize(&request(&text, 1.0)).await.unwrap();
+        assert_eq!(many.samples.len(), one.samples.len(), "{text:?}");
+        let diff = max_abs_diff(&many.samples, &one.samples);
+        assert!(diff <= 1e-5, "windowed vs whole: {diff} for {text:?}");
+        longest = longest.max(one.samples.len() / SAMPLES_PER_FRAME);
+    }
+    assert!(
+        longest > 4 * 32,
+        "{longest} frames: the long text spans too few windows"
+    );
+}
+
 /// Graphs without per-item output lengths (sherpa-onnx, Piper) run one text at a time even when
 /// batching is asked for; on the CPU the default is one at a time.
 #[test]

@@ -55,6 +55,12 @@ struct Args {
     /// Let ONNX Runtime's idle threads spin (`TTS_CPU_SPIN`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cpu_spin: bool,
+    /// Spectrogram frames per vocoder run (`TTS_VOCODER_WINDOW_FRAMES`); 0 = whole pieces.
+    #[arg(long, default_value_t = LocalEngineConfig::VOCODER_WINDOW_FRAMES)]
+    vocoder_window: usize,
+    /// Stop after the engine figures (skip the pipeline through the real service).
+    #[arg(long)]
+    engine_only: bool,
     /// Only compare each sentence's audio from a batching engine (all sentences at once) with
     /// its audio from a one-at-a-time engine, print the largest difference, and exit (use a
     /// deterministic model: `tests/fixtures/models/mms-fin-random-tiny-det`).
@@ -133,6 +139,7 @@ fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
         memory_arena: args.cpu_arena,
         spin: args.cpu_spin,
     };
+    config.vocoder_window_frames = args.vocoder_window;
     let started = Instant::now();
     let engine = LocalMmsProvider::load(config).map_err(|e| e.to_string())?;
     let load_s = started.elapsed().as_secs_f64();
@@ -507,6 +514,9 @@ async fn main() -> std::process::ExitCode {
         engine["sum_audio_s"].as_f64().unwrap_or(f64::NAN),
         engine["overall_rtf"].as_f64().unwrap_or(f64::NAN),
     );
+    if args.engine_only {
+        return std::process::ExitCode::SUCCESS;
+    }
     let pipeline = match pipeline_figures(&args, &sentences).await {
         Ok(v) => v,
         Err(e) => {

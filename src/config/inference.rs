@@ -28,6 +28,10 @@ pub struct InferenceSettings {
     pub cpu_memory_arena: bool,
     /// `TTS_CPU_SPIN`: let ONNX Runtime's idle threads spin (default on).
     pub cpu_spin: bool,
+    /// `TTS_VOCODER_WINDOW_FRAMES`: spectrogram frames per vocoder run of the
+    /// local MMS engine (default 256); 0 = the whole piece in one run. Windows
+    /// bound the vocoder's memory with the same audio (`tts::local::window`).
+    pub vocoder_window_frames: usize,
 }
 
 pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsError> {
@@ -65,5 +69,20 @@ pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsEr
         batch_wait: Duration::from_millis(wait_ms),
         cpu_memory_arena: flag("tts_cpu_memory_arena")?,
         cpu_spin: flag("tts_cpu_spin")?,
+        vocoder_window_frames: vocoder_window(raw)?,
     })
+}
+
+/// `TTS_VOCODER_WINDOW_FRAMES`: 0 (off) or 32 to 65,536 frames; shorter windows
+/// would spend more on their context (about 17 frames each side) than on their own frames.
+fn vocoder_window(raw: &Raw) -> Result<usize, SettingsError> {
+    let key = "tts_vocoder_window_frames";
+    match parse_bounded(raw, key, 0, 65_536)? {
+        0 => Ok(0),
+        n if n >= 32 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => Err(invalid(
+            key,
+            "expected 0 (off) or a whole number from 32 to 65536",
+        )),
+    }
 }

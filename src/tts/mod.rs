@@ -324,6 +324,7 @@ fn local_config(settings: &Settings) -> Result<LocalEngineConfig, String> {
     };
     config.intra_threads = tts.thread_count;
     config.workers = tts.workers;
+    config.vocoder_window_frames = tts.inference.vocoder_window_frames;
     if let Some(language) = tts.supported_languages.first() {
         config.language = language.clone();
     }

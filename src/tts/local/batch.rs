@@ -1,6 +1,7 @@
-//! Dynamic batching for layout-(a) graphs: pieces of text that arrive while a run is being
-//! gathered go through the graph's front (text → spectrogram) as one padded batch, then through
-//! the vocoder one item at a time on that item's own frames.
+//! Layout-(a) graphs run in two halves: pieces of text that arrive while a run is being gathered
+//! go through the graph's front (text → spectrogram) as one padded batch, then through the
+//! vocoder one item at a time on that item's own frames, in windows ([`super::window`]).
+//! With a batch of one (the CPU default) this is how the vocoder's memory is bounded.
 //!
 //! Why: on a GPU a run of the full-size MMS graph costs ~0.19 s whatever the sentence's length
 //! (fixed per-run costs: shape ops on the CPU, host↔device copies), so texts queued together
@@ -19,6 +20,7 @@ use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
 use super::model::{length_scales as length_scales_input, run_f32, tensor_i64, Inputs};
+use super::window::Windows;
 
 /// The tensor the graph is cut at, and the graph's output.
 pub(crate) const CUT: &str = "spectrogram";
@@ -63,6 +65,7 @@ impl Batcher {
         max: usize,
         wait: Duration,
         scaled: bool,
+        windows: Windows,
     ) -> Result<Self, String> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
@@ -83,7 +86,7 @@ impl Batcher {
                         counts
                             .pieces
                             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                        run(&mut front, &mut vocoder, batch, scaled);
+                        run(&mut front, &mut vocoder, batch, scaled, windows);
                     }
                 })
                 .map_err(|e| format!("cannot start a batch thread: {e}"))?;
@@ -168,14 +171,14 @@ fn gather(queue: &Mutex<Receiver<Job>>, max: usize, wait: Duration) -> Option<Ve
     Some(jobs)
 }
 
-fn run(front: &mut Session, vocoder: &mut Session, jobs: Vec<Job>, scaled: bool) {
+fn run(front: &mut Session, vocoder: &mut Session, jobs: Vec<Job>, scaled: bool, windows: Windows) {
     let ids: Vec<&[i64]> = jobs.iter().map(|j| j.ids.as_slice()).collect();
     let scales = scaled.then(|| jobs.iter().map(|j| j.length_scale.unwrap_or(1.0)).collect());
     match spectrograms(front, &ids, scales) {
         Ok(items) => {
             for (job, item) in jobs.into_iter().zip(items) {
                 // The caller may have gone; nothing to do then.
-                let _ = job.reply.send(vocode(vocoder, item));
+                let _ = job.reply.send(vocode(vocoder, &item, windows));
             }
         }
         Err(e) => {
@@ -259,14 +262,32 @@ fn own_frames(item: &[f32], channels: usize, frames: usize) -> Frames {
     }
 }
 
-fn vocode(vocoder: &mut Session, item: Frames) -> Reply {
+/// The item's waveform, one vocoder run per window of [`Windows::plan`].
+fn vocode(vocoder: &mut Session, item: &Frames, windows: Windows) -> Reply {
+    let mut samples = Vec::new();
     if item.frames == 0 {
-        return Ok(Vec::new());
+        return Ok(samples);
     }
-    let input = Tensor::from_array((vec![1, item.channels, item.frames], item.values))
-        .map_err(|e| format!("cannot build input tensor: {e}"))?;
-    let inputs: Inputs = vec![(Cow::Borrowed(CUT), SessionInputValue::from(input))];
-    run_f32(vocoder, inputs, OUTPUT).map(|(_, samples)| samples)
+    for (input, keep) in windows.plan(item.frames) {
+        let width = input.len();
+        let mut values = Vec::with_capacity(item.channels * width);
+        for row in item.values.chunks(item.frames.max(1)) {
+            values.extend_from_slice(&row[input.clone()]);
+        }
+        let tensor = Tensor::from_array((vec![1, item.channels, width], values))
+            .map_err(|e| format!("cannot build input tensor: {e}"))?;
+        let inputs: Inputs = vec![(Cow::Borrowed(CUT), SessionInputValue::from(tensor))];
+        let (_, wave) = run_f32(vocoder, inputs, OUTPUT)?;
+        if wave.len() % width != 0 {
+            return Err(format!(
+                "the vocoder made {} samples of {width} frames, not a whole number per frame",
+                wave.len()
+            ));
+        }
+        let per_frame = wave.len() / width;
+        samples.extend_from_slice(&wave[keep.start * per_frame..keep.end * per_frame]);
+    }
+    Ok(samples)
 }
 
 #[cfg(test)]

@@ -202,6 +202,10 @@ pub struct LocalEngineConfig {
     pub noise_scale_w: f32,
     /// Longest piece of text given to the model in one run, in characters.
     pub max_chunk_chars: usize,
+    /// Spectrogram frames per vocoder run of a layout-(a) model (256 samples each, 16 ms at
+    /// 16 kHz), with the context its reach needs on both sides; 0 = the whole piece in one run.
+    /// Bounds the vocoder's memory whatever the piece's length, with the same audio.
+    pub vocoder_window_frames: usize,
     /// Silence inserted between pieces of a split text, in milliseconds.
     pub chunk_pause_ms: u32,
     /// Longest accepted request text, in characters.
@@ -211,6 +215,9 @@ pub struct LocalEngineConfig {
 }
 
 impl LocalEngineConfig {
+    /// Default of [`Self::vocoder_window_frames`]: about 4 s of audio per run.
+    pub const VOCODER_WINDOW_FRAMES: usize = 256;
+
     /// Defaults for the model in `model_dir`: library from `ORT_DYLIB_PATH`, device auto,
     /// ONNX Runtime's thread default, one worker, MMS noise scales, 400-character chunks with
     /// 150 ms pauses, at most 20,000 characters per request.
@@ -227,6 +234,7 @@ impl LocalEngineConfig {
             noise_scale: 0.667,
             noise_scale_w: 0.8,
             max_chunk_chars: 400,
+            vocoder_window_frames: Self::VOCODER_WINDOW_FRAMES,
             chunk_pause_ms: 150,
             max_text_chars: 20_000,
             language: "fi".to_owned(),

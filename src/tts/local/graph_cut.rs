@@ -13,6 +13,7 @@
 //! copied byte for byte, so nothing of the model is re-encoded or lost, and no ONNX crate (with
 //! its protobuf code generation) is needed for these ~150 lines.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Field numbers of `onnx.proto3` that are read here.
@@ -174,22 +175,16 @@ pub(crate) fn extract(model: &[u8], inputs: &[&str], outputs: &[&str]) -> Result
     let kept = walk_back(&nodes, &cut, outputs);
     check_complete(&graph_fields, &kept, &cut, inputs, outputs)?;
     let declared = declarations(&graph_fields)?;
-    let mut new_graph = kept_graph(&graph_fields, &kept, outputs, graph.len())?;
+    let mut new_graph = kept_graph(&graph_fields, &kept, outputs)?;
     for name in inputs {
-        put_len(
-            &mut new_graph,
-            field::GRAPH_INPUT,
-            declaration(&declared, name)?,
-        );
+        let record = len_record(field::GRAPH_INPUT, declaration(&declared, name)?);
+        new_graph.push(Cow::Owned(record));
     }
     for name in outputs {
-        put_len(
-            &mut new_graph,
-            field::GRAPH_OUTPUT,
-            declaration(&declared, name)?,
-        );
+        let record = len_record(field::GRAPH_OUTPUT, declaration(&declared, name)?);
+        new_graph.push(Cow::Owned(record));
     }
-    Ok(with_graph(&model_fields, &new_graph, model.len()))
+    Ok(with_graph(&model_fields, &new_graph))
 }
 
 /// What of a graph the cut keeps.
@@ -286,50 +281,67 @@ fn declaration<'a>(declared: &[(&str, &'a [u8])], name: &str) -> Result<&'a [u8]
         .ok_or_else(|| format!("`{name}` has no declared type in the graph"))
 }
 
-/// The graph's fields that the cut keeps, copied unchanged, without inputs and outputs.
-fn kept_graph(
-    graph_fields: &[Field<'_>],
+/// The graph's fields that the cut keeps (unchanged records of `graph_fields`), without
+/// inputs and outputs.
+fn kept_graph<'a>(
+    graph_fields: &[Field<'a>],
     kept: &Kept<'_>,
     outputs: &[&str],
-    capacity: usize,
-) -> Result<Vec<u8>, String> {
-    let mut new_graph = Vec::with_capacity(capacity);
+) -> Result<Vec<Cow<'a, [u8]>>, String> {
+    let mut new_graph = Vec::with_capacity(graph_fields.len());
     let mut nodes_kept = kept.nodes.iter();
     for f in graph_fields {
-        match f.number {
-            field::GRAPH_NODE => {
-                if nodes_kept.next().copied().unwrap_or(false) {
-                    new_graph.extend_from_slice(f.record);
-                }
-            }
+        let keep = match f.number {
+            field::GRAPH_NODE => nodes_kept.next().copied().unwrap_or(false),
             field::GRAPH_INITIALIZER => {
                 let name = string_field(f.payload, field::TENSOR_NAME)?.unwrap_or("");
-                if kept.needed.contains(name) {
-                    new_graph.extend_from_slice(f.record);
-                }
+                kept.needed.contains(name)
             }
-            field::GRAPH_INPUT | field::GRAPH_OUTPUT => {}
+            field::GRAPH_INPUT | field::GRAPH_OUTPUT => false,
             field::GRAPH_VALUE_INFO => {
                 let name = string_field(f.payload, field::VALUE_INFO_NAME)?.unwrap_or("");
-                if kept.produced.contains(name) && !outputs.contains(&name) {
-                    new_graph.extend_from_slice(f.record);
-                }
+                kept.produced.contains(name) && !outputs.contains(&name)
             }
             field::GRAPH_SPARSE_INITIALIZER => {
                 return Err("the graph has sparse initializers".to_owned())
             }
-            _ => new_graph.extend_from_slice(f.record),
+            _ => true,
+        };
+        if keep {
+            new_graph.push(Cow::Borrowed(f.record));
         }
     }
     Ok(new_graph)
 }
 
-/// The model's fields, copied unchanged, with `new_graph` in place of its graph.
-pub(super) fn with_graph(model_fields: &[Field<'_>], new_graph: &[u8], capacity: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(capacity);
+/// One length-delimited field record.
+pub(super) fn len_record(number: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 12);
+    put_len(&mut out, number, payload);
+    out
+}
+
+/// The model's fields, copied unchanged, with a graph made of the records `new_graph` in place
+/// of its graph. Written in one pass into one buffer: the model is as large as its weights (a
+/// hundred megabytes), so no intermediate copy of the graph is made.
+pub(super) fn with_graph(model_fields: &[Field<'_>], new_graph: &[Cow<'_, [u8]>]) -> Vec<u8> {
+    let graph_len: usize = new_graph.iter().map(|r| r.len()).sum();
+    let others: usize = model_fields
+        .iter()
+        .filter(|f| f.number != field::MODEL_GRAPH)
+        .map(|f| f.record.len())
+        .sum();
+    let mut out = Vec::with_capacity(others + graph_len + 12);
     for f in model_fields {
         if f.number == field::MODEL_GRAPH {
-            put_len(&mut out, field::MODEL_GRAPH, new_graph);
+            put_varint(
+                &mut out,
+                u64::from(field::MODEL_GRAPH) << 3 | u64::from(LEN),
+            );
+            put_varint(&mut out, graph_len as u64);
+            for record in new_graph {
+                out.extend_from_slice(record);
+            }
         } else {
             out.extend_from_slice(f.record);
         }

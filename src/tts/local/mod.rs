@@ -29,6 +29,7 @@ pub(crate) mod model;
 pub(crate) mod runtime;
 mod speed_input;
 pub mod tokenizer;
+pub(crate) mod window;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use self::model::{GraphMetadata, InferenceParams, Model, Placement};
+use self::window::Windows;
 use crate::tts::provider::{
     synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
 };
@@ -92,6 +94,7 @@ impl LocalMmsProvider {
             intra_threads: config.intra_threads,
             workers: config.workers,
             batching: config.batching,
+            windows: vocoder_windows(dir, config.vocoder_window_frames),
         };
         let (model, metadata) = Model::load(&env, &model_path, &placement)?;
 
@@ -359,6 +362,30 @@ fn require(path: &Path, what: &str) -> Result<(), LoadError> {
             path: path.to_path_buf(),
             what: what.to_owned(),
         })
+    }
+}
+
+/// How the vocoder of a layout-(a) model in `dir` runs: windows of `frames` frames with the
+/// overlap its `config.json` calls for, or whole when `frames` is 0 or that file cannot tell
+/// (then each piece's memory grows with its length; logged).
+fn vocoder_windows(dir: &Path, frames: usize) -> Windows {
+    if frames == 0 {
+        return Windows::WHOLE;
+    }
+    let path = dir.join("config.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        // Not a layout-(a) directory: there is no vocoder to window.
+        return Windows::WHOLE;
+    };
+    let reach = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|config| window::hifigan_reach(&config));
+    match reach {
+        Some(reach) => Windows::new(frames, reach),
+        None => {
+            tracing::warn!(config = %path.display(), "cannot read the vocoder's hyper-parameters; running the vocoder whole");
+            Windows::WHOLE
+        }
     }
 }
 

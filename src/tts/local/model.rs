@@ -31,6 +31,7 @@ use super::config::{Batching, ConvSearch, CpuOptions, CudaOptions, Device};
 use super::error::LoadError;
 use super::graph_cut;
 use super::speed_input;
+use super::window::Windows;
 
 /// Which export layout a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub(crate) struct Placement {
     /// Sessions (or session pairs when batching), i.e. runs at the same time. At least 1.
     pub workers: usize,
     pub batching: Batching,
+    /// How layout-(a) vocoders run ([`Windows::WHOLE`] = in one run per piece).
+    pub windows: Windows,
 }
 
 /// A loaded model: `workers` sessions of the whole graph, or, when batching, `workers` pairs of
@@ -130,6 +133,9 @@ enum Runner {
 
 impl Model {
     /// Loads `path` into `placement.workers` sessions on the requested device.
+    ///
+    /// At most one copy of the weights is open at a time while loading: the first session (which
+    /// tells the device, layout and inputs) is closed before the sessions that serve are opened.
     pub(crate) fn load(
         env: &Environment,
         path: &Path,
@@ -140,15 +146,6 @@ impl Model {
         let on_device = Placement {
             device,
             ..*placement
-        };
-        // Layout (a): the baked length scale becomes an input, so speed works.
-        let speed_graph = match layout {
-            ModelLayout::HuggingFace => speed_graph(path),
-            _ => None,
-        };
-        let first = match &speed_graph {
-            Some(graph) => open(env, Source::Bytes(&graph.bytes), &on_device)?,
-            None => first,
         };
         let input_names: Vec<&str> = first.inputs().iter().map(|i| i.name()).collect();
         let feeds_attention_mask = input_names.contains(&"attention_mask");
@@ -163,51 +160,48 @@ impl Model {
                 GraphMetadata::default()
             }
         };
-        let workers = placement.workers.max(1);
-        let source = match &speed_graph {
-            Some(graph) => Source::Bytes(&graph.bytes),
-            None => Source::File(path),
+        let batch = split(layout, feeds_attention_mask, &on_device);
+        // A layout-(a) graph is opened again below, with its length scale as an input.
+        let first = (batch.is_none() && layout != ModelLayout::HuggingFace).then_some(first);
+        let speed_graph = match layout {
+            ModelLayout::HuggingFace => speed_graph(path),
+            _ => None,
         };
-        let batch = placement.batching.max_on(device);
-        let batcher = if batch > 1 {
-            if layout == ModelLayout::HuggingFace && feeds_attention_mask {
-                match start_batcher(env, source, speed_graph.is_some(), &on_device, batch) {
-                    Ok(batcher) => Some(batcher),
+        let baked_length_scale = speed_graph.as_ref().map(|g| g.baked);
+        let graph = speed_graph.map(|g| g.bytes);
+        let runner = match batch {
+            Some(batch) => {
+                let graph = match graph {
+                    Some(bytes) => bytes,
+                    None => std::fs::read(path).map_err(|e| LoadError::BrokenModel {
+                        path: path.to_path_buf(),
+                        reason: e.to_string(),
+                    })?,
+                };
+                let scaled = baked_length_scale.is_some();
+                match Halves::cut(&graph, scaled) {
+                    Ok(halves) => {
+                        drop(graph);
+                        Runner::Batched(start_batcher(env, halves, scaled, &on_device, batch)?)
+                    }
                     Err(reason) => {
-                        tracing::warn!(%reason, "this graph cannot be batched; running one text at a time");
-                        None
+                        tracing::warn!(%reason, "this graph cannot be cut at its spectrogram; running it whole");
+                        whole(env, None, Source::Bytes(&graph), &on_device)?
                     }
                 }
-            } else {
-                tracing::info!(
-                    layout = layout.as_str(),
-                    "batching needs a graph with `attention_mask` and a `spectrogram` output; running one text at a time"
-                );
-                None
             }
-        } else {
-            None
-        };
-        let runner = match batcher {
-            Some(batcher) => Runner::Batched(batcher),
             None => {
-                let mut sessions = Vec::with_capacity(workers);
-                sessions.push(Mutex::new(first));
-                for _ in 1..workers {
-                    sessions.push(Mutex::new(open(env, source, &on_device)?));
-                }
-                Runner::Whole {
-                    sessions,
-                    next: AtomicUsize::new(0),
-                }
+                let source = graph.as_deref().map_or(Source::File(path), Source::Bytes);
+                whole(env, first, source, &on_device)?
             }
         };
+        let workers = placement.workers.max(1);
         let model = Self {
             layout,
             runner,
             feeds_attention_mask,
             feeds_speaker_id,
-            baked_length_scale: speed_graph.as_ref().map(|g| g.baked),
+            baked_length_scale,
             device,
             path: path.to_path_buf(),
         };
@@ -323,6 +317,46 @@ impl Model {
     }
 }
 
+/// The batch size to run a graph with in two halves ([`Batcher`]), or `None` to run it whole:
+/// a layout-(a) graph with `attention_mask` is cut when it is batched or its vocoder windowed.
+fn split(layout: ModelLayout, feeds_attention_mask: bool, placement: &Placement) -> Option<usize> {
+    let batch = placement.batching.max_on(placement.device);
+    let wanted = batch > 1 || placement.windows.frames > 0;
+    if !wanted {
+        return None;
+    }
+    if layout == ModelLayout::HuggingFace && feeds_attention_mask {
+        Some(batch)
+    } else {
+        tracing::info!(
+            layout = layout.as_str(),
+            "batching and vocoder windows need a graph with `attention_mask` and a `spectrogram` output; running it whole"
+        );
+        None
+    }
+}
+
+/// `placement.workers` sessions of the whole graph; `first` is used as the first when given.
+fn whole(
+    env: &Environment,
+    first: Option<Session>,
+    source: Source<'_>,
+    placement: &Placement,
+) -> Result<Runner, LoadError> {
+    let workers = placement.workers.max(1);
+    let mut sessions = Vec::with_capacity(workers);
+    if let Some(first) = first {
+        sessions.push(Mutex::new(first));
+    }
+    while sessions.len() < workers {
+        sessions.push(Mutex::new(open(env, source, placement)?));
+    }
+    Ok(Runner::Whole {
+        sessions,
+        next: AtomicUsize::new(0),
+    })
+}
+
 /// Which optional inputs a graph takes.
 #[derive(Debug, Clone, Copy)]
 struct Feeds {
@@ -425,37 +459,60 @@ fn tensor_f32s(values: Vec<f32>) -> Result<SessionInputValue<'static>, String> {
         .map_err(|e| format!("cannot build input tensor: {e}"))
 }
 
-/// Cuts the graph at its spectrogram and starts `placement.workers` threads of session pairs.
+/// Starts `placement.workers` threads of session pairs of the graph's halves.
 /// `scaled`: the graph has a `length_scale` input ([`speed_input`]), fed per item.
 fn start_batcher(
     env: &Environment,
-    source: Source<'_>,
+    halves: Halves,
     scaled: bool,
     placement: &Placement,
     batch: usize,
-) -> Result<Batcher, String> {
-    let bytes = match source {
-        Source::File(path) => Cow::Owned(
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-        ),
-        Source::Bytes(bytes) => Cow::Borrowed(bytes),
-    };
-    let front_inputs: &[&str] = if scaled {
-        &["input_ids", "attention_mask", speed_input::INPUT]
-    } else {
-        &["input_ids", "attention_mask"]
-    };
-    let front = graph_cut::extract(&bytes, front_inputs, &[batch::CUT])?;
-    let vocoder = graph_cut::extract(&bytes, &[batch::CUT], &[batch::OUTPUT])?;
-    drop(bytes);
-    let mut pairs = Vec::with_capacity(placement.workers.max(1));
-    for _ in 0..placement.workers.max(1) {
-        pairs.push(batch::Pair {
-            front: open(env, Source::Bytes(&front), placement).map_err(|e| e.to_string())?,
-            vocoder: open(env, Source::Bytes(&vocoder), placement).map_err(|e| e.to_string())?,
-        });
+) -> Result<Batcher, LoadError> {
+    let workers = placement.workers.max(1);
+    let Halves { front, vocoder } = halves;
+    // Each half's bytes are let go as soon as its sessions are open.
+    let fronts = (0..workers)
+        .map(|_| open(env, Source::Bytes(&front), placement))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(front);
+    let vocoders = (0..workers)
+        .map(|_| open(env, Source::Bytes(&vocoder), placement))
+        .collect::<Result<Vec<_>, _>>()?;
+    drop(vocoder);
+    let pairs = fronts
+        .into_iter()
+        .zip(vocoders)
+        .map(|(front, vocoder)| batch::Pair { front, vocoder })
+        .collect();
+    Batcher::start(
+        pairs,
+        batch,
+        placement.batching.wait,
+        scaled,
+        placement.windows,
+    )
+    .map_err(LoadError::Runtime)
+}
+
+/// A layout-(a) graph cut at its spectrogram: text → spectrogram, and the vocoder.
+struct Halves {
+    front: Vec<u8>,
+    vocoder: Vec<u8>,
+}
+
+impl Halves {
+    /// `scaled`: the graph has a `length_scale` input ([`speed_input`]), which the front takes.
+    fn cut(graph: &[u8], scaled: bool) -> Result<Self, String> {
+        let front_inputs: &[&str] = if scaled {
+            &["input_ids", "attention_mask", speed_input::INPUT]
+        } else {
+            &["input_ids", "attention_mask"]
+        };
+        Ok(Self {
+            front: graph_cut::extract(graph, front_inputs, &[batch::CUT])?,
+            vocoder: graph_cut::extract(graph, &[batch::CUT], &[batch::OUTPUT])?,
+        })
     }
-    Batcher::start(pairs, batch, placement.batching.wait, scaled)
 }
 
 /// Opens the first session, resolving [`Device::Auto`] to the device that worked: CUDA when

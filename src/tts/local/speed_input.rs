@@ -14,10 +14,12 @@
 //! are (and refuse speeds other than 1). Works on the protobuf wire format like
 //! [`super::graph_cut`]: only the one node is rewritten; everything else is copied byte for byte.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::graph_cut::{
-    field, fields, put_len, put_varint, split_model, string_field, varint, with_graph, Field, LEN,
+    field, fields, len_record, put_len, put_varint, split_model, string_field, varint, with_graph,
+    Field, LEN,
 };
 
 /// Name of the input this adds.
@@ -232,17 +234,22 @@ pub(crate) fn expose_length_scale(model: &[u8]) -> Result<SpeedGraph, String> {
             new_node.extend_from_slice(part.record);
         }
     }
-    let mut new_graph = Vec::with_capacity(graph.len() + 128);
-    for f in &graph_fields {
-        if std::ptr::eq(f.record, target) {
-            put_len(&mut new_graph, field::GRAPH_NODE, &new_node);
-        } else {
-            new_graph.extend_from_slice(f.record);
-        }
-    }
-    put_len(&mut new_graph, field::GRAPH_INPUT, &input_declaration());
+    let mut new_graph: Vec<Cow<'_, [u8]>> = graph_fields
+        .iter()
+        .map(|f| {
+            if std::ptr::eq(f.record, target) {
+                Cow::Owned(len_record(field::GRAPH_NODE, &new_node))
+            } else {
+                Cow::Borrowed(f.record)
+            }
+        })
+        .collect();
+    new_graph.push(Cow::Owned(len_record(
+        field::GRAPH_INPUT,
+        &input_declaration(),
+    )));
     Ok(SpeedGraph {
-        bytes: with_graph(&model_fields, &new_graph, model.len() + 128),
+        bytes: with_graph(&model_fields, &new_graph),
         baked: site.value,
     })
 }

@@ -31,6 +31,7 @@ use ort::environment::Environment;
 use self::card::{CardError, VoiceCard};
 use self::lru::Lru;
 use crate::tts::local::model::{InferenceParams, Model, ModelLayout, Placement};
+use crate::tts::local::window::Windows;
 use crate::tts::local::{runtime, Batching, CpuOptions, CudaOptions, Device, LoadError};
 use crate::tts::provider::{
     synthesize_blocking, ProviderError, SynthesisRequest, SynthesizedAudio, TtsProvider, VoiceInfo,
@@ -272,6 +273,7 @@ impl Inner {
             intra_threads: self.config.intra_threads,
             workers: self.config.workers,
             batching: Batching::off(),
+            windows: Windows::WHOLE,
         };
         let (model, _) = Model::load(&self.env, &entry.model_path, &placement)?;
         if model.layout() != ModelLayout::Piper {
