@@ -55,7 +55,8 @@ ENV ENVIRONMENT=production \
     VOICES_DIR=/app/voices \
     ORT_DYLIB_PATH=/usr/local/lib/libonnxruntime.so \
     LOG_FORMAT=json \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 VOLUME ["/app/data", "/app/audio", "/app/models", "/app/voices"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=6s --start-period=20s --retries=3 \

@@ -17,6 +17,8 @@
 #   ORT_DYLIB_PATH    ONNX Runtime library (default: scripts/install-onnxruntime.sh)
 #   SOAK_ARGS         extra options for scripts/soak.py, e.g. "--seed 1 --api-workers 4"
 #   MALLOC_ARENA_MAX  glibc malloc arenas for the server (default 2, as start.sh and the image)
+#   MALLOC_MMAP_THRESHOLD_  glibc's mmap threshold for the server (default 131072, as start.sh
+#                     and the image)
 #   SOAK_SERVER_ENV   extra NAME=value settings for the server, e.g. "SPEECH_SLOW_READER_SECONDS=5"
 set -euo pipefail
 
@@ -73,6 +75,7 @@ base="http://127.0.0.1:$port"
         TTS_PROVIDER=local TTS_MODEL_DIR="$model" TTS_DEVICE=cpu \
         ORT_DYLIB_PATH="$ORT_DYLIB_PATH" \
         MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
+        MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}" \
         ${SOAK_SERVER_ENV:-} \
         "$server" >"$work/server.log" 2>&1
 ) &
