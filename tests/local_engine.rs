@@ -584,6 +584,13 @@ async fn windowed_vocoder_audio_equals_the_whole_run() {
         longest > 4 * 32,
         "{longest} frames: the long text spans too few windows"
     );
+    // The windowed engine ran its vocoder once per window (the whole one not at all in halves).
+    let runs = windowed.vocoder_runs();
+    assert!(
+        runs > 4,
+        "{runs} vocoder runs: the vocoder was not windowed"
+    );
+    assert_eq!(whole.vocoder_runs(), 0, "window 0 runs the graph whole");
 }
 
 /// Graphs without per-item output lengths (sherpa-onnx, Piper) run one text at a time even when

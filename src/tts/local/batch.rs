@@ -50,11 +50,12 @@ pub(crate) struct Batcher {
     counts: Arc<Counts>,
 }
 
-/// Runs made and pieces they carried, since start.
+/// Runs made, pieces they carried and vocoder runs (one per window), since start.
 #[derive(Debug, Default)]
 struct Counts {
     runs: AtomicU64,
     pieces: AtomicU64,
+    vocoder_runs: AtomicU64,
 }
 
 impl Batcher {
@@ -86,7 +87,7 @@ impl Batcher {
                         counts
                             .pieces
                             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                        run(&mut front, &mut vocoder, batch, scaled, windows);
+                        run(&mut front, &mut vocoder, batch, scaled, windows, &counts);
                     }
                 })
                 .map_err(|e| format!("cannot start a batch thread: {e}"))?;
@@ -110,6 +111,11 @@ impl Batcher {
             self.counts.runs.load(Ordering::Relaxed),
             self.counts.pieces.load(Ordering::Relaxed),
         )
+    }
+
+    /// Vocoder runs so far: one per window of every piece.
+    pub(crate) fn vocoder_runs(&self) -> u64 {
+        self.counts.vocoder_runs.load(Ordering::Relaxed)
     }
 
     /// Batches that can run at the same time.
@@ -171,14 +177,21 @@ fn gather(queue: &Mutex<Receiver<Job>>, max: usize, wait: Duration) -> Option<Ve
     Some(jobs)
 }
 
-fn run(front: &mut Session, vocoder: &mut Session, jobs: Vec<Job>, scaled: bool, windows: Windows) {
+fn run(
+    front: &mut Session,
+    vocoder: &mut Session,
+    jobs: Vec<Job>,
+    scaled: bool,
+    windows: Windows,
+    counts: &Counts,
+) {
     let ids: Vec<&[i64]> = jobs.iter().map(|j| j.ids.as_slice()).collect();
     let scales = scaled.then(|| jobs.iter().map(|j| j.length_scale.unwrap_or(1.0)).collect());
     match spectrograms(front, &ids, scales) {
         Ok(items) => {
             for (job, item) in jobs.into_iter().zip(items) {
                 // The caller may have gone; nothing to do then.
-                let _ = job.reply.send(vocode(vocoder, &item, windows));
+                let _ = job.reply.send(vocode(vocoder, &item, windows, counts));
             }
         }
         Err(e) => {
@@ -263,7 +276,7 @@ fn own_frames(item: &[f32], channels: usize, frames: usize) -> Frames {
 }
 
 /// The item's waveform, one vocoder run per window of [`Windows::plan`].
-fn vocode(vocoder: &mut Session, item: &Frames, windows: Windows) -> Reply {
+fn vocode(vocoder: &mut Session, item: &Frames, windows: Windows, counts: &Counts) -> Reply {
     let mut samples = Vec::new();
     if item.frames == 0 {
         return Ok(samples);
@@ -271,13 +284,14 @@ fn vocode(vocoder: &mut Session, item: &Frames, windows: Windows) -> Reply {
     for (input, keep) in windows.plan(item.frames) {
         let width = input.len();
         let mut values = Vec::with_capacity(item.channels * width);
-        for row in item.values.chunks(item.frames.max(1)) {
+        for row in item.values.chunks(item.frames) {
             values.extend_from_slice(&row[input.clone()]);
         }
         let tensor = Tensor::from_array((vec![1, item.channels, width], values))
             .map_err(|e| format!("cannot build input tensor: {e}"))?;
         let inputs: Inputs = vec![(Cow::Borrowed(CUT), SessionInputValue::from(tensor))];
         let (_, wave) = run_f32(vocoder, inputs, OUTPUT)?;
+        counts.vocoder_runs.fetch_add(1, Ordering::Relaxed);
         if wave.len() % width != 0 {
             return Err(format!(
                 "the vocoder made {} samples of {width} frames, not a whole number per frame",

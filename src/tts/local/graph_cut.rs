@@ -68,9 +68,14 @@ pub(super) fn put_varint(out: &mut Vec<u8>, mut value: u64) {
 }
 
 pub(super) fn put_len(out: &mut Vec<u8>, number: u32, payload: &[u8]) {
-    put_varint(out, u64::from(number) << 3 | u64::from(LEN));
-    put_varint(out, payload.len() as u64);
+    put_len_header(out, number, payload.len());
     out.extend_from_slice(payload);
+}
+
+/// The tag and length of a length-delimited field whose `len` bytes follow.
+fn put_len_header(out: &mut Vec<u8>, number: u32, len: usize) {
+    put_varint(out, u64::from(number) << 3 | u64::from(LEN));
+    put_varint(out, len as u64);
 }
 
 /// The fields of one message, in order.
@@ -334,11 +339,7 @@ pub(super) fn with_graph(model_fields: &[Field<'_>], new_graph: &[Cow<'_, [u8]>]
     let mut out = Vec::with_capacity(others + graph_len + 12);
     for f in model_fields {
         if f.number == field::MODEL_GRAPH {
-            put_varint(
-                &mut out,
-                u64::from(field::MODEL_GRAPH) << 3 | u64::from(LEN),
-            );
-            put_varint(&mut out, graph_len as u64);
+            put_len_header(&mut out, field::MODEL_GRAPH, graph_len);
             for record in new_graph {
                 out.extend_from_slice(record);
             }

@@ -146,6 +146,12 @@ impl LocalMmsProvider {
         self.inner.model.batch_runs()
     }
 
+    /// Vocoder runs so far when the graph runs in two halves (one per window of every piece;
+    /// [`LocalEngineConfig::vocoder_window_frames`]); 0 when it runs whole.
+    pub fn vocoder_runs(&self) -> u64 {
+        self.inner.model.vocoder_runs()
+    }
+
     /// The tokenizer the engine feeds the model with.
     pub fn tokenizer(&self) -> &VitsTokenizer {
         &self.inner.tokenizer

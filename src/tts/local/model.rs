@@ -251,6 +251,15 @@ impl Model {
         }
     }
 
+    /// Vocoder runs of the two-half runner (one per window of every piece); 0 when the graph
+    /// runs whole.
+    pub(crate) fn vocoder_runs(&self) -> u64 {
+        match &self.runner {
+            Runner::Whole { .. } => 0,
+            Runner::Batched(batcher) => batcher.vocoder_runs(),
+        }
+    }
+
     /// Runs that can be in flight at once, each of `batch_size` pieces: what callers should
     /// offer concurrently to keep the model busy.
     pub(crate) fn concurrency(&self) -> usize {
