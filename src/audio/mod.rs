@@ -4,9 +4,11 @@
 //! Why in process: an ffmpeg subprocess per request costs a fork and a pipe round trip and
 //! adds a system dependency; these encoders are pure Rust (Opus, resampler) or bundled C (LAME),
 //! and all build offline. Why a streaming encoder: `/v1/audio/speech` and the WebSocket
-//! sessions send audio as sentences finish, so every format except WAV (whose header needs the
-//! final length) emits bytes per pushed sentence, and the concatenation of everything emitted
-//! is one valid file — the same bytes the cache stores.
+//! sessions send audio as sentences finish, so every format emits bytes per pushed sentence,
+//! and the concatenation of everything emitted is one valid file. WAV, whose header holds the
+//! length, starts with a streaming header ("to the end"); the cache stores the same bytes with
+//! the true sizes written in ([`StreamEncoder::size_patches`]), every other format exactly the
+//! bytes sent.
 
 pub mod mp3;
 pub mod mulaw;
@@ -108,11 +110,6 @@ impl AudioFormat {
         }
     }
 
-    /// Whether bytes can be emitted before the whole text is spoken.
-    pub fn streams(self) -> bool {
-        !matches!(self, AudioFormat::Wav)
-    }
-
     /// The rate the output actually has for a requested rate, or why it cannot.
     /// Opus always runs at 48 kHz (its decoders output 48 kHz); MP3 needs an MPEG rate.
     pub fn output_rate(self, requested: u32) -> Result<u32, AudioError> {
@@ -134,7 +131,12 @@ impl AudioFormat {
 }
 
 enum Inner {
-    Wav(Vec<f32>),
+    /// WAV sent as it is made: a streaming header first (its sizes say "to the end"), then
+    /// 16-bit samples; [`StreamEncoder::size_patches`] gives the true sizes for the stored copy.
+    Wav {
+        started: bool,
+        data_bytes: u64,
+    },
     Pcm16,
     Mulaw,
     Opus(Box<opus::OpusStream>),
@@ -165,7 +167,10 @@ impl StreamEncoder {
         let out_rate = format.output_rate(requested_rate)?;
         let resampler = Resampler::new(in_rate, out_rate)?;
         let inner = match format {
-            AudioFormat::Wav => Inner::Wav(Vec::new()),
+            AudioFormat::Wav => Inner::Wav {
+                started: false,
+                data_bytes: 0,
+            },
             AudioFormat::Pcm16 => Inner::Pcm16,
             AudioFormat::Mulaw => Inner::Mulaw,
             AudioFormat::Opus => Inner::Opus(Box::new(opus::OpusStream::new()?)),
@@ -192,9 +197,18 @@ impl StreamEncoder {
     pub fn push(&mut self, samples: &[f32]) -> Result<Vec<u8>, AudioError> {
         let resampled = self.resampler.process(samples)?;
         match &mut self.inner {
-            Inner::Wav(all) => {
-                all.extend_from_slice(&resampled);
-                Ok(Vec::new())
+            Inner::Wav {
+                started,
+                data_bytes,
+            } => {
+                let mut out = Vec::with_capacity(wav::HEADER_BYTES + resampled.len() * 2);
+                if !*started {
+                    out.extend_from_slice(&wav::header(self.out_rate, None));
+                    *started = true;
+                }
+                out.extend(resampled.iter().flat_map(|s| to_i16(*s).to_le_bytes()));
+                *data_bytes += (resampled.len() * 2) as u64;
+                Ok(out)
             }
             Inner::Pcm16 => Ok(resampled
                 .iter()
@@ -209,10 +223,24 @@ impl StreamEncoder {
         }
     }
 
+    /// What to write over the bytes already emitted, at `(offset from the start, bytes)`, once
+    /// every block is pushed, so a stored copy is exact: a WAV's true sizes in its streaming
+    /// header. Nothing for the other formats, or before anything was pushed.
+    pub fn size_patches(&self) -> Vec<(u64, [u8; 4])> {
+        match self.inner {
+            Inner::Wav {
+                started: true,
+                data_bytes,
+            } => wav::size_patches(data_bytes),
+            _ => Vec::new(),
+        }
+    }
+
     /// Flush the encoder; returns the final bytes.
     pub fn finish(self) -> Result<Vec<u8>, AudioError> {
         match self.inner {
-            Inner::Wav(all) => Ok(encode_wav_pcm16(&all, self.out_rate)?),
+            Inner::Wav { started: true, .. } => Ok(Vec::new()),
+            Inner::Wav { started: false, .. } => Ok(encode_wav_pcm16(&[], self.out_rate)?),
             Inner::Pcm16 | Inner::Mulaw => Ok(Vec::new()),
             Inner::Opus(stream) => stream.finish(),
             Inner::Mp3(stream) => stream.finish(),
@@ -229,6 +257,14 @@ pub fn encode(
 ) -> Result<Vec<u8>, AudioError> {
     let mut encoder = StreamEncoder::new(format, in_rate, requested_rate)?;
     let mut out = encoder.push(samples)?;
+    for (at, bytes) in encoder.size_patches() {
+        if let Some(field) = usize::try_from(at)
+            .ok()
+            .and_then(|at| out.get_mut(at..at + bytes.len()))
+        {
+            field.copy_from_slice(&bytes);
+        }
+    }
     out.extend(encoder.finish()?);
     Ok(out)
 }

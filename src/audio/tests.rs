@@ -12,7 +12,7 @@ fn tone() -> Vec<f32> {
         .collect()
 }
 
-/// Encode in three pushes, as sentences arrive.
+/// Encode in three pushes, as sentences arrive, and patch the result as the cache stores it.
 fn encode_in_parts(format: AudioFormat, rate: u32) -> Vec<u8> {
     let t = tone();
     let mut enc = StreamEncoder::new(format, 16_000, rate).unwrap();
@@ -20,8 +20,46 @@ fn encode_in_parts(format: AudioFormat, rate: u32) -> Vec<u8> {
     for part in [&t[..4_000], &t[4_000..10_000], &t[10_000..]] {
         out.extend(enc.push(part).unwrap());
     }
+    for (at, bytes) in enc.size_patches() {
+        out[at as usize..at as usize + 4].copy_from_slice(&bytes);
+    }
     out.extend(enc.finish().unwrap());
     out
+}
+
+/// WAV leaves with its first block (issue 17: a long WAV used to wait for its whole
+/// synthesis); what was sent, with the true sizes written in, is the whole-clip file.
+#[test]
+fn wav_streams_from_the_first_block_and_patches_to_the_exact_file() {
+    let t = tone();
+    let mut enc = StreamEncoder::new(AudioFormat::Wav, 16_000, 16_000).unwrap();
+    let first = enc.push(&t[..4_000]).unwrap();
+    assert_eq!(first.len(), wav::HEADER_BYTES + 8_000);
+    assert_eq!(&first[..4], b"RIFF");
+    assert_eq!(
+        &first[40..44],
+        &[0xfe, 0xff, 0xff, 0xff],
+        "length not known yet"
+    );
+    let mut sent = first;
+    sent.extend(enc.push(&t[4_000..]).unwrap());
+    let patches = enc.size_patches();
+    assert_eq!(patches.len(), 2);
+    assert!(enc.finish().unwrap().is_empty());
+    // A streaming header is read to the end of the stream.
+    let pcm = &sent[wav::HEADER_BYTES..];
+    assert_eq!(pcm.len(), 32_000);
+    let whole = encode(AudioFormat::Wav, &t, 16_000, 16_000).unwrap();
+    assert_ne!(sent, whole);
+    for (at, bytes) in patches {
+        sent[at as usize..at as usize + 4].copy_from_slice(&bytes);
+    }
+    assert_eq!(sent, whole);
+    // Nothing pushed: still a valid empty file.
+    let empty = StreamEncoder::new(AudioFormat::Wav, 16_000, 8_000).unwrap();
+    assert!(empty.size_patches().is_empty());
+    let bytes = empty.finish().unwrap();
+    assert_eq!(hound::WavReader::new(Cursor::new(bytes)).unwrap().len(), 0);
 }
 
 #[test]

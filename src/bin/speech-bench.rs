@@ -279,8 +279,9 @@ async fn first_byte(base: &str, longest: &str) -> Result<Value, String> {
         first.get_or_insert_with(|| t.elapsed().as_secs_f64() * 1000.0);
     }
     let streamed_total = t.elapsed().as_secs_f64() * 1000.0;
-    // Whole: the complete audio of the same text through the non-streaming WAV path (a
-    // different key, so it is synthesised again); nothing is sent before all of it is done.
+    // Whole: the complete audio of the same text (a different key, so it is synthesised
+    // again), timed to its last byte: what a server that sends nothing before the end makes
+    // its caller wait.
     let whole_body =
         json!({ "text": longest, "format": "wav", "sample_rate": 24000, "speed": 1.001 });
     let t = Instant::now();

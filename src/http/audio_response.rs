@@ -24,6 +24,12 @@ fn etag(key: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{key}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
+/// The ETag of a WAV being produced: weak, because its header says "to the end" where the
+/// stored copy served later says the true sizes — the same audio, not the same bytes.
+fn weak_etag(key: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("W/\"{key}\"")).unwrap_or(HeaderValue::from_static("W/\"\""))
+}
+
 /// Whether `If-None-Match` names this key (or `*`).
 pub fn not_modified(headers: &HeaderMap, key: &str) -> bool {
     let Some(value) = headers
@@ -298,7 +304,11 @@ pub async fn speech_response(
             let body = Body::from_stream(first_awaited(chunks).await?);
             let mut response = (StatusCode::OK, body).into_response();
             let h = response.headers_mut();
-            h.insert(header::ETAG, etag(&key));
+            let tag = match format {
+                AudioFormat::Wav => weak_etag(&key),
+                _ => etag(&key),
+            };
+            h.insert(header::ETAG, tag);
             h.insert(
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(CACHE_CONTROL),

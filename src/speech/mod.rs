@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
@@ -315,12 +315,38 @@ pub struct Clip {
 /// speech ([`FileSink`], any size).
 trait Sink {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError>;
+    /// Overwrite bytes already written at `at` (a WAV's true sizes in its streaming header).
+    async fn patch(&mut self, at: u64, bytes: &[u8]) -> Result<(), SpeechError>;
+}
+
+/// Overwrite `bytes.len()` bytes of `buf` at `at`; false when they are not all there.
+fn patch_in(buf: &mut [u8], at: u64, bytes: &[u8]) -> bool {
+    match usize::try_from(at)
+        .ok()
+        .and_then(|at| buf.get_mut(at..at.checked_add(bytes.len())?))
+    {
+        Some(field) => {
+            field.copy_from_slice(bytes);
+            true
+        }
+        None => false,
+    }
 }
 
 impl Sink for Vec<u8> {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError> {
         self.extend_from_slice(bytes);
         Ok(())
+    }
+
+    async fn patch(&mut self, at: u64, bytes: &[u8]) -> Result<(), SpeechError> {
+        if patch_in(self, at, bytes) {
+            Ok(())
+        } else {
+            Err(SpeechError::Failed(
+                "encoder patched past its output".into(),
+            ))
+        }
     }
 }
 
@@ -385,6 +411,27 @@ impl Sink for FileSink {
         match &mut self.small {
             Some(kept) if kept.len() + bytes.len() <= HOT_MAX_ITEM => kept.extend_from_slice(bytes),
             _ => self.small = None,
+        }
+        Ok(())
+    }
+
+    async fn patch(&mut self, at: u64, bytes: &[u8]) -> Result<(), SpeechError> {
+        if at + bytes.len() as u64 > self.size {
+            return Err(SpeechError::Failed(
+                "encoder patched past its output".into(),
+            ));
+        }
+        self.file
+            .seek(std::io::SeekFrom::Start(at))
+            .await
+            .map_err(store_failed)?;
+        self.file.write_all(bytes).await.map_err(store_failed)?;
+        self.file
+            .seek(std::io::SeekFrom::End(0))
+            .await
+            .map_err(store_failed)?;
+        if let Some(kept) = &mut self.small {
+            patch_in(kept, at, bytes);
         }
         Ok(())
     }
@@ -475,11 +522,16 @@ impl Production {
         let enc =
             encoder.ok_or_else(|| SpeechError::BadRequest("input has nothing to speak".into()))?;
         let rate = enc.out_rate();
+        let patches = enc.size_patches();
         let bytes = tokio::task::spawn_blocking(move || enc.finish())
             .await
             .map_err(|e| SpeechError::Failed(format!("encoder task: {e}")))?
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
         self.emit(sink, bytes).await?;
+        // The reader already has the streaming header; the stored copy gets the true one.
+        for (at, bytes) in patches {
+            sink.patch(at, &bytes).await?;
+        }
         Ok((rate, ran_on))
     }
 

@@ -258,9 +258,8 @@ async fn a_streamed_body_outlives_the_timeout() {
         .mount(&server)
         .await;
     let app = azure_app(&server, "0.3").await;
-    let resp = app
-        .post_json("/v1/audio/speech", &openai_pcm("Yksi lause. Toinen lause."))
-        .await;
+    let text = "Yksi lause. Toinen lause.";
+    let resp = app.post_json("/v1/audio/speech", &openai_pcm(text)).await;
     assert_eq!(resp.status(), 200);
     let body = resp.bytes().await.expect("the whole body arrives");
     assert!(
@@ -268,6 +267,31 @@ async fn a_streamed_body_outlives_the_timeout() {
         "both sentences: {} bytes",
         body.len()
     );
+
+    // WAV too (issue 17: it used to be made whole, so a long WAV got 503 at the timeout).
+    let mut wav = openai_pcm(text);
+    wav["response_format"] = json!("wav");
+    let resp = app.post_json("/v1/audio/speech", &wav).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["x-cache"], "miss");
+    let etag = resp.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with("W/\""), "not the stored bytes: {etag}");
+    let streamed = resp.bytes().await.expect("the whole body arrives");
+    assert_eq!(&streamed[..4], b"RIFF");
+    assert_eq!(
+        &streamed[40..44],
+        &[0xfe, 0xff, 0xff, 0xff],
+        "a streaming header"
+    );
+    assert_eq!(streamed.len(), 44 + body.len(), "the same samples as pcm");
+    // The stored copy carries the true sizes.
+    let resp = app.post_json("/v1/audio/speech", &wav).await;
+    assert_eq!(resp.headers()["x-cache"], "hit");
+    assert_eq!(resp.headers()["etag"], &etag[2..]);
+    let stored = resp.bytes().await.unwrap();
+    let data = u32::from_le_bytes(stored[40..44].try_into().unwrap());
+    assert_eq!(data as usize, body.len());
+    assert_eq!(stored[44..], streamed[44..]);
 }
 
 #[tokio::test]
