@@ -62,6 +62,7 @@ fn request(text: &str, speed: f32) -> SynthesisRequest {
         language: "fi".to_owned(),
         voice: None,
         speed,
+        urgency: last_whisper::tts::provider::Urgency::Background,
     }
 }
 
@@ -637,4 +638,63 @@ async fn a_batch_of_different_speeds_gives_each_item_its_own() {
             "max abs diff {diff} at speed {speed}"
         );
     }
+}
+
+/// Name and nice value of each thread of this process.
+fn thread_nice_values() -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue; // the thread has ended
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_owned();
+        // After the name: field 3 (state) onwards; the nice value is field 19.
+        let nice = stat[close + 1..]
+            .split_whitespace()
+            .nth(16)
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        out.push((name, nice));
+    }
+    out
+}
+
+/// `TTS_CPU_NICE`: the threads that run the graphs (ONNX Runtime's intra-op pool and the batch
+/// thread) run at the process's nice value plus the setting; the caller's thread does not.
+#[test]
+fn inference_threads_run_at_the_configured_nice_value() {
+    let own = thread_nice_values()
+        .into_iter()
+        .map(|(_, nice)| nice)
+        .min()
+        .unwrap();
+    let mut config = config("mms-fin-random-tiny");
+    config.intra_threads = 2;
+    config.cpu.nice = 7;
+    let engine = load(config);
+    engine.synthesize_blocking(&request("Hei.", 1.0)).unwrap();
+    let threads = thread_nice_values();
+    // Only engines loaded with a nice value above 0 name their pool threads so (others in this
+    // test binary load with 0, and their batch threads stay at the process's value).
+    let pool: Vec<_> = threads
+        .iter()
+        .filter(|(n, _)| n == "onnx-intra-op")
+        .collect();
+    assert!(!pool.is_empty(), "{threads:?}");
+    assert!(pool.iter().all(|(_, nice)| *nice == own + 7), "{threads:?}");
+    assert!(
+        threads
+            .iter()
+            .any(|(n, nice)| n.starts_with("tts-batch") && *nice == own + 7),
+        "{threads:?}"
+    );
+    assert!(
+        threads
+            .iter()
+            .any(|(n, nice)| n != "onnx-intra-op" && !n.starts_with("tts-batch") && *nice == own),
+        "the other threads keep their priority: {threads:?}"
+    );
 }

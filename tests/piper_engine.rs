@@ -52,6 +52,7 @@ fn request(text: &str, voice: Option<&str>) -> SynthesisRequest {
         language: "en".to_owned(),
         voice: voice.map(str::to_owned),
         speed: 1.0,
+        urgency: last_whisper::tts::provider::Urgency::Background,
     }
 }
 
@@ -122,6 +123,7 @@ async fn the_real_voice_speaks_english_at_its_rate() {
     let slow = provider
         .synthesize(&SynthesisRequest {
             speed: 0.5,
+            urgency: last_whisper::tts::provider::Urgency::Background,
             ..request("The quick brown fox jumps over the lazy dog.", None)
         })
         .await

@@ -148,6 +148,7 @@ fn request(text: &str) -> SynthesisRequest {
         language: "fi".to_string(),
         voice: None,
         speed: 1.0,
+        urgency: last_whisper::tts::provider::Urgency::Background,
     }
 }
 

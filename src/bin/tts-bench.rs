@@ -55,6 +55,10 @@ struct Args {
     /// Let ONNX Runtime's idle threads spin (`TTS_CPU_SPIN`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cpu_spin: bool,
+    /// Nice value of the inference threads (`TTS_CPU_NICE`; the service's default is 10, the
+    /// benchmark's 0: alone on the machine it makes no difference).
+    #[arg(long, default_value_t = 0)]
+    cpu_nice: i32,
     /// Spectrogram frames per vocoder run (`TTS_VOCODER_WINDOW_FRAMES`); 0 = whole pieces.
     #[arg(long, default_value_t = LocalEngineConfig::VOCODER_WINDOW_FRAMES)]
     vocoder_window: usize,
@@ -98,6 +102,7 @@ fn request(text: &str) -> SynthesisRequest {
         language: "fi".into(),
         voice: None,
         speed: 1.0,
+        urgency: last_whisper::tts::provider::Urgency::Background,
     }
 }
 
@@ -138,6 +143,7 @@ fn engine_figures(args: &Args, sentences: &[String]) -> Result<Value, String> {
     config.cpu = CpuOptions {
         memory_arena: args.cpu_arena,
         spin: args.cpu_spin,
+        nice: args.cpu_nice,
     };
     config.vocoder_window_frames = args.vocoder_window;
     let started = Instant::now();

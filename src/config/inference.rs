@@ -28,6 +28,9 @@ pub struct InferenceSettings {
     pub cpu_memory_arena: bool,
     /// `TTS_CPU_SPIN`: let ONNX Runtime's idle threads spin (default on).
     pub cpu_spin: bool,
+    /// `TTS_CPU_NICE`: nice value of the inference threads (0 to 19, default 10), so the
+    /// threads that answer requests get the cores first.
+    pub cpu_nice: i32,
     /// `TTS_VOCODER_WINDOW_FRAMES`: spectrogram frames per vocoder run of the
     /// local MMS engine (default 256); 0 = the whole piece in one run. Windows
     /// bound the vocoder's memory with the same audio (`tts::local::window`).
@@ -69,6 +72,7 @@ pub(super) fn parse_inference(raw: &Raw) -> Result<InferenceSettings, SettingsEr
         batch_wait: Duration::from_millis(wait_ms),
         cpu_memory_arena: flag("tts_cpu_memory_arena")?,
         cpu_spin: flag("tts_cpu_spin")?,
+        cpu_nice: i32::try_from(parse_bounded(raw, "tts_cpu_nice", 0, 19)?).unwrap_or(0),
         vocoder_window_frames: vocoder_window(raw)?,
     })
 }

@@ -31,7 +31,7 @@ use crate::speech::cache::{
     HOT_MAX_ITEM,
 };
 use crate::speech::sessions::Sessions;
-use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider};
+use crate::tts::provider::{ProviderError, SynthesisRequest, TtsProvider, Urgency};
 
 /// Encoded blocks buffered between the producer and a slow reader.
 const CHANNEL_CAPACITY: usize = 4;
@@ -487,7 +487,7 @@ impl Production {
         let mut encoder: Option<StreamEncoder> = None;
         let mut ran_on = None;
         let sentences = std::mem::take(&mut self.sentences);
-        for sentence in &sentences {
+        for (index, sentence) in sentences.iter().enumerate() {
             if let Some(flight) = flight {
                 if self.tx.is_none() && !flight.has_followers() {
                     return Err(SpeechError::Abandoned);
@@ -498,6 +498,13 @@ impl Production {
                 language: self.req.language.clone(),
                 voice: self.req.voice.clone(),
                 speed: self.req.speed,
+                // A response (streamed, or awaited by a follower) waits for its first audio;
+                // an item's clip waits for nobody.
+                urgency: match (flight, index) {
+                    (None, _) => Urgency::Background,
+                    (Some(_), 0) => Urgency::FirstAudio,
+                    (Some(_), _) => Urgency::Streaming,
+                },
             };
             self.engine_calls.fetch_add(1, Ordering::Relaxed);
             let audio = self.provider.synthesize(&request).await?;

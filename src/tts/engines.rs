@@ -297,6 +297,7 @@ mod tests {
             language: language.into(),
             voice: voice.map(str::to_string),
             speed: 1.0,
+            urgency: crate::tts::provider::Urgency::Background,
         };
         let audio = engines.synthesize(&request).await.unwrap();
         // Only another engine than the default names itself.

@@ -173,6 +173,7 @@ mod tests {
             language: "fi".into(),
             voice: None,
             speed: 1.0,
+            urgency: crate::tts::provider::Urgency::Background,
         }
     }
 

@@ -289,6 +289,7 @@ fn cpu_options(settings: &Settings) -> CpuOptions {
     CpuOptions {
         memory_arena: inference.cpu_memory_arena,
         spin: inference.cpu_spin,
+        nice: inference.cpu_nice,
     }
 }
 

@@ -16,6 +16,23 @@ pub struct SynthesisRequest {
     pub voice: Option<String>,
     /// Speaking rate multiplier, 1.0 = normal.
     pub speed: f32,
+    /// How soon the audio is needed; an engine with a queue serves the more urgent first.
+    pub urgency: Urgency,
+}
+
+/// How soon a caller needs a piece of audio. An engine that queues work (the local MMS engine)
+/// takes the most urgent first, so a listener's first audio is not stuck behind item audio
+/// nobody is waiting for; engines without a queue (cloud, Piper) ignore it. Ordered from least
+/// to most urgent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Urgency {
+    /// Item and task audio: nobody waits on a response for it.
+    #[default]
+    Background,
+    /// The rest of a stream whose listener already has audio to play.
+    Streaming,
+    /// The first audio of a response: the caller has nothing yet and its response head waits.
+    FirstAudio,
 }
 
 /// Mono PCM audio as produced by an engine.

@@ -23,6 +23,7 @@ fn samples_for(text: &str) -> usize {
         language: "fi".into(),
         voice: None,
         speed: 1.0,
+        urgency: last_whisper::tts::provider::Urgency::Background,
     };
     engine.synthesize_blocking(&request).unwrap().samples.len()
 }

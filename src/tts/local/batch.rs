@@ -11,9 +11,10 @@
 //! blocking pool, and one thread per session pair keeps `ort`'s `&mut Session` runs serial.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use ort::session::{Session, SessionInputValue};
@@ -21,6 +22,7 @@ use ort::value::Tensor;
 
 use super::model::{length_scales as length_scales_input, run_f32, tensor_i64, Inputs};
 use super::window::Windows;
+use crate::tts::provider::Urgency;
 
 /// The tensor the graph is cut at, and the graph's output.
 pub(crate) const CUT: &str = "spectrogram";
@@ -32,7 +34,86 @@ struct Job {
     ids: Vec<i64>,
     /// The `length_scale` input for this item, when the graph has one.
     length_scale: Option<f32>,
+    urgency: Urgency,
+    queued: Instant,
     reply: SyncSender<Reply>,
+}
+
+/// Waiting this long counts as one step of urgency, so background work still runs while
+/// listeners keep the engine busy: an item piece that has waited 20 s goes before a first
+/// piece that just arrived.
+const AGE_PER_URGENCY_STEP: Duration = Duration::from_secs(10);
+
+/// The pieces waiting for a batch thread, one first-in-first-out lane per [`Urgency`]. Why not
+/// one channel: in order of arrival, a listener's first sentence waited behind every item
+/// piece queued before it, and under a steady stream of new items (the soak of issue 17) no
+/// speech response got its first audio within the 30 s request timeout.
+#[derive(Default)]
+struct Queue {
+    lanes: Mutex<Lanes>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Lanes {
+    /// Indexed by `Urgency as usize`.
+    waiting: [VecDeque<Job>; 3],
+    closed: bool,
+}
+
+impl Lanes {
+    /// The next job: the head of the lane whose urgency, plus a step per
+    /// [`AGE_PER_URGENCY_STEP`] its head has waited, is highest (the most urgent lane on ties).
+    fn pop(&mut self) -> Option<Job> {
+        let now = Instant::now();
+        let rank = |job: &Job| {
+            (job.urgency as u32 as f64)
+                + now.saturating_duration_since(job.queued).as_secs_f64()
+                    / AGE_PER_URGENCY_STEP.as_secs_f64()
+        };
+        let lane = (0..self.waiting.len())
+            .rev()
+            .filter_map(|lane| self.waiting[lane].front().map(|job| (lane, rank(job))))
+            .fold(None, |best: Option<(usize, f64)>, (lane, r)| match best {
+                Some((_, b)) if b >= r => best,
+                _ => Some((lane, r)),
+            })?
+            .0;
+        self.waiting[lane].pop_front()
+    }
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lanes = self.lock();
+        f.debug_struct("Queue")
+            .field("waiting", &lanes.waiting.each_ref().map(VecDeque::len))
+            .field("closed", &lanes.closed)
+            .finish()
+    }
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Lanes> {
+        // A panic while holding the lock leaves the lanes usable.
+        self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, job: Job) -> Result<(), String> {
+        let mut lanes = self.lock();
+        if lanes.closed {
+            return Err("the batch threads have stopped".to_owned());
+        }
+        lanes.waiting[job.urgency as usize].push_back(job);
+        drop(lanes);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
 }
 
 /// The front and vocoder sessions of one worker.
@@ -44,7 +125,7 @@ pub(crate) struct Pair {
 /// Hands pieces to the batch threads; dropping it stops them once their queue is empty.
 #[derive(Debug)]
 pub(crate) struct Batcher {
-    jobs: Sender<Job>,
+    queue: Arc<Queue>,
     max: usize,
     threads: usize,
     counts: Arc<Counts>,
@@ -67,9 +148,9 @@ impl Batcher {
         wait: Duration,
         scaled: bool,
         windows: Windows,
+        nice: i32,
     ) -> Result<Self, String> {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+        let queue = Arc::new(Queue::default());
         let threads = pairs.len();
         let counts = Arc::new(Counts::default());
         for (index, pair) in pairs.into_iter().enumerate() {
@@ -78,6 +159,8 @@ impl Batcher {
             std::thread::Builder::new()
                 .name(format!("tts-batch-{index}"))
                 .spawn(move || {
+                    // This thread runs the graphs too (ONNX Runtime's caller thread).
+                    super::model::lower_this_thread(nice);
                     let Pair {
                         mut front,
                         mut vocoder,
@@ -93,7 +176,7 @@ impl Batcher {
                 .map_err(|e| format!("cannot start a batch thread: {e}"))?;
         }
         Ok(Self {
-            jobs,
+            queue,
             max,
             threads,
             counts,
@@ -126,21 +209,23 @@ impl Batcher {
     /// The waveform of each piece, in order. Blocks until all are done.
     /// `length_scale`: the value of the graph's `length_scale` input for these pieces, when it
     /// has one (items of one batch may each have their own).
+    /// `urgency` orders them among the pieces of other callers ([`Queue`]).
     pub(crate) fn infer(
         &self,
         pieces: &[Vec<i64>],
         length_scale: Option<f32>,
+        urgency: Urgency,
     ) -> Result<Vec<Vec<f32>>, String> {
         let mut replies = Vec::with_capacity(pieces.len());
         for ids in pieces {
             let (reply, receiver) = mpsc::sync_channel(1);
-            self.jobs
-                .send(Job {
-                    ids: ids.clone(),
-                    length_scale,
-                    reply,
-                })
-                .map_err(|_| "the batch threads have stopped".to_owned())?;
+            self.queue.push(Job {
+                ids: ids.clone(),
+                length_scale,
+                urgency,
+                queued: Instant::now(),
+                reply,
+            })?;
             replies.push(receiver);
         }
         replies
@@ -150,29 +235,44 @@ impl Batcher {
     }
 }
 
-/// The next batch: blocks for the first job, then takes what arrives within `wait`, up to `max`.
-/// `None` once every sender is gone.
-fn gather(queue: &Mutex<Receiver<Job>>, max: usize, wait: Duration) -> Option<Vec<Job>> {
-    // A panic while holding the lock leaves the receiver usable.
-    let queue = queue.lock().unwrap_or_else(PoisonError::into_inner);
-    let first = queue.recv().ok()?;
+impl Drop for Batcher {
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+/// The next batch: blocks for the first job, then takes what arrives within `wait`, up to `max`,
+/// the most urgent first. `None` once the batcher is dropped and the queue is empty.
+fn gather(queue: &Queue, max: usize, wait: Duration) -> Option<Vec<Job>> {
+    let mut lanes = queue.lock();
+    let first = loop {
+        if let Some(job) = lanes.pop() {
+            break job;
+        }
+        if lanes.closed {
+            return None;
+        }
+        lanes = queue
+            .ready
+            .wait(lanes)
+            .unwrap_or_else(PoisonError::into_inner);
+    };
     let mut jobs = vec![first];
     let deadline = Instant::now() + wait;
     while jobs.len() < max {
-        match queue.try_recv() {
-            Ok(job) => jobs.push(job),
-            Err(TryRecvError::Disconnected) => break,
-            Err(TryRecvError::Empty) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    break;
-                }
-                match queue.recv_timeout(left) {
-                    Ok(job) => jobs.push(job),
-                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-                }
-            }
+        if let Some(job) = lanes.pop() {
+            jobs.push(job);
+            continue;
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || lanes.closed {
+            break;
+        }
+        lanes = queue
+            .ready
+            .wait_timeout(lanes, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
     }
     Some(jobs)
 }
@@ -308,6 +408,60 @@ fn vocode(vocoder: &mut Session, item: &Frames, windows: Windows, counts: &Count
 mod tests {
     use super::*;
 
+    fn job(id: i64, urgency: Urgency, waited: Duration) -> Job {
+        Job {
+            ids: vec![id],
+            length_scale: None,
+            urgency,
+            queued: Instant::now().checked_sub(waited).unwrap(),
+            reply: mpsc::sync_channel(1).0,
+        }
+    }
+
+    fn order(lanes: &mut Lanes) -> Vec<i64> {
+        std::iter::from_fn(|| lanes.pop())
+            .map(|j| j.ids[0])
+            .collect()
+    }
+
+    #[test]
+    fn the_most_urgent_piece_goes_first_and_waiting_raises_urgency() {
+        let mut lanes = Lanes::default();
+        for (id, urgency) in [
+            (1, Urgency::Background),
+            (2, Urgency::Streaming),
+            (3, Urgency::FirstAudio),
+            (4, Urgency::Background),
+            (5, Urgency::FirstAudio),
+        ] {
+            lanes.waiting[urgency as usize].push_back(job(id, urgency, Duration::ZERO));
+        }
+        assert_eq!(order(&mut lanes), [3, 5, 2, 1, 4]);
+
+        // An item piece that has waited two steps goes before a first piece that just came.
+        lanes.waiting[0].push_back(job(6, Urgency::Background, AGE_PER_URGENCY_STEP * 5 / 2));
+        lanes.waiting[2].push_back(job(7, Urgency::FirstAudio, Duration::ZERO));
+        lanes.waiting[1].push_back(job(8, Urgency::Streaming, Duration::ZERO));
+        assert_eq!(order(&mut lanes), [6, 7, 8]);
+    }
+
+    #[test]
+    fn a_closed_queue_refuses_new_pieces_and_still_runs_what_was_queued() {
+        let queue = Queue::default();
+        queue
+            .push(job(1, Urgency::Streaming, Duration::ZERO))
+            .unwrap();
+        queue.close();
+        assert!(queue
+            .push(job(2, Urgency::FirstAudio, Duration::ZERO))
+            .is_err());
+        assert_eq!(
+            gather(&queue, 4, Duration::from_millis(50)).unwrap().len(),
+            1
+        );
+        assert!(gather(&queue, 4, Duration::ZERO).is_none());
+    }
+
     #[test]
     fn an_item_ends_after_its_last_non_zero_frame() {
         // 2 channels × 4 frames, frame 2 has a value in channel 1 only, frame 3 is padding.
@@ -320,18 +474,11 @@ mod tests {
 
     #[test]
     fn a_batch_takes_what_is_queued_up_to_its_size_and_waits_no_longer_than_told() {
-        let (tx, rx) = mpsc::channel();
-        let queue = Mutex::new(rx);
-        let mut keep = Vec::new();
+        let queue = Queue::default();
         for n in 0..5 {
-            let (reply, receiver) = mpsc::sync_channel(1);
-            keep.push(receiver);
-            tx.send(Job {
-                ids: vec![n],
-                length_scale: None,
-                reply,
-            })
-            .unwrap();
+            queue
+                .push(job(n, Urgency::Streaming, Duration::ZERO))
+                .unwrap();
         }
         let first = gather(&queue, 3, Duration::from_secs(60)).unwrap();
         assert_eq!(
@@ -342,7 +489,7 @@ mod tests {
         let second = gather(&queue, 3, Duration::from_millis(50)).unwrap();
         assert_eq!(second.len(), 2);
         assert!(started.elapsed() >= Duration::from_millis(50));
-        drop(tx);
+        queue.close();
         assert!(gather(&queue, 3, Duration::from_millis(50)).is_none());
     }
 }

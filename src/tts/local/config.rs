@@ -121,6 +121,15 @@ pub struct CpuOptions {
     /// Let idle intra-op threads spin between operators (lower latency per run, whole cores
     /// burnt while waiting, taken from the request threads).
     pub spin: bool,
+    /// Nice value (0 to 19) of the threads that run the graphs: ONNX Runtime's intra-op pools
+    /// and the batch threads. Above 0 they yield the cores to the threads that answer requests
+    /// whenever both want them, and run at full speed otherwise. 0 = the process's own.
+    pub nice: i32,
+}
+
+impl CpuOptions {
+    /// The service's default nice value for inference threads (`TTS_CPU_NICE`).
+    pub const NICE: i32 = 10;
 }
 
 impl Default for CpuOptions {
@@ -128,6 +137,7 @@ impl Default for CpuOptions {
         Self {
             memory_arena: true,
             spin: true,
+            nice: 0,
         }
     }
 }

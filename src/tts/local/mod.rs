@@ -215,6 +215,7 @@ impl Engine {
             length_scale: 1.0 / request.speed,
             noise_scale_w: self.noise_scale_w,
             speaker_id: None,
+            urgency: request.urgency,
         };
         let pause_len =
             usize::try_from(u64::from(self.sample_rate) * u64::from(self.chunk_pause_ms) / 1000)

@@ -32,6 +32,7 @@ use super::error::LoadError;
 use super::graph_cut;
 use super::speed_input;
 use super::window::Windows;
+use crate::tts::provider::Urgency;
 
 /// Which export layout a model uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub(crate) struct InferenceParams {
     pub noise_scale_w: f32,
     /// Speaker of a multi-speaker Piper voice (fed as `sid` when the graph has that input).
     pub speaker_id: Option<i64>,
+    /// Where the pieces queue among other callers' when the graph runs in halves ([`Batcher`]).
+    pub urgency: Urgency,
 }
 
 /// Metadata read from the graph that the caller needs to finish loading.
@@ -276,7 +279,7 @@ impl Model {
         params: InferenceParams,
     ) -> Result<Vec<Vec<f32>>, String> {
         match &self.runner {
-            Runner::Batched(batcher) => batcher.infer(pieces, self.scaled(params)),
+            Runner::Batched(batcher) => batcher.infer(pieces, self.scaled(params), params.urgency),
             Runner::Whole { .. } => pieces.iter().map(|ids| self.infer(ids, params)).collect(),
         }
     }
@@ -499,6 +502,7 @@ fn start_batcher(
         placement.batching.wait,
         scaled,
         placement.windows,
+        placement.cpu.nice,
     )
     .map_err(LoadError::Runtime)
 }
@@ -595,6 +599,7 @@ fn probe(session: &mut Session, path: &Path) -> Result<(), String> {
         length_scale: 1.0,
         noise_scale_w: 0.0,
         speaker_id: None,
+        urgency: Urgency::Background,
     };
     let (inputs, output) = feed(layout, flags, &[0, 1, 0, 1], params)?;
     run_f32(session, inputs, output).map(|_| ())
@@ -607,8 +612,17 @@ enum Source<'a> {
     Bytes(&'a [u8]),
 }
 
-/// Creates one session on `placement.device` (CPU or CUDA).
+/// Creates one session on `placement.device` (CPU or CUDA). Its intra-op threads are created
+/// with it and take the nice value of the thread that creates it ([`CpuOptions::nice`]).
 fn open(
+    env: &Environment,
+    source: Source<'_>,
+    placement: &Placement,
+) -> Result<Session, LoadError> {
+    lowered(placement.cpu.nice, || open_here(env, source, placement))
+}
+
+fn open_here(
     env: &Environment,
     source: Source<'_>,
     placement: &Placement,
@@ -646,6 +660,48 @@ fn open(
         path,
         reason: e.to_string(),
     })
+}
+
+/// Runs `f` on a thread of its own at nice value `nice` (above the process's), so threads it
+/// creates inherit that value (Linux keeps the nice value per thread); on the calling thread
+/// when `nice` is 0.
+fn lowered<T: Send>(
+    nice: i32,
+    f: impl FnOnce() -> Result<T, LoadError> + Send,
+) -> Result<T, LoadError> {
+    if nice == 0 {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        // Threads take their creator's name too: ONNX Runtime's pool threads show as this.
+        let worker = std::thread::Builder::new()
+            .name("onnx-intra-op".to_owned())
+            .spawn_scoped(scope, move || {
+                lower_this_thread(nice);
+                f()
+            });
+        match worker {
+            Ok(worker) => worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => Err(LoadError::Runtime(format!(
+                "cannot start a thread to open a session on: {e}"
+            ))),
+        }
+    })
+}
+
+/// Raise the calling thread's nice value by `nice` (nothing for 0); a refusal is logged, not fatal.
+pub(crate) fn lower_this_thread(nice: i32) {
+    if nice == 0 {
+        return;
+    }
+    // PRIO_PROCESS with no id is the calling thread on Linux.
+    let raised = rustix::process::getpriority_process(None)
+        .and_then(|now| rustix::process::setpriority_process(None, now.saturating_add(nice)));
+    if let Err(e) = raised {
+        tracing::warn!(nice, error = %e, "could not lower the priority of an inference thread");
+    }
 }
 
 /// The CPU options of [`CpuOptions`]: spinning for every session (its intra-op pool runs on the

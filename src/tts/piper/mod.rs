@@ -335,6 +335,7 @@ impl Inner {
             length_scale: card.length_scale / request.speed,
             noise_scale_w: card.noise_w,
             speaker_id: (card.num_speakers > 1).then_some(0),
+            urgency: request.urgency,
         };
         let mut samples = Vec::new();
         for (ids, missing) in sentences {
