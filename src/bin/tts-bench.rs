@@ -55,7 +55,7 @@ struct Args {
     /// Let ONNX Runtime's idle threads spin (`TTS_CPU_SPIN`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     cpu_spin: bool,
-    /// Nice value of the inference threads (`TTS_CPU_NICE`; the service's default is 10, the
+    /// Nice value of the inference threads (`TTS_CPU_NICE`; the service's default is 5, the
     /// benchmark's 0: alone on the machine it makes no difference).
     #[arg(long, default_value_t = 0)]
     cpu_nice: i32,

@@ -39,10 +39,9 @@ struct Job {
     reply: SyncSender<Reply>,
 }
 
-/// Waiting this long counts as one step of urgency, so background work still runs while
-/// listeners keep the engine busy: an item piece that has waited 20 s goes before a first
-/// piece that just arrived.
-const AGE_PER_URGENCY_STEP: Duration = Duration::from_secs(10);
+/// Waiting this long lets an item piece go before a piece of a stream that just arrived, so
+/// item audio still runs while listeners keep the engine busy.
+const BACKGROUND_CATCH_UP: Duration = Duration::from_secs(10);
 
 /// The pieces waiting for a batch thread, one first-in-first-out lane per [`Urgency`]. Why not
 /// one channel: in order of arrival, a listener's first sentence waited behind every item
@@ -62,24 +61,27 @@ struct Lanes {
 }
 
 impl Lanes {
-    /// The next job: the head of the lane whose urgency, plus a step per
-    /// [`AGE_PER_URGENCY_STEP`] its head has waited, is highest (the most urgent lane on ties).
+    /// The next job. A first piece always goes first: under load its response head waits for
+    /// it, and every other piece's listener either has audio already or nobody listens. Then
+    /// the head of a stream, unless the head of the item lane has waited
+    /// [`BACKGROUND_CATCH_UP`] longer. Each lane is first in, first out.
     fn pop(&mut self) -> Option<Job> {
-        let now = Instant::now();
-        let rank = |job: &Job| {
-            (job.urgency as u32 as f64)
-                + now.saturating_duration_since(job.queued).as_secs_f64()
-                    / AGE_PER_URGENCY_STEP.as_secs_f64()
+        let [background, streaming, first] = &mut self.waiting;
+        if let Some(job) = first.pop_front() {
+            return Some(job);
+        }
+        let item_goes_first = match (background.front(), streaming.front()) {
+            (Some(item), Some(stream)) => {
+                stream.queued.saturating_duration_since(item.queued) > BACKGROUND_CATCH_UP
+            }
+            (Some(_), None) => true,
+            (None, _) => false,
         };
-        let lane = (0..self.waiting.len())
-            .rev()
-            .filter_map(|lane| self.waiting[lane].front().map(|job| (lane, rank(job))))
-            .fold(None, |best: Option<(usize, f64)>, (lane, r)| match best {
-                Some((_, b)) if b >= r => best,
-                _ => Some((lane, r)),
-            })?
-            .0;
-        self.waiting[lane].pop_front()
+        if item_goes_first {
+            background.pop_front()
+        } else {
+            streaming.pop_front()
+        }
     }
 }
 
@@ -425,7 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn the_most_urgent_piece_goes_first_and_waiting_raises_urgency() {
+    fn first_pieces_go_first_and_item_pieces_catch_up_with_streams() {
         let mut lanes = Lanes::default();
         for (id, urgency) in [
             (1, Urgency::Background),
@@ -438,11 +440,14 @@ mod tests {
         }
         assert_eq!(order(&mut lanes), [3, 5, 2, 1, 4]);
 
-        // An item piece that has waited two steps goes before a first piece that just came.
-        lanes.waiting[0].push_back(job(6, Urgency::Background, AGE_PER_URGENCY_STEP * 5 / 2));
+        // An item piece that has waited longer than the catch-up goes before a piece of a
+        // stream, never before a first piece.
+        let long = BACKGROUND_CATCH_UP * 2;
+        lanes.waiting[0].push_back(job(6, Urgency::Background, long));
+        lanes.waiting[0].push_back(job(9, Urgency::Background, Duration::ZERO));
         lanes.waiting[2].push_back(job(7, Urgency::FirstAudio, Duration::ZERO));
         lanes.waiting[1].push_back(job(8, Urgency::Streaming, Duration::ZERO));
-        assert_eq!(order(&mut lanes), [6, 7, 8]);
+        assert_eq!(order(&mut lanes), [7, 6, 8, 9]);
     }
 
     #[test]

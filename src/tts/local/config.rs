@@ -127,11 +127,6 @@ pub struct CpuOptions {
     pub nice: i32,
 }
 
-impl CpuOptions {
-    /// The service's default nice value for inference threads (`TTS_CPU_NICE`).
-    pub const NICE: i32 = 10;
-}
-
 impl Default for CpuOptions {
     fn default() -> Self {
         Self {
