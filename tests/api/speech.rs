@@ -305,6 +305,8 @@ async fn cache_hit_miss_etag_304_and_range() {
     assert_eq!(s["bytes"], first.len());
     let cached: Vec<_> = walk(&app.audio_dir.join("cache"));
     assert_eq!(cached.len(), 1, "{cached:?}");
+    // The file on disk has the true sizes too (large clips and restarts are served from it).
+    assert_eq!(std::fs::read(&cached[0]).unwrap(), first);
 
     let revalidate = |tag: String| {
         app.client
