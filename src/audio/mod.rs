@@ -110,6 +110,12 @@ impl AudioFormat {
         }
     }
 
+    /// Whether the bytes sent while the audio is made are the bytes stored for later requests.
+    /// Not for WAV: the stored copy has its true sizes written over the streaming header.
+    pub fn streams_stored_bytes(self) -> bool {
+        !matches!(self, AudioFormat::Wav)
+    }
+
     /// The rate the output actually has for a requested rate, or why it cannot.
     /// Opus always runs at 48 kHz (its decoders output 48 kHz); MP3 needs an MPEG rate.
     pub fn output_rate(self, requested: u32) -> Result<u32, AudioError> {
@@ -223,10 +229,10 @@ impl StreamEncoder {
         }
     }
 
-    /// What to write over the bytes already emitted, at `(offset from the start, bytes)`, once
+    /// What to write over the bytes already emitted, counted from the start, once
     /// every block is pushed, so a stored copy is exact: a WAV's true sizes in its streaming
     /// header. Nothing for the other formats, or before anything was pushed.
-    pub fn size_patches(&self) -> Vec<(u64, [u8; 4])> {
+    pub fn size_patches(&self) -> Vec<wav::Patch> {
         match self.inner {
             Inner::Wav {
                 started: true,
@@ -257,13 +263,8 @@ pub fn encode(
 ) -> Result<Vec<u8>, AudioError> {
     let mut encoder = StreamEncoder::new(format, in_rate, requested_rate)?;
     let mut out = encoder.push(samples)?;
-    for (at, bytes) in encoder.size_patches() {
-        if let Some(field) = usize::try_from(at)
-            .ok()
-            .and_then(|at| out.get_mut(at..at + bytes.len()))
-        {
-            field.copy_from_slice(&bytes);
-        }
+    for patch in encoder.size_patches() {
+        patch.apply(&mut out);
     }
     out.extend(encoder.finish()?);
     Ok(out)

@@ -20,8 +20,8 @@ fn encode_in_parts(format: AudioFormat, rate: u32) -> Vec<u8> {
     for part in [&t[..4_000], &t[4_000..10_000], &t[10_000..]] {
         out.extend(enc.push(part).unwrap());
     }
-    for (at, bytes) in enc.size_patches() {
-        out[at as usize..at as usize + 4].copy_from_slice(&bytes);
+    for patch in enc.size_patches() {
+        assert!(patch.apply(&mut out));
     }
     out.extend(enc.finish().unwrap());
     out
@@ -51,8 +51,8 @@ fn wav_streams_from_the_first_block_and_patches_to_the_exact_file() {
     assert_eq!(pcm.len(), 32_000);
     let whole = encode(AudioFormat::Wav, &t, 16_000, 16_000).unwrap();
     assert_ne!(sent, whole);
-    for (at, bytes) in patches {
-        sent[at as usize..at as usize + 4].copy_from_slice(&bytes);
+    for patch in patches {
+        assert!(patch.apply(&mut sent));
     }
     assert_eq!(sent, whole);
     // Nothing pushed: still a valid empty file.

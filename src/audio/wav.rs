@@ -73,14 +73,48 @@ fn sizes(data_bytes: u64) -> Option<(u32, u32)> {
     Some((riff, data))
 }
 
+/// Bytes to write over ones already sent, `at` bytes from the start of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patch {
+    pub at: u64,
+    pub bytes: [u8; 4],
+}
+
+impl Patch {
+    /// Write the patch into `file` (the file, or its start, in memory); false when the bytes it
+    /// overwrites are not all there.
+    pub fn apply(&self, file: &mut [u8]) -> bool {
+        let field = usize::try_from(self.at)
+            .ok()
+            .and_then(|at| file.get_mut(at..at.checked_add(self.bytes.len())?));
+        match field {
+            Some(field) => {
+                field.copy_from_slice(&self.bytes);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Where the patch ends, from the start of the file.
+    pub fn end(&self) -> u64 {
+        self.at + self.bytes.len() as u64
+    }
+}
+
 /// What to write over a streaming header once a stream of `data_bytes` bytes of samples has
-/// ended, so the stored file has its true sizes: `(offset, bytes)` pairs, none when the
-/// sizes do not fit.
-pub fn size_patches(data_bytes: u64) -> Vec<(u64, [u8; 4])> {
+/// ended, so the stored file has its true sizes; none when the sizes do not fit.
+pub fn size_patches(data_bytes: u64) -> Vec<Patch> {
     match sizes(data_bytes) {
         Some((riff, data)) => vec![
-            (RIFF_SIZE_AT as u64, riff.to_le_bytes()),
-            (DATA_SIZE_AT as u64, data.to_le_bytes()),
+            Patch {
+                at: RIFF_SIZE_AT as u64,
+                bytes: riff.to_le_bytes(),
+            },
+            Patch {
+                at: DATA_SIZE_AT as u64,
+                bytes: data.to_le_bytes(),
+            },
         ],
         None => Vec::new(),
     }
@@ -184,9 +218,8 @@ mod tests {
         assert_eq!(reader.len(), u32::MAX / 2);
         streamed.extend_from_slice(&exact[HEADER_BYTES..]);
         assert_ne!(streamed, exact);
-        for (at, bytes) in size_patches(2_000) {
-            let at = at as usize;
-            streamed[at..at + 4].copy_from_slice(&bytes);
+        for patch in size_patches(2_000) {
+            assert!(patch.apply(&mut streamed));
         }
         assert_eq!(streamed, exact);
         assert!(

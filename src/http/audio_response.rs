@@ -24,8 +24,8 @@ fn etag(key: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{key}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
-/// The ETag of a WAV being produced: weak, because its header says "to the end" where the
-/// stored copy served later says the true sizes — the same audio, not the same bytes.
+/// The ETag of audio being produced whose stored copy will differ (a WAV's header says "to the
+/// end" where the stored copy says the true sizes): weak, the same audio, not the same bytes.
 fn weak_etag(key: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("W/\"{key}\"")).unwrap_or(HeaderValue::from_static("W/\"\""))
 }
@@ -304,9 +304,10 @@ pub async fn speech_response(
             let body = Body::from_stream(first_awaited(chunks).await?);
             let mut response = (StatusCode::OK, body).into_response();
             let h = response.headers_mut();
-            let tag = match format {
-                AudioFormat::Wav => weak_etag(&key),
-                _ => etag(&key),
+            let tag = if format.streams_stored_bytes() {
+                etag(&key)
+            } else {
+                weak_etag(&key)
             };
             h.insert(header::ETAG, tag);
             h.insert(

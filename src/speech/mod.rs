@@ -24,7 +24,8 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::task::TaskTracker;
 
-use crate::audio::{wav, AudioFormat, StreamEncoder};
+use crate::audio::wav::{self, Patch};
+use crate::audio::{AudioFormat, StreamEncoder};
 use crate::domain::status::FailureClass;
 use crate::speech::cache::{
     canonical_text, CacheError, CachedAudio, Flight, KeyParts, Reuse, SpeechCache, Ticket,
@@ -315,22 +316,8 @@ pub struct Clip {
 /// speech ([`FileSink`], any size).
 trait Sink {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), SpeechError>;
-    /// Overwrite bytes already written at `at` (a WAV's true sizes in its streaming header).
-    async fn patch(&mut self, at: u64, bytes: &[u8]) -> Result<(), SpeechError>;
-}
-
-/// Overwrite `bytes.len()` bytes of `buf` at `at`; false when they are not all there.
-fn patch_in(buf: &mut [u8], at: u64, bytes: &[u8]) -> bool {
-    match usize::try_from(at)
-        .ok()
-        .and_then(|at| buf.get_mut(at..at.checked_add(bytes.len())?))
-    {
-        Some(field) => {
-            field.copy_from_slice(bytes);
-            true
-        }
-        None => false,
-    }
+    /// Overwrite bytes already written (a WAV's true sizes in its streaming header).
+    async fn patch(&mut self, patch: Patch) -> Result<(), SpeechError>;
 }
 
 impl Sink for Vec<u8> {
@@ -339,13 +326,11 @@ impl Sink for Vec<u8> {
         Ok(())
     }
 
-    async fn patch(&mut self, at: u64, bytes: &[u8]) -> Result<(), SpeechError> {
-        if patch_in(self, at, bytes) {
+    async fn patch(&mut self, patch: Patch) -> Result<(), SpeechError> {
+        if patch.apply(self) {
             Ok(())
         } else {
-            Err(SpeechError::Failed(
-                "encoder patched past its output".into(),
-            ))
+            Err(patched_past_the_end())
         }
     }
 }
@@ -357,6 +342,10 @@ struct FileSink {
     file: tokio::fs::File,
     size: u64,
     small: Option<Vec<u8>>,
+}
+
+fn patched_past_the_end() -> SpeechError {
+    SpeechError::Failed("encoder patched past its output".into())
 }
 
 fn store_failed(e: std::io::Error) -> SpeechError {
@@ -415,23 +404,24 @@ impl Sink for FileSink {
         Ok(())
     }
 
-    async fn patch(&mut self, at: u64, bytes: &[u8]) -> Result<(), SpeechError> {
-        if at + bytes.len() as u64 > self.size {
-            return Err(SpeechError::Failed(
-                "encoder patched past its output".into(),
-            ));
+    async fn patch(&mut self, patch: Patch) -> Result<(), SpeechError> {
+        if patch.end() > self.size {
+            return Err(patched_past_the_end());
         }
         self.file
-            .seek(std::io::SeekFrom::Start(at))
+            .seek(std::io::SeekFrom::Start(patch.at))
             .await
             .map_err(store_failed)?;
-        self.file.write_all(bytes).await.map_err(store_failed)?;
+        self.file
+            .write_all(&patch.bytes)
+            .await
+            .map_err(store_failed)?;
         self.file
             .seek(std::io::SeekFrom::End(0))
             .await
             .map_err(store_failed)?;
         if let Some(kept) = &mut self.small {
-            patch_in(kept, at, bytes);
+            patch.apply(kept);
         }
         Ok(())
     }
@@ -536,8 +526,8 @@ impl Production {
             .map_err(|e| SpeechError::Failed(e.to_string()))?;
         self.emit(sink, bytes).await?;
         // The reader already has the streaming header; the stored copy gets the true one.
-        for (at, bytes) in patches {
-            sink.patch(at, &bytes).await?;
+        for patch in patches {
+            sink.patch(patch).await?;
         }
         Ok((rate, ran_on))
     }
