@@ -545,6 +545,41 @@ async fn batched_audio_equals_unbatched_audio_on_the_deterministic_model() {
     }
 }
 
+/// A request dropped while its pieces wait (its listener left) takes them out of the queue: they
+/// are skipped, not synthesised for nobody, and the request queued before it is unaffected.
+#[tokio::test]
+async fn pieces_of_a_dropped_request_are_skipped_not_synthesised() {
+    let engine = load(batching("mms-fin-random-tiny-det", 1, 0));
+    let long = "Tämä on ensimmäinen lause. ".repeat(300);
+    let busy = {
+        let engine = engine.clone();
+        let request = request(&long, 1.0);
+        tokio::spawn(async move { engine.synthesize(&request).await })
+    };
+    // Wait until the long text's pieces are queued and running.
+    while engine.batch_runs().0 == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let left = tokio::time::timeout(
+        Duration::from_millis(20),
+        engine.synthesize(&request("Tätä ei kuuntele kukaan.", 1.0)),
+    )
+    .await;
+    assert!(left.is_err(), "the engine was idle: nothing was queued");
+    let audio = busy.await.unwrap().unwrap();
+    assert!(!audio.samples.is_empty());
+    let (_, pieces) = engine.batch_runs();
+    // Let the batch thread reach the dropped piece.
+    for _ in 0..100 {
+        if engine.skipped_pieces() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(engine.skipped_pieces(), 1);
+    assert_eq!(engine.batch_runs().1, pieces, "the dropped piece ran");
+}
+
 /// The pieces of one long text go through the batch together and come back in order.
 #[tokio::test]
 async fn a_long_text_batched_equals_its_unbatched_audio() {

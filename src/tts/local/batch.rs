@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -36,7 +36,27 @@ struct Job {
     length_scale: Option<f32>,
     urgency: Urgency,
     queued: Instant,
+    interest: Interest,
     reply: SyncSender<Reply>,
+}
+
+/// Whether the caller of [`Batcher::infer`] still wants its pieces; [`Interest::abandon`] is
+/// called when the caller's request is dropped (its listener left, or its response timed out).
+/// Why: such a request's pieces used to stay queued, and under load the engine spent its time on
+/// audio nobody would hear while the next listener's first piece waited behind it (the soak of
+/// issue 17). Pieces already running finish; pieces still waiting are skipped.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Interest(Arc<AtomicBool>);
+
+impl Interest {
+    /// Nobody waits for these pieces any more.
+    pub(crate) fn abandon(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn abandoned(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// Waiting this long lets an item piece go before a piece of a stream that just arrived, so
@@ -58,6 +78,8 @@ struct Lanes {
     /// Indexed by `Urgency as usize`.
     waiting: [VecDeque<Job>; 3],
     closed: bool,
+    /// Pieces dropped unrun because their caller had gone.
+    skipped: u64,
 }
 
 impl Lanes {
@@ -81,6 +103,18 @@ impl Lanes {
             background.pop_front()
         } else {
             streaming.pop_front()
+        }
+    }
+
+    /// The next job whose caller still waits for it; the others are answered and dropped.
+    fn next_wanted(&mut self) -> Option<Job> {
+        loop {
+            let job = self.pop()?;
+            if !job.interest.abandoned() {
+                return Some(job);
+            }
+            self.skipped += 1;
+            let _ = job.reply.send(Err("abandoned by its caller".to_owned()));
         }
     }
 }
@@ -203,6 +237,11 @@ impl Batcher {
         self.counts.vocoder_runs.load(Ordering::Relaxed)
     }
 
+    /// Queued pieces skipped because their caller had gone ([`Interest`]).
+    pub(crate) fn skipped(&self) -> u64 {
+        self.queue.lock().skipped
+    }
+
     /// Batches that can run at the same time.
     pub(crate) fn threads(&self) -> usize {
         self.threads
@@ -211,12 +250,14 @@ impl Batcher {
     /// The waveform of each piece, in order. Blocks until all are done.
     /// `length_scale`: the value of the graph's `length_scale` input for these pieces, when it
     /// has one (items of one batch may each have their own).
-    /// `urgency` orders them among the pieces of other callers ([`Queue`]).
+    /// `urgency` orders them among the pieces of other callers ([`Queue`]); those still queued
+    /// when `interest` is abandoned are not run (their result is an error).
     pub(crate) fn infer(
         &self,
         pieces: &[Vec<i64>],
         length_scale: Option<f32>,
         urgency: Urgency,
+        interest: &Interest,
     ) -> Result<Vec<Vec<f32>>, String> {
         let mut replies = Vec::with_capacity(pieces.len());
         for ids in pieces {
@@ -226,6 +267,7 @@ impl Batcher {
                 length_scale,
                 urgency,
                 queued: Instant::now(),
+                interest: interest.clone(),
                 reply,
             })?;
             replies.push(receiver);
@@ -248,7 +290,7 @@ impl Drop for Batcher {
 fn gather(queue: &Queue, max: usize, wait: Duration) -> Option<Vec<Job>> {
     let mut lanes = queue.lock();
     let first = loop {
-        if let Some(job) = lanes.pop() {
+        if let Some(job) = lanes.next_wanted() {
             break job;
         }
         if lanes.closed {
@@ -262,7 +304,7 @@ fn gather(queue: &Queue, max: usize, wait: Duration) -> Option<Vec<Job>> {
     let mut jobs = vec![first];
     let deadline = Instant::now() + wait;
     while jobs.len() < max {
-        if let Some(job) = lanes.pop() {
+        if let Some(job) = lanes.next_wanted() {
             jobs.push(job);
             continue;
         }
@@ -416,6 +458,7 @@ mod tests {
             length_scale: None,
             urgency,
             queued: Instant::now().checked_sub(waited).unwrap(),
+            interest: Interest::default(),
             reply: mpsc::sync_channel(1).0,
         }
     }
@@ -448,6 +491,28 @@ mod tests {
         lanes.waiting[2].push_back(job(7, Urgency::FirstAudio, Duration::ZERO));
         lanes.waiting[1].push_back(job(8, Urgency::Streaming, Duration::ZERO));
         assert_eq!(order(&mut lanes), [7, 6, 8, 9]);
+    }
+
+    #[test]
+    fn pieces_whose_caller_left_are_answered_and_skipped() {
+        let queue = Queue::default();
+        let left = Interest::default();
+        let (reply, abandoned) = mpsc::sync_channel(1);
+        queue
+            .push(Job {
+                interest: left.clone(),
+                reply,
+                ..job(1, Urgency::FirstAudio, Duration::ZERO)
+            })
+            .unwrap();
+        queue
+            .push(job(2, Urgency::Streaming, Duration::ZERO))
+            .unwrap();
+        left.abandon();
+        let batch = gather(&queue, 4, Duration::ZERO).unwrap();
+        assert_eq!(batch.iter().map(|j| j.ids[0]).collect::<Vec<_>>(), [2]);
+        assert!(abandoned.recv().unwrap().is_err());
+        assert_eq!(queue.lock().skipped, 1);
     }
 
     #[test]

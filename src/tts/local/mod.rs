@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use self::batch::Interest;
 use self::model::{GraphMetadata, InferenceParams, Model, Placement};
 use self::window::Windows;
 use crate::tts::provider::{
@@ -152,6 +153,12 @@ impl LocalMmsProvider {
         self.inner.model.vocoder_runs()
     }
 
+    /// Queued pieces skipped because the request that queued them was dropped before they ran
+    /// (two-half runner only; see [`TtsProvider::synthesize`] here).
+    pub fn skipped_pieces(&self) -> u64 {
+        self.inner.model.skipped_pieces()
+    }
+
     /// The tokenizer the engine feeds the model with.
     pub fn tokenizer(&self) -> &VitsTokenizer {
         &self.inner.tokenizer
@@ -164,7 +171,7 @@ impl LocalMmsProvider {
         request: &SynthesisRequest,
     ) -> Result<SynthesizedAudio, ProviderError> {
         self.inner.check_request(request)?;
-        self.inner.synthesize(request)
+        self.inner.synthesize(request, &Interest::default())
     }
 }
 
@@ -198,7 +205,11 @@ impl Engine {
         Ok(())
     }
 
-    fn synthesize(&self, request: &SynthesisRequest) -> Result<SynthesizedAudio, ProviderError> {
+    fn synthesize(
+        &self,
+        request: &SynthesisRequest,
+        interest: &Interest,
+    ) -> Result<SynthesizedAudio, ProviderError> {
         let pieces: Vec<Vec<i64>> = chunk::split_text(&request.text, self.max_chunk_chars)
             .iter()
             .map(|piece| self.tokenizer.encode(piece))
@@ -222,7 +233,7 @@ impl Engine {
                 .unwrap_or(0);
         let audio = self
             .model
-            .infer_all(&pieces, params)
+            .infer_all(&pieces, params, interest)
             .map_err(|e| ProviderError::Engine(format!("local TTS inference failed: {e}")))?;
         let mut samples = Vec::new();
         for (index, audio) in audio.into_iter().enumerate() {
@@ -254,7 +265,11 @@ impl TtsProvider for LocalMmsProvider {
         self.inner.check_request(request)?;
         let engine = Arc::clone(&self.inner);
         let request = request.clone();
-        synthesize_blocking("local TTS", move || engine.synthesize(&request)).await
+        // Dropping this future (the listener left) abandons the pieces still queued: the blocking
+        // task goes on without a caller, so only this guard can tell the queue.
+        let interest = Interest::default();
+        let _abandon_on_drop = AbandonOnDrop(interest.clone());
+        synthesize_blocking("local TTS", move || engine.synthesize(&request, &interest)).await
     }
 
     fn runs_on(&self) -> String {
@@ -272,6 +287,16 @@ impl TtsProvider for LocalMmsProvider {
 
     fn voices(&self) -> Vec<VoiceInfo> {
         vec![self.inner.voice.clone()]
+    }
+}
+
+/// Abandons an [`Interest`] when dropped: when the synthesis future is dropped before its
+/// result, and harmlessly after it.
+struct AbandonOnDrop(Interest);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.abandon();
     }
 }
 

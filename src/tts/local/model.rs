@@ -26,7 +26,7 @@ use ort::session::builder::SessionBuilder;
 use ort::session::{Session, SessionInputValue};
 use ort::value::Tensor;
 
-use super::batch::{self, Batcher};
+use super::batch::{self, Batcher, Interest};
 use super::config::{Batching, ConvSearch, CpuOptions, CudaOptions, Device};
 use super::error::LoadError;
 use super::graph_cut;
@@ -263,6 +263,14 @@ impl Model {
         }
     }
 
+    /// Queued pieces skipped because their caller had gone (two-half runner only).
+    pub(crate) fn skipped_pieces(&self) -> u64 {
+        match &self.runner {
+            Runner::Whole { .. } => 0,
+            Runner::Batched(batcher) => batcher.skipped(),
+        }
+    }
+
     /// Runs that can be in flight at once, each of `batch_size` pieces: what callers should
     /// offer concurrently to keep the model busy.
     pub(crate) fn concurrency(&self) -> usize {
@@ -272,14 +280,18 @@ impl Model {
         }
     }
 
-    /// The waveform of each sequence of ids, in order: one run each, or shared runs when batching.
+    /// The waveform of each sequence of ids, in order: one run each, or shared runs when batching
+    /// (where pieces still queued when `interest` is abandoned are skipped).
     pub(crate) fn infer_all(
         &self,
         pieces: &[Vec<i64>],
         params: InferenceParams,
+        interest: &Interest,
     ) -> Result<Vec<Vec<f32>>, String> {
         match &self.runner {
-            Runner::Batched(batcher) => batcher.infer(pieces, self.scaled(params), params.urgency),
+            Runner::Batched(batcher) => {
+                batcher.infer(pieces, self.scaled(params), params.urgency, interest)
+            }
             Runner::Whole { .. } => pieces.iter().map(|ids| self.infer(ids, params)).collect(),
         }
     }
@@ -288,7 +300,7 @@ impl Model {
     pub(crate) fn infer(&self, ids: &[i64], params: InferenceParams) -> Result<Vec<f32>, String> {
         let Runner::Whole { .. } = &self.runner else {
             return self
-                .infer_all(&[ids.to_vec()], params)?
+                .infer_all(&[ids.to_vec()], params, &Interest::default())?
                 .pop()
                 .ok_or_else(|| "the batch returned nothing".to_owned());
         };
