@@ -35,7 +35,6 @@ struct Job {
     /// The `length_scale` input for this item, when the graph has one.
     length_scale: Option<f32>,
     urgency: Urgency,
-    queued: Instant,
     interest: Interest,
     reply: SyncSender<Reply>,
 }
@@ -59,9 +58,13 @@ impl Interest {
     }
 }
 
-/// Waiting this long lets an item piece go before a piece of a stream that just arrived, so
-/// item audio still runs while listeners keep the engine busy.
-const BACKGROUND_CATCH_UP: Duration = Duration::from_secs(10);
+/// While item pieces and stream pieces both wait, every this many runs one goes to an item
+/// piece, so a backlog of item audio neither starves listeners nor is starved by them. Why not
+/// by waiting time (an item piece that had waited 10 s longer went first, the first version):
+/// under a steady backlog of new items every item piece had waited longer, streams only got the
+/// engine between first pieces, and listeners' streams stalled for over a minute mid-sentence
+/// (the soak of issue 17).
+const STREAM_RUNS_PER_ITEM_RUN: u32 = 3;
 
 /// The pieces waiting for a batch thread, one first-in-first-out lane per [`Urgency`]. Why not
 /// one channel: in order of arrival, a listener's first sentence waited behind every item
@@ -77,6 +80,8 @@ struct Queue {
 struct Lanes {
     /// Indexed by `Urgency as usize`.
     waiting: [VecDeque<Job>; 3],
+    /// Stream pieces taken in a row while an item piece waited.
+    streams_in_a_row: u32,
     closed: bool,
     /// Pieces dropped unrun because their caller had gone.
     skipped: u64,
@@ -85,25 +90,22 @@ struct Lanes {
 impl Lanes {
     /// The next job. A first piece always goes first: under load its response head waits for
     /// it, and every other piece's listener either has audio already or nobody listens. Then
-    /// the head of a stream, unless the head of the item lane has waited
-    /// [`BACKGROUND_CATCH_UP`] longer. Each lane is first in, first out.
+    /// streams, with one item piece after every [`STREAM_RUNS_PER_ITEM_RUN`] stream pieces
+    /// while both wait. Each lane is first in, first out.
     fn pop(&mut self) -> Option<Job> {
         let [background, streaming, first] = &mut self.waiting;
         if let Some(job) = first.pop_front() {
             return Some(job);
         }
-        let item_goes_first = match (background.front(), streaming.front()) {
-            (Some(item), Some(stream)) => {
-                stream.queued.saturating_duration_since(item.queued) > BACKGROUND_CATCH_UP
-            }
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if item_goes_first {
-            background.pop_front()
-        } else {
-            streaming.pop_front()
+        if background.is_empty() {
+            return streaming.pop_front();
         }
+        if streaming.is_empty() || self.streams_in_a_row >= STREAM_RUNS_PER_ITEM_RUN {
+            self.streams_in_a_row = 0;
+            return background.pop_front();
+        }
+        self.streams_in_a_row += 1;
+        streaming.pop_front()
     }
 
     /// The next job whose caller still waits for it; the others are answered and dropped.
@@ -266,7 +268,6 @@ impl Batcher {
                 ids: ids.clone(),
                 length_scale,
                 urgency,
-                queued: Instant::now(),
                 interest: interest.clone(),
                 reply,
             })?;
@@ -452,12 +453,11 @@ fn vocode(vocoder: &mut Session, item: &Frames, windows: Windows, counts: &Count
 mod tests {
     use super::*;
 
-    fn job(id: i64, urgency: Urgency, waited: Duration) -> Job {
+    fn job(id: i64, urgency: Urgency) -> Job {
         Job {
             ids: vec![id],
             length_scale: None,
             urgency,
-            queued: Instant::now().checked_sub(waited).unwrap(),
             interest: Interest::default(),
             reply: mpsc::sync_channel(1).0,
         }
@@ -470,7 +470,7 @@ mod tests {
     }
 
     #[test]
-    fn first_pieces_go_first_and_item_pieces_catch_up_with_streams() {
+    fn first_pieces_go_first_and_streams_leave_items_every_fourth_run() {
         let mut lanes = Lanes::default();
         for (id, urgency) in [
             (1, Urgency::Background),
@@ -479,18 +479,26 @@ mod tests {
             (4, Urgency::Background),
             (5, Urgency::FirstAudio),
         ] {
-            lanes.waiting[urgency as usize].push_back(job(id, urgency, Duration::ZERO));
+            lanes.waiting[urgency as usize].push_back(job(id, urgency));
         }
         assert_eq!(order(&mut lanes), [3, 5, 2, 1, 4]);
 
-        // An item piece that has waited longer than the catch-up goes before a piece of a
-        // stream, never before a first piece.
-        let long = BACKGROUND_CATCH_UP * 2;
-        lanes.waiting[0].push_back(job(6, Urgency::Background, long));
-        lanes.waiting[0].push_back(job(9, Urgency::Background, Duration::ZERO));
-        lanes.waiting[2].push_back(job(7, Urgency::FirstAudio, Duration::ZERO));
-        lanes.waiting[1].push_back(job(8, Urgency::Streaming, Duration::ZERO));
-        assert_eq!(order(&mut lanes), [7, 6, 8, 9]);
+        // A backlog of items and of streams: three stream pieces, then an item piece; a first
+        // piece that arrives meanwhile goes next.
+        let mut lanes = Lanes::default();
+        for id in 10..14 {
+            lanes.waiting[0].push_back(job(id, Urgency::Background));
+        }
+        for id in 20..28 {
+            lanes.waiting[1].push_back(job(id, Urgency::Streaming));
+        }
+        let mut taken: Vec<i64> = (0..5)
+            .filter_map(|_| lanes.pop())
+            .map(|j| j.ids[0])
+            .collect();
+        lanes.waiting[2].push_back(job(30, Urgency::FirstAudio));
+        taken.extend(order(&mut lanes));
+        assert_eq!(taken, [20, 21, 22, 10, 23, 30, 24, 25, 11, 26, 27, 12, 13]);
     }
 
     #[test]
@@ -502,12 +510,10 @@ mod tests {
             .push(Job {
                 interest: left.clone(),
                 reply,
-                ..job(1, Urgency::FirstAudio, Duration::ZERO)
+                ..job(1, Urgency::FirstAudio)
             })
             .unwrap();
-        queue
-            .push(job(2, Urgency::Streaming, Duration::ZERO))
-            .unwrap();
+        queue.push(job(2, Urgency::Streaming)).unwrap();
         left.abandon();
         let batch = gather(&queue, 4, Duration::ZERO).unwrap();
         assert_eq!(batch.iter().map(|j| j.ids[0]).collect::<Vec<_>>(), [2]);
@@ -518,13 +524,9 @@ mod tests {
     #[test]
     fn a_closed_queue_refuses_new_pieces_and_still_runs_what_was_queued() {
         let queue = Queue::default();
-        queue
-            .push(job(1, Urgency::Streaming, Duration::ZERO))
-            .unwrap();
+        queue.push(job(1, Urgency::Streaming)).unwrap();
         queue.close();
-        assert!(queue
-            .push(job(2, Urgency::FirstAudio, Duration::ZERO))
-            .is_err());
+        assert!(queue.push(job(2, Urgency::FirstAudio)).is_err());
         assert_eq!(
             gather(&queue, 4, Duration::from_millis(50)).unwrap().len(),
             1
@@ -546,9 +548,7 @@ mod tests {
     fn a_batch_takes_what_is_queued_up_to_its_size_and_waits_no_longer_than_told() {
         let queue = Queue::default();
         for n in 0..5 {
-            queue
-                .push(job(n, Urgency::Streaming, Duration::ZERO))
-                .unwrap();
+            queue.push(job(n, Urgency::Streaming)).unwrap();
         }
         let first = gather(&queue, 3, Duration::from_secs(60)).unwrap();
         assert_eq!(
