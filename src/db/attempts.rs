@@ -1,5 +1,6 @@
 //! Every statement touching `attempts`, including the statistics aggregates.
 
+use super::page::{self, Counted};
 use super::sql::Sql;
 use super::{Conn, Pool};
 
@@ -45,9 +46,9 @@ impl Window {
     }
 }
 
-const SELECT: &str =
+const COLUMNS: &str =
     "SELECT id, item_id, text, percentage, wer, words_ref, words_correct, created_at, \
-     percentage_spoken FROM attempts";
+     percentage_spoken";
 
 #[tracing::instrument(skip_all, fields(item_id = row.item_id))]
 pub async fn insert(conn: &mut Conn, row: &NewAttemptRow<'_>) -> sqlx::Result<i64> {
@@ -69,17 +70,9 @@ pub async fn insert(conn: &mut Conn, row: &NewAttemptRow<'_>) -> sqlx::Result<i6
     .await
 }
 
-#[tracing::instrument(skip(conn))]
-pub async fn get(conn: &mut Conn, id: i64) -> sqlx::Result<Option<AttemptRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
-}
-
 #[tracing::instrument(skip(pool))]
 pub async fn find(pool: &Pool, id: i64) -> sqlx::Result<Option<AttemptRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE id = $1"))
+    sqlx::query_as(&format!("{COLUMNS} FROM attempts WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -102,6 +95,8 @@ fn push_list_filter(sql: &mut Sql, item_id: Option<i64>, window: &Window) {
     push_window(sql, "created_at", window);
 }
 
+/// One page, newest first, and the number of attempts matching ([`page`]); the total is `None`
+/// when the page is empty.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     pool: &Pool,
@@ -109,15 +104,32 @@ pub async fn list(
     window: &Window,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<AttemptRow>> {
-    let mut sql = Sql::new(SELECT);
+) -> sqlx::Result<(Vec<AttemptRow>, Option<i64>)> {
+    let mut sql = Sql::new(COLUMNS);
+    sql.push(", ");
+    // All of history (or an item's) is counted by the kept aggregates; only a time window
+    // needs a count, a range of the created_at index.
+    match (window.is_unbounded(), item_id) {
+        (true, None) => sql.push("(SELECT attempts FROM attempt_totals WHERE id = 1)"),
+        (true, Some(item)) => sql
+            .push("COALESCE((SELECT attempts FROM item_attempt_stats WHERE item_id = ")
+            .bind(item)
+            .push("), 0)"),
+        (false, _) => {
+            sql.push("(SELECT COUNT(*) FROM attempts");
+            push_list_filter(&mut sql, item_id, window);
+            sql.push(")")
+        }
+    };
+    sql.push(" AS ").push(page::TOTAL).push(" FROM attempts");
     push_list_filter(&mut sql, item_id, window);
     sql.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .bind(limit)
         .push(" OFFSET ")
         .bind(offset);
     let (text, args) = sql.build()?;
-    sqlx::query_as_with(&text, args).fetch_all(pool).await
+    let rows: Vec<Counted<AttemptRow>> = sqlx::query_as_with(&text, args).fetch_all(pool).await?;
+    Ok(page::split(rows))
 }
 
 #[tracing::instrument(skip_all)]

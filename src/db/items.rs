@@ -1,5 +1,6 @@
 //! Every statement touching `items`.
 
+use super::page::{self, Counted};
 use super::sql::Sql;
 use super::{Conn, Dialect, Pool};
 use crate::domain::status::ItemTtsStatus;
@@ -166,6 +167,8 @@ fn push_filter(sql: &mut Sql, dialect: Dialect, filter: &ItemFilter) {
     }
 }
 
+/// One page and the number of items matching `filter` ([`page`]); the total is `None` when the
+/// page is empty.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     pool: &Pool,
@@ -173,21 +176,44 @@ pub async fn list(
     sort: ItemSort,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<ItemRow>> {
+) -> sqlx::Result<(Vec<ItemRow>, Option<i64>)> {
     // The page is chosen first and only its rows look `practiced` up. With the lookup in the
     // SELECT that holds the LIMIT, PostgreSQL plans it for every row of the table and hashes
     // all of item_attempt_stats on each call: 205 ms p50 at 100k practised items, against
     // 20 index probes this way (scripts/bench-growth.sh --postgres, 1M attempts).
+    let dialect = Dialect::of_pool(pool);
     let mut sql = Sql::new(SELECT);
+    sql.push(", ");
+    push_total(&mut sql, dialect, filter);
+    sql.push(" AS ").push(page::TOTAL);
     sql.push(" FROM (SELECT * FROM items i");
-    push_filter(&mut sql, Dialect::of_pool(pool), filter);
+    push_filter(&mut sql, dialect, filter);
     sql.push(sort.order_by());
     sql.push(" LIMIT ").bind(limit);
     sql.push(" OFFSET ").bind(offset);
     sql.push(") i");
     sql.push(sort.order_by());
     let (text, args) = sql.build()?;
-    sqlx::query_as_with(&text, args).fetch_all(pool).await
+    let rows: Vec<Counted<ItemRow>> = sqlx::query_as_with(&text, args).fetch_all(pool).await?;
+    Ok(page::split(rows))
+}
+
+/// The number of items matching `filter` as a scalar subquery: a kept total where one counts
+/// exactly that (no filter, or only `practiced`), else a count.
+fn push_total(sql: &mut Sql, dialect: Dialect, filter: &ItemFilter) {
+    const ITEMS: &str = "(SELECT items FROM item_totals WHERE id = 1)";
+    const PRACTISED: &str = "(SELECT items FROM attempt_totals WHERE id = 1)";
+    if !filter.only_practiced() {
+        sql.push("(SELECT COUNT(*) FROM items i");
+        push_filter(sql, dialect, filter);
+        sql.push(")");
+        return;
+    }
+    match filter.practiced {
+        None => sql.push(ITEMS),
+        Some(true) => sql.push(PRACTISED),
+        Some(false) => sql.push(&format!("({ITEMS} - {PRACTISED})")),
+    };
 }
 
 #[tracing::instrument(skip_all)]

@@ -14,6 +14,7 @@ pub mod attempts;
 pub mod audio_cache;
 pub mod faults;
 pub mod items;
+pub mod page;
 pub mod sql;
 pub mod tags;
 pub mod translations;

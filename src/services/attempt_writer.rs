@@ -104,9 +104,11 @@ async fn commit(db: &Db, clock: &Clock, batch: Vec<Job>) {
     let mut outcomes = Vec::with_capacity(size);
     let stored = async {
         let mut tx = db.begin_write().await?;
+        let mut tally = attempt_stats::Tally::default();
         for job in &batch {
-            outcomes.push(write_one(&mut tx, clock, &job.attempt).await?);
+            outcomes.push(write_one(&mut tx, clock, &job.attempt, &mut tally).await?);
         }
+        attempt_stats::add_tally(&mut tx, &tally).await?;
         tx.commit().await?;
         Ok::<_, ServiceError>(())
     }
@@ -143,12 +145,14 @@ fn copy(e: &ServiceError) -> ServiceError {
     }
 }
 
-/// One attempt inside the batch's transaction. `Ok(Err(_))`: refused (its
-/// item is gone) with nothing written; `Err(_)`: the database failed.
+/// One attempt inside the batch's transaction, counted in `tally` for the batch's day and total
+/// aggregates. `Ok(Err(_))`: refused (its item is gone) with nothing written; `Err(_)`: the
+/// database failed.
 async fn write_one(
     tx: &mut Conn,
     clock: &Clock,
     attempt: &Judged,
+    tally: &mut attempt_stats::Tally,
 ) -> Result<Result<Written, ServiceError>, ServiceError> {
     let Some(current) = items_db::get(tx, attempt.item_id).await? else {
         return Ok(Err(ServiceError::NotFound(ITEM_NOT_FOUND.to_string())));
@@ -177,9 +181,19 @@ async fn write_one(
         word_outcomes: Some(&outcomes),
     };
     let id = attempts_db::insert(tx, &row).await?;
-    attempt_stats::record(tx, &row).await?;
-    let stored = attempts_db::get(tx, id)
-        .await?
-        .ok_or_else(|| ServiceError::Other(format!("attempt {id} vanished after insert")))?;
+    let first_of_item = attempt_stats::record_item(tx, &row).await?;
+    tally.add(&row, first_of_item);
+    // The row as stored: every value is bound as is (the id comes back from the insert).
+    let stored = AttemptRow {
+        id,
+        item_id: row.item_id,
+        text: attempt.text.clone(),
+        percentage: row.percentage,
+        wer: row.wer,
+        words_ref: row.words_ref,
+        words_correct: row.words_correct,
+        created_at: now.clone(),
+        percentage_spoken: Some(row.percentage_spoken),
+    };
     Ok(Ok((stored, assessed.pairs.clone())))
 }

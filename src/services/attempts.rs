@@ -101,9 +101,11 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AttemptRow>, i64), ServiceError> {
-    let rows = attempts_db::list(&db.reader, item_id, window, limit, offset).await?;
-    // The kept aggregates count all of history (or an item's) exactly; only
-    // a time window needs a count, a range of the created_at index.
+    let (rows, total) = attempts_db::list(&db.reader, item_id, window, limit, offset).await?;
+    if let Some(total) = total {
+        return Ok((rows, total));
+    }
+    // A page past the end carries no total.
     let total = match (window.is_unbounded(), item_id) {
         (true, None) => attempt_stats::totals(&db.reader).await?.attempts,
         (true, Some(item)) => attempt_stats::item(&db.reader, item)

@@ -129,7 +129,11 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ItemRow>, i64), ServiceError> {
-    let rows = items_db::list(&db.reader, filter, sort, limit, offset).await?;
+    let (rows, total) = items_db::list(&db.reader, filter, sort, limit, offset).await?;
+    if let Some(total) = total {
+        return Ok((rows, total));
+    }
+    // A page past the end carries no total.
     let total = match filter.practiced {
         // Practised or not, and nothing else: the kept totals know how many
         // items have attempts (a full EXISTS scan took 75 ms at 1 M attempts).

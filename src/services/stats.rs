@@ -126,8 +126,12 @@ pub async fn practice_log(
     offset: i64,
 ) -> Result<(Vec<PracticeLogEntry>, i64), ServiceError> {
     if window.is_unbounded() {
-        let rows = attempt_stats::practiced_items(&db.reader, limit, offset).await?;
-        let total = attempt_stats::totals(&db.reader).await?.items;
+        let (rows, total) = attempt_stats::practiced_items(&db.reader, limit, offset).await?;
+        let total = match total {
+            Some(total) => total,
+            // A page past the end carries no total.
+            None => attempt_stats::totals(&db.reader).await?.items,
+        };
         return Ok((
             rows.into_iter().map(PracticeLogEntry::from).collect(),
             total,

@@ -682,7 +682,8 @@ async fn list_practiced_filter_and_flag() {
     for no in ["false", "False", "0"] {
         assert_eq!(list_ids(&app, &[("practiced", no)]).await, vec![fresh]);
     }
-    // Totals from the kept attempt totals, alone and with another filter.
+    // Totals from the kept attempt totals, alone and with another filter; the same on a page
+    // past the end (which has no row to carry the total).
     for (query, total) in [
         (vec![("practiced", "true")], 1),
         (vec![("practiced", "false")], 1),
@@ -691,6 +692,10 @@ async fn list_practiced_filter_and_flag() {
         (vec![], 2),
     ] {
         assert_eq!(list(&app, &query).await["total"], total, "{query:?}");
+        let past = [query.as_slice(), &[("page", "5")]].concat();
+        let page = list(&app, &past).await;
+        assert_eq!(page["total"], total, "{past:?}");
+        assert_eq!(page["items"], json!([]), "{past:?}");
     }
     let all = list(&app, &[("sort", "created_at.asc")]).await;
     assert_eq!(all["items"][0]["practiced"], true);
@@ -743,6 +748,9 @@ async fn list_filters_combine_with_and() {
     let result = list(&app, &query).await;
     assert_eq!(ids(&result), vec![target]);
     assert_eq!(result["total"], 1);
+    let past = list(&app, &[&query[..], &[("page", "2")]].concat()).await;
+    assert_eq!(past["total"], 1);
+    assert_eq!(past["items"], json!([]));
 }
 
 // ---------------------------------------------------------------- get / tts-status
