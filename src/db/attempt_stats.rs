@@ -23,78 +23,121 @@ fn day_of(created_at: &str) -> &str {
     created_at.get(..10).unwrap_or(created_at)
 }
 
-/// What new attempts add to the per-day and overall aggregates. Why not one update per attempt:
-/// the group commit ([`crate::services::attempt_writer`]) stores many attempts in one
-/// transaction, and they mostly fall on one day, so the day's and the totals' rows are written
-/// once per batch instead of once per attempt (two statements of six per attempt before).
+/// What new attempts add to the per-item, per-day and overall aggregates. Why not one update
+/// per attempt: the group commit ([`crate::services::attempt_writer`]) stores many attempts in
+/// one transaction, and they fall on few items and mostly on one day, so each of those rows is
+/// written once per batch instead of once per attempt (three statements of six per attempt
+/// before).
 #[derive(Debug, Default)]
 pub struct Tally {
+    items: BTreeMap<i64, ItemTally>,
     /// Per day: attempts, percentage sum, lenient percentage sum, WER sum.
     days: BTreeMap<String, (i64, i64, i64, f64)>,
     attempts: i64,
-    /// Items that got their first attempt.
-    items: i64,
     percentage_sum: i64,
 }
 
+/// One item's part of a [`Tally`], in the columns of `item_attempt_stats`.
+#[derive(Debug)]
+struct ItemTally {
+    attempts: i64,
+    percentage_sum: i64,
+    best_percentage: i64,
+    worst_percentage: i64,
+    wer_sum: f64,
+    best_wer: f64,
+    worst_wer: f64,
+    first_attempt_at: String,
+    last_attempt_at: String,
+}
+
 impl Tally {
-    /// Count `row`; `first_of_item` when it is its item's first attempt ([`record_item`]).
-    pub fn add(&mut self, row: &NewAttemptRow<'_>, first_of_item: bool) {
-        let day = self
-            .days
-            .entry(day_of(row.created_at).to_owned())
-            .or_default();
+    /// Count `row`.
+    pub fn add(&mut self, row: &NewAttemptRow<'_>) {
+        let at = row.created_at;
+        self.items
+            .entry(row.item_id)
+            .and_modify(|item| {
+                item.attempts += 1;
+                item.percentage_sum += row.percentage;
+                item.best_percentage = item.best_percentage.max(row.percentage);
+                item.worst_percentage = item.worst_percentage.min(row.percentage);
+                item.wer_sum += row.wer;
+                item.best_wer = item.best_wer.min(row.wer);
+                item.worst_wer = item.worst_wer.max(row.wer);
+                if at < item.first_attempt_at.as_str() {
+                    at.clone_into(&mut item.first_attempt_at);
+                }
+                if at > item.last_attempt_at.as_str() {
+                    at.clone_into(&mut item.last_attempt_at);
+                }
+            })
+            .or_insert_with(|| ItemTally {
+                attempts: 1,
+                percentage_sum: row.percentage,
+                best_percentage: row.percentage,
+                worst_percentage: row.percentage,
+                wer_sum: row.wer,
+                best_wer: row.wer,
+                worst_wer: row.wer,
+                first_attempt_at: at.to_owned(),
+                last_attempt_at: at.to_owned(),
+            });
+        let day = self.days.entry(day_of(at).to_owned()).or_default();
         day.0 += 1;
         day.1 += row.percentage;
         day.2 += row.percentage_spoken;
         day.3 += row.wer;
         self.attempts += 1;
-        self.items += i64::from(first_of_item);
         self.percentage_sum += row.percentage;
     }
 }
 
-/// Count one new attempt in its item's aggregates (in the transaction that inserts it); returns
-/// whether it is the item's first. The day and the totals are counted by [`add_tally`].
-#[tracing::instrument(skip_all, fields(item_id = row.item_id))]
-pub async fn record_item(conn: &mut Conn, row: &NewAttemptRow<'_>) -> sqlx::Result<bool> {
-    let attempts: i64 = sqlx::query_scalar(
-        "INSERT INTO item_attempt_stats (item_id, attempts, percentage_sum, best_percentage, \
-         worst_percentage, wer_sum, best_wer, worst_wer, first_attempt_at, last_attempt_at) \
-         VALUES ($1, 1, $2, $2, $2, $3, $3, $3, $4, $4) \
-         ON CONFLICT (item_id) DO UPDATE SET \
-         attempts = item_attempt_stats.attempts + 1, \
-         percentage_sum = item_attempt_stats.percentage_sum + excluded.percentage_sum, \
-         best_percentage = CASE WHEN excluded.best_percentage > item_attempt_stats.best_percentage \
-             THEN excluded.best_percentage ELSE item_attempt_stats.best_percentage END, \
-         worst_percentage = CASE WHEN excluded.worst_percentage < item_attempt_stats.worst_percentage \
-             THEN excluded.worst_percentage ELSE item_attempt_stats.worst_percentage END, \
-         wer_sum = item_attempt_stats.wer_sum + excluded.wer_sum, \
-         best_wer = CASE WHEN excluded.best_wer < item_attempt_stats.best_wer \
-             THEN excluded.best_wer ELSE item_attempt_stats.best_wer END, \
-         worst_wer = CASE WHEN excluded.worst_wer > item_attempt_stats.worst_wer \
-             THEN excluded.worst_wer ELSE item_attempt_stats.worst_wer END, \
-         first_attempt_at = CASE WHEN excluded.first_attempt_at < item_attempt_stats.first_attempt_at \
-             THEN excluded.first_attempt_at ELSE item_attempt_stats.first_attempt_at END, \
-         last_attempt_at = CASE WHEN excluded.last_attempt_at > item_attempt_stats.last_attempt_at \
-             THEN excluded.last_attempt_at ELSE item_attempt_stats.last_attempt_at END \
-         RETURNING attempts",
-    )
-    .bind(row.item_id)
-    .bind(row.percentage)
-    .bind(row.wer)
-    .bind(row.created_at)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(attempts == 1)
-}
-
-/// Add a [`Tally`] to the per-day and overall aggregates (in the transaction that inserts its
-/// attempts).
-#[tracing::instrument(skip_all, fields(attempts = tally.attempts, days = tally.days.len()))]
+/// Add a [`Tally`] to the per-item, per-day and overall aggregates (in the transaction that
+/// inserts its attempts).
+#[tracing::instrument(skip_all, fields(attempts = tally.attempts, items = tally.items.len(), days = tally.days.len()))]
 pub async fn add_tally(conn: &mut Conn, tally: &Tally) -> sqlx::Result<()> {
     if tally.attempts == 0 {
         return Ok(());
+    }
+    // Items that got their first attempts.
+    let mut first_practised = 0;
+    for (item_id, item) in &tally.items {
+        let attempts: i64 = sqlx::query_scalar(
+            "INSERT INTO item_attempt_stats (item_id, attempts, percentage_sum, best_percentage, \
+             worst_percentage, wer_sum, best_wer, worst_wer, first_attempt_at, last_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (item_id) DO UPDATE SET \
+             attempts = item_attempt_stats.attempts + excluded.attempts, \
+             percentage_sum = item_attempt_stats.percentage_sum + excluded.percentage_sum, \
+             best_percentage = CASE WHEN excluded.best_percentage > item_attempt_stats.best_percentage \
+                 THEN excluded.best_percentage ELSE item_attempt_stats.best_percentage END, \
+             worst_percentage = CASE WHEN excluded.worst_percentage < item_attempt_stats.worst_percentage \
+                 THEN excluded.worst_percentage ELSE item_attempt_stats.worst_percentage END, \
+             wer_sum = item_attempt_stats.wer_sum + excluded.wer_sum, \
+             best_wer = CASE WHEN excluded.best_wer < item_attempt_stats.best_wer \
+                 THEN excluded.best_wer ELSE item_attempt_stats.best_wer END, \
+             worst_wer = CASE WHEN excluded.worst_wer > item_attempt_stats.worst_wer \
+                 THEN excluded.worst_wer ELSE item_attempt_stats.worst_wer END, \
+             first_attempt_at = CASE WHEN excluded.first_attempt_at < item_attempt_stats.first_attempt_at \
+                 THEN excluded.first_attempt_at ELSE item_attempt_stats.first_attempt_at END, \
+             last_attempt_at = CASE WHEN excluded.last_attempt_at > item_attempt_stats.last_attempt_at \
+                 THEN excluded.last_attempt_at ELSE item_attempt_stats.last_attempt_at END \
+             RETURNING attempts",
+        )
+        .bind(*item_id)
+        .bind(item.attempts)
+        .bind(item.percentage_sum)
+        .bind(item.best_percentage)
+        .bind(item.worst_percentage)
+        .bind(item.wer_sum)
+        .bind(item.best_wer)
+        .bind(item.worst_wer)
+        .bind(item.first_attempt_at.clone())
+        .bind(item.last_attempt_at.clone())
+        .fetch_one(&mut *conn)
+        .await?;
+        first_practised += i64::from(attempts == item.attempts);
     }
     for (day, &(attempts, percentage_sum, percentage_spoken_sum, wer_sum)) in &tally.days {
         sqlx::query(
@@ -119,7 +162,7 @@ pub async fn add_tally(conn: &mut Conn, tally: &Tally) -> sqlx::Result<()> {
          percentage_sum = percentage_sum + $3 WHERE id = 1",
     )
     .bind(tally.attempts)
-    .bind(tally.items)
+    .bind(first_practised)
     .bind(tally.percentage_sum)
     .execute(conn)
     .await?;

@@ -8,11 +8,13 @@
 //! one committed alone. No request waits for a timer: a lone attempt is
 //! committed at once, batches form only under load.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::attempt_stats;
 use crate::db::attempts::{self as attempts_db, AttemptRow, NewAttemptRow};
-use crate::db::items as items_db;
+use crate::db::items::{self as items_db, ItemRow};
 use crate::db::{Conn, Db};
 use crate::domain::alignment::{Alignment, Pair};
 use crate::domain::scoring::Score;
@@ -105,8 +107,9 @@ async fn commit(db: &Db, clock: &Clock, batch: Vec<Job>) {
     let stored = async {
         let mut tx = db.begin_write().await?;
         let mut tally = attempt_stats::Tally::default();
+        let mut items = HashMap::new();
         for job in &batch {
-            outcomes.push(write_one(&mut tx, clock, &job.attempt, &mut tally).await?);
+            outcomes.push(write_one(&mut tx, clock, &job.attempt, &mut items, &mut tally).await?);
         }
         attempt_stats::add_tally(&mut tx, &tally).await?;
         tx.commit().await?;
@@ -145,16 +148,22 @@ fn copy(e: &ServiceError) -> ServiceError {
     }
 }
 
-/// One attempt inside the batch's transaction, counted in `tally` for the batch's day and total
-/// aggregates. `Ok(Err(_))`: refused (its item is gone) with nothing written; `Err(_)`: the
-/// database failed.
+/// One attempt inside the batch's transaction, counted in `tally` for the batch's aggregates.
+/// `items`: the batch's items, each read once in this transaction (every attempt of a batch is
+/// judged against its item as the batch first read it). `Ok(Err(_))`: refused (its item is
+/// gone) with nothing written; `Err(_)`: the database failed.
 async fn write_one(
     tx: &mut Conn,
     clock: &Clock,
     attempt: &Judged,
+    items: &mut HashMap<i64, Option<ItemRow>>,
     tally: &mut attempt_stats::Tally,
 ) -> Result<Result<Written, ServiceError>, ServiceError> {
-    let Some(current) = items_db::get(tx, attempt.item_id).await? else {
+    let current = match items.entry(attempt.item_id) {
+        Entry::Occupied(read) => read.into_mut(),
+        Entry::Vacant(slot) => slot.insert(items_db::get(tx, attempt.item_id).await?),
+    };
+    let Some(current) = current.as_ref() else {
         return Ok(Err(ServiceError::NotFound(ITEM_NOT_FOUND.to_string())));
     };
     // The item changed since the attempt was scored: judge it again.
@@ -163,7 +172,7 @@ async fn write_one(
         if (&current.text, &current.spoken_text) == (&attempt.reference.0, &attempt.reference.1) {
             (&attempt.score, &attempt.assessed)
         } else {
-            rejudged = judge(&current, &attempt.text).await?;
+            rejudged = judge(current, &attempt.text).await?;
             (&rejudged.0, &rejudged.1)
         };
     let now = to_db(clock.now());
@@ -181,8 +190,7 @@ async fn write_one(
         word_outcomes: Some(&outcomes),
     };
     let id = attempts_db::insert(tx, &row).await?;
-    let first_of_item = attempt_stats::record_item(tx, &row).await?;
-    tally.add(&row, first_of_item);
+    tally.add(&row);
     // The row as stored: every value is bound as is (the id comes back from the insert).
     let stored = AttemptRow {
         id,

@@ -56,11 +56,26 @@ pub async fn create(
     Ok(AlignedAttempt { row, alignment })
 }
 
+/// Texts up to this many bytes together (item text, spoken text and attempt: a short sentence
+/// each) are judged on the calling task. Measured on the release build (2 cores): 12 µs for 31
+/// bytes, 60 µs for 105, 229 µs for 303, growing faster than the length; up to here it stays
+/// under the ~100 µs a task may run between awaits, and saves the two thread switches of a trip
+/// to the blocking pool. Longer texts, up to a few hundred milliseconds at the 10,000-character
+/// limits, go to the blocking pool.
+const INLINE_JUDGE_BYTES: usize = 160;
+
 /// The contract's score and the learner-facing assessment of `text`.
 pub(crate) async fn judge(
     item: &ItemRow,
     text: &str,
 ) -> Result<(scoring::Score, Alignment), ServiceError> {
+    let size = item.text.len() + item.spoken_text.as_ref().map_or(0, String::len) + text.len();
+    if size <= INLINE_JUDGE_BYTES {
+        return Ok((
+            scoring::score(&item.text, text),
+            lenient::assess(&item.text, item.spoken_text.as_deref(), text),
+        ));
+    }
     let (reference, heard, text) = (
         item.text.clone(),
         item.spoken_text.clone(),
