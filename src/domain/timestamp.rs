@@ -44,9 +44,62 @@ pub fn unix_now() -> i64 {
 
 /// Convert a stored value for a response; unknown formats pass through.
 pub fn db_to_api(text: &str) -> String {
+    if let Some(api) = stored_to_api(text) {
+        return api;
+    }
     from_db(text)
         .map(to_api)
         .unwrap_or_else(|| text.to_string())
+}
+
+/// [`db_to_api`] for the one shape this service stores (`to_db`: `YYYY-MM-DD HH:MM:SS.ffffff`),
+/// by moving bytes; `None` for anything else, which goes through chrono. Why: chrono's
+/// format-string parser and printer were 3.5 % of the CPU of `GET /v1/items` (two timestamps a
+/// row, 20 rows a page). The calendar is checked as chrono checks it, so an impossible date
+/// still passes through unconverted.
+fn stored_to_api(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    if b.len() != 26 {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b' '),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+    ];
+    if separators.iter().any(|&(at, c)| b[at] != c) {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let micros = digits(20..26)?;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut api = String::with_capacity(26);
+    api.push_str(&text[..10]);
+    api.push('T');
+    api.push_str(&text[11..19]);
+    if micros != 0 {
+        api.push_str(&text[19..]);
+    }
+    Some(api)
 }
 
 /// Source of "now" that never repeats or goes backwards, so two rows created
@@ -169,6 +222,61 @@ fn parse_unix(s: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
+
+    #[test]
+    fn stored_timestamps_convert_exactly_as_chrono_converts_them() {
+        let through_chrono = |t: &str| from_db(t).map(to_api).unwrap_or_else(|| t.to_owned());
+        let mut cases: Vec<String> = [
+            "2025-01-02 03:04:05.000000",
+            "2025-01-02 03:04:05.000001",
+            "2025-12-31 23:59:59.999999",
+            "2024-02-29 12:00:00.500000",
+            "2023-02-29 12:00:00.500000",
+            "1900-02-29 00:00:00.000000",
+            "2000-02-29 00:00:00.000000",
+            "2025-04-31 00:00:00.000000",
+            "2025-13-01 00:00:00.000000",
+            "2025-00-10 00:00:00.000000",
+            "2025-01-00 00:00:00.000000",
+            "2025-01-01 24:00:00.000000",
+            "2025-01-01 23:60:00.000000",
+            "2025-01-01 23:59:60.000000",
+            "0000-01-01 00:00:00.000001",
+            "2025-01-01T00:00:00.000000",
+            "2025-01-01 00:00:00,000000",
+            "2025-01-01 00:00:00.00000x",
+            "2025-01-01 00:00:00.0000000",
+            " 2025-01-01 00:00:00.00000",
+            "2025-01-01 00:00:00",
+            "2025-01-01",
+            "not a time at all, 26 byte",
+            "２０２５-01-01 00:00:00.0000",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        // Every day of a leap and a common year, at assorted times.
+        let mut day = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+        while day.year() < 2025 {
+            let n = day.ordinal();
+            cases.push(format!(
+                "{} {:02}:{:02}:{:02}.{:06}",
+                day.format("%Y-%m-%d"),
+                n % 24,
+                n % 60,
+                (n * 7) % 60,
+                if n.is_multiple_of(3) {
+                    0
+                } else {
+                    n * 1_234 % 1_000_000
+                }
+            ));
+            day = day.succ_opt().unwrap();
+        }
+        for case in &cases {
+            assert_eq!(db_to_api(case), through_chrono(case), "{case:?}");
+        }
+    }
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
