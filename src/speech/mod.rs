@@ -722,17 +722,23 @@ fn shorten_first_piece(pieces: &mut Vec<String>) {
         .char_indices()
         .take(FIRST_STREAM_PIECE_CHARS + 1)
         .collect();
-    let cut_after = |wanted: fn(char) -> bool| {
+    // The head keeps a comma or colon it ends at and drops a space; either way it holds at most
+    // FIRST_STREAM_PIECE_CHARS characters.
+    let cut_after = |wanted: fn(char) -> bool, kept: usize| {
         window
             .iter()
             .enumerate()
             .rev()
-            .find(|&(n, &(_, c))| n >= FIRST_STREAM_PIECE_MIN_CHARS && wanted(c))
+            .find(|&(n, &(_, c))| {
+                n >= FIRST_STREAM_PIECE_MIN_CHARS
+                    && n + kept <= FIRST_STREAM_PIECE_CHARS
+                    && wanted(c)
+            })
             .map(|(_, &(at, c))| at + c.len_utf8())
     };
-    let Some(cut) = cut_after(|c| matches!(c, ',' | ':'))
+    let Some(cut) = cut_after(|c| matches!(c, ',' | ':'), 1)
         .filter(|&at| first[at..].starts_with(char::is_whitespace))
-        .or_else(|| cut_after(char::is_whitespace))
+        .or_else(|| cut_after(char::is_whitespace, 0))
     else {
         return;
     };
@@ -779,6 +785,29 @@ mod tests {
                 "Hei."
             ]
         );
+        // A comma just past the limit is passed over for a space within it.
+        let late = format!(
+            "{}, {}",
+            "sana ".repeat(16).trim_end(),
+            "loppu ".repeat(2).trim_end()
+        );
+        assert_eq!(
+            late.chars().position(|c| c == ','),
+            Some(FIRST_STREAM_PIECE_CHARS - 1)
+        );
+        let pieces = split_for_stream(&late);
+        assert!(
+            pieces[0].chars().count() <= FIRST_STREAM_PIECE_CHARS,
+            "{pieces:?}"
+        );
+        assert!(pieces[0].ends_with(','), "{pieces:?}");
+        let later = format!("x{late}");
+        let pieces = split_for_stream(&later);
+        assert!(
+            pieces[0].chars().count() <= FIRST_STREAM_PIECE_CHARS,
+            "{pieces:?}"
+        );
+        assert_eq!(pieces.join(" "), later);
         let words = "minä asun Helsingissä ja opiskelen suomea kirjastossa joka päivä aamulla ja illalla kun ehdin.";
         let pieces = split_for_stream(words);
         assert_eq!(pieces.len(), 2, "{pieces:?}");
