@@ -107,20 +107,7 @@ pub async fn list(
 ) -> sqlx::Result<(Vec<AttemptRow>, Option<i64>)> {
     let mut sql = Sql::new(COLUMNS);
     sql.push(", ");
-    // All of history (or an item's) is counted by the kept aggregates; only a time window
-    // needs a count, a range of the created_at index.
-    match (window.is_unbounded(), item_id) {
-        (true, None) => sql.push("(SELECT attempts FROM attempt_totals WHERE id = 1)"),
-        (true, Some(item)) => sql
-            .push("COALESCE((SELECT attempts FROM item_attempt_stats WHERE item_id = ")
-            .bind(item)
-            .push("), 0)"),
-        (false, _) => {
-            sql.push("(SELECT COUNT(*) FROM attempts");
-            push_list_filter(&mut sql, item_id, window);
-            sql.push(")")
-        }
-    };
+    push_total(&mut sql, item_id, window);
     sql.push(" AS ").push(page::TOTAL).push(" FROM attempts");
     push_list_filter(&mut sql, item_id, window);
     sql.push(" ORDER BY created_at DESC, id DESC LIMIT ")
@@ -132,10 +119,30 @@ pub async fn list(
     Ok(page::split(rows))
 }
 
+/// The number of attempts matching as a scalar subquery. All of history (or an item's) is
+/// counted by the kept aggregates; only a time window needs a count, a range of the
+/// created_at index.
+fn push_total(sql: &mut Sql, item_id: Option<i64>, window: &Window) {
+    match (window.is_unbounded(), item_id) {
+        (true, None) => sql.push("(SELECT attempts FROM attempt_totals WHERE id = 1)"),
+        (true, Some(item)) => sql
+            .push("COALESCE((SELECT attempts FROM item_attempt_stats WHERE item_id = ")
+            .bind(item)
+            .push("), 0)"),
+        (false, _) => {
+            sql.push("(SELECT COUNT(*) FROM attempts");
+            push_list_filter(sql, item_id, window);
+            sql.push(")")
+        }
+    };
+}
+
+/// The number of attempts matching (what [`list`] reads with its page), for a page that has no
+/// row to carry it.
 #[tracing::instrument(skip_all)]
 pub async fn count(pool: &Pool, item_id: Option<i64>, window: &Window) -> sqlx::Result<i64> {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM attempts");
-    push_list_filter(&mut sql, item_id, window);
+    let mut sql = Sql::new("SELECT ");
+    push_total(&mut sql, item_id, window);
     let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }

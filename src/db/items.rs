@@ -199,7 +199,9 @@ pub async fn list(
 }
 
 /// The number of items matching `filter` as a scalar subquery: a kept total where one counts
-/// exactly that (no filter, or only `practiced`), else a count.
+/// exactly that (no filter, or only `practiced`: a scan cost 2.4 ms on SQLite to 8 ms on
+/// PostgreSQL at 100,000 items, an EXISTS scan for `practiced` 75 ms at 1M attempts), else a
+/// count.
 fn push_total(sql: &mut Sql, dialect: Dialect, filter: &ItemFilter) {
     const ITEMS: &str = "(SELECT items FROM item_totals WHERE id = 1)";
     const PRACTISED: &str = "(SELECT items FROM attempt_totals WHERE id = 1)";
@@ -216,17 +218,12 @@ fn push_total(sql: &mut Sql, dialect: Dialect, filter: &ItemFilter) {
     };
 }
 
+/// The number of items matching `filter` (what [`list`] reads with its page), for a page that
+/// has no row to carry it.
 #[tracing::instrument(skip_all)]
 pub async fn count(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<i64> {
-    if filter.only_practiced() && filter.practiced.is_none() {
-        // The kept total: a scan cost 2.4 ms (SQLite, with a WHERE clause)
-        // to 8 ms (PostgreSQL) at 100,000 items, on every page.
-        return sqlx::query_scalar("SELECT items FROM item_totals WHERE id = 1")
-            .fetch_one(pool)
-            .await;
-    }
-    let mut sql = Sql::new("SELECT COUNT(*) FROM items i");
-    push_filter(&mut sql, Dialect::of_pool(pool), filter);
+    let mut sql = Sql::new("SELECT ");
+    push_total(&mut sql, Dialect::of_pool(pool), filter);
     let (text, args) = sql.build()?;
     sqlx::query_scalar_with(&text, args).fetch_one(pool).await
 }

@@ -1,6 +1,5 @@
 //! Scoring and storing attempts.
 
-use crate::db::attempt_stats;
 use crate::db::attempts::{self as attempts_db, AttemptRow, Window};
 use crate::db::items::{self as items_db, ItemRow};
 use crate::db::Db;
@@ -117,16 +116,10 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<AttemptRow>, i64), ServiceError> {
     let (rows, total) = attempts_db::list(&db.reader, item_id, window, limit, offset).await?;
-    if let Some(total) = total {
-        return Ok((rows, total));
-    }
-    // A page past the end carries no total.
-    let total = match (window.is_unbounded(), item_id) {
-        (true, None) => attempt_stats::totals(&db.reader).await?.attempts,
-        (true, Some(item)) => attempt_stats::item(&db.reader, item)
-            .await?
-            .map_or(0, |s| s.attempts),
-        (false, _) => attempts_db::count(&db.reader, item_id, window).await?,
+    let total = match total {
+        Some(total) => total,
+        // A page past the end carries no total.
+        None => attempts_db::count(&db.reader, item_id, window).await?,
     };
     Ok((rows, total))
 }

@@ -431,6 +431,12 @@ async fn list_paginates() {
     assert_eq!(past["total"], 5);
     assert_eq!(past["page"], 4);
     assert_eq!(past["total_pages"], 3);
+    // The same total on a page past the end of one item's and of a time window's attempts.
+    for query in [format!("item_id={item_id}"), "since=2000-01-01".to_owned()] {
+        let past = list(&app, &format!("?{query}&per_page=2&page=4")).await;
+        assert_eq!(ids(&past), Vec::<i64>::new(), "{query}");
+        assert_eq!(past["total"], 5, "{query}");
+    }
 
     assert_eq!(list(&app, "?per_page=100").await["per_page"], 100);
 }
