@@ -13,6 +13,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
+# Build settings (the bundled SQLite's compile flags).
+COPY .cargo .cargo
 COPY migrations migrations
 COPY src src
 # The crate registry and the target folder are build caches (BuildKit / Buildah cache mounts): after

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Same-run A/B of two builds of this service on copies of one SQLite database (not a test): each
 # round starts A, then B, each on a fresh copy, and runs wrk -t2 -c16 for DUR seconds on each read
-# below, printing req/s, p50 and p99. Run at least two rounds and
+# below, printing req/s, p50, p99 and the server's CPU time per request (user + system; steadier
+# than req/s when the machine's speed drifts). Run at least two rounds and
 # compare within a round: figures from different days on this 2-core machine vary by 20 % and
 # more, and only a same-run comparison says what a change did.
 #
@@ -35,6 +36,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# User plus system time of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 
 echo "A: $a ($(sha256sum "$a" | cut -c1-12))"
@@ -52,9 +55,12 @@ for round in $(seq "$rounds"); do
         curl -sf "http://127.0.0.1:$port/health" > /dev/null || { echo "$who did not start:" >&2; cat "$work/run/log" >&2; exit 1; }
         for path in "${paths[@]}"; do
             curl -s -o /dev/null "http://127.0.0.1:$port$path"
+            ticks_before="$(cpu_ticks "$server")"
             out="$(wrk -t2 -c16 -d"${dur}s" --latency "http://127.0.0.1:$port$path")"
+            ticks="$(( $(cpu_ticks "$server") - ticks_before ))"
             printf 'round %s  %s  %-28s %s\n' "$round" "$who" "$path" \
-                "$(awk '/Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} END {printf "%8.1f req/s  p50 %-8s p99 %s", r, p50, p99}' <<< "$out")"
+                "$(awk -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" '/requests in/ {n=$1} /Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2}
+                    END {printf "%8.1f req/s  p50 %-8s p99 %-8s server CPU %.0f µs/req", r, p50, p99, ticks / hz * 1e6 / n}' <<< "$out")"
         done
         kill "$server"; wait "$server" 2> /dev/null || true; server=""
     done

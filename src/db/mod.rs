@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyConnection, AnyPool, ConnectOptions};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection};
 
 use crate::config::{DatabaseBackend, DatabaseSettings};
 
@@ -174,7 +174,7 @@ async fn connect_sqlite(path: &Path, read_connections: u32) -> Result<Db, Connec
         .map_err(open_error)?;
     let ro =
         AnyConnectOptions::from_url(&file.read_only(true).to_url_lossy()).map_err(open_error)?;
-    let writer = AnyPoolOptions::new()
+    let writer = pool_options()
         .max_connections(1)
         .after_connect(|conn, _| {
             Box::pin(async move {
@@ -199,7 +199,7 @@ async fn connect_sqlite(path: &Path, read_connections: u32) -> Result<Db, Connec
             path: shown.clone(),
             source,
         })?;
-    let reader = AnyPoolOptions::new()
+    let reader = pool_options()
         .max_connections(read_connections)
         .after_connect(|conn, _| {
             Box::pin(async move {
@@ -227,7 +227,7 @@ async fn connect_postgres(url: &str, connections: u32) -> Result<Db, ConnectErro
         source,
     };
     let options: AnyConnectOptions = url.parse().map_err(open_error)?;
-    let pool = AnyPoolOptions::new()
+    let pool = pool_options()
         .max_connections(connections.max(2))
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
@@ -260,6 +260,31 @@ pub fn redact_password(url: &str) -> String {
         Ok(parsed) => parsed.to_string(),
         Err(_) => "<unparseable database URL>".to_string(),
     }
+}
+
+/// How long a pooled connection may sit idle before it is checked on checkout.
+const PING_IDLE_AFTER: Duration = Duration::from_secs(1);
+
+/// Pool options shared by every pool: a checked-out connection is pinged only when it sat idle
+/// for [`PING_IDLE_AFTER`].
+///
+/// Why: sqlx pings every connection it hands out by default, a round trip of its own before each
+/// statement run on a pool: to the connection's worker thread on SQLite (two thread switches), to
+/// the server on PostgreSQL. Under load a connection is idle for microseconds and the ping
+/// proves nothing the statement would not; after a quiet second it still catches a connection
+/// the server dropped meanwhile (sqlx then opens a fresh one). sqlx also pings every connection
+/// it takes back, so one that broke during a statement is never handed out again.
+fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 fn create_parent_dir(path: &Path) -> std::io::Result<()> {
