@@ -14,7 +14,9 @@
 # scripts/bench-growth.sh generates under .cache/growth/ (run that first). The binaries run
 # without an engine on a free loopback port; a database with attempts lacking word outcomes
 # gets them in the background first (seconds at 1k, minutes at 1M), which the first round
-# then measures too. Environment: DUR (5), ROUNDS (2), PATHS (space-separated).
+# then measures too. Environment: DUR (5), ROUNDS (2), PATHS (space-separated), WRITERS (0: with
+# N > 0, N more connections post attempts to the newest item during each read, as learners
+# practising while others read; their rate is printed too).
 # Needs wrk, curl and python3.
 set -euo pipefail
 
@@ -27,6 +29,7 @@ db="$(realpath "$db")"
 dur="${DUR:-5}"
 rounds="${ROUNDS:-2}"
 read -r -a paths <<< "${PATHS:-/v1/items?per_page=20 /v1/stats/practice-log /v1/attempts?per_page=20}"
+writers="${WRITERS:-0}"
 command -v wrk > /dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
 work="$(mktemp -d /tmp/bench-ab.XXXXXX)"
@@ -55,12 +58,25 @@ for round in $(seq "$rounds"); do
         curl -sf "http://127.0.0.1:$port/health" > /dev/null || { echo "$who did not start:" >&2; cat "$work/run/log" >&2; exit 1; }
         for path in "${paths[@]}"; do
             curl -s -o /dev/null "http://127.0.0.1:$port$path"
+            writer=""
+            if (( writers > 0 )); then
+                item="$(curl -s "http://127.0.0.1:$port/v1/items?per_page=1" | python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')"
+                printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' \
+                    "'{\"item_id\": $item, \"text\": \"hyvää huomenta kaikille täällä\"}'" > "$work/post.lua"
+                wrk -t1 -c"$writers" -d"${dur}s" -s "$work/post.lua" "http://127.0.0.1:$port/v1/attempts" > "$work/writes" &
+                writer=$!
+            fi
             ticks_before="$(cpu_ticks "$server")"
             out="$(wrk -t2 -c16 -d"${dur}s" --latency "http://127.0.0.1:$port$path")"
             ticks="$(( $(cpu_ticks "$server") - ticks_before ))"
+            if [[ -n "$writer" ]]; then
+                wait "$writer"
+                out+=$'\n'"writes $(awk '/Requests\/sec/ {print $2}' "$work/writes")"
+            fi
             printf 'round %s  %s  %-28s %s\n' "$round" "$who" "$path" \
                 "$(awk -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" '/requests in/ {n=$1} /Requests\/sec/ {r=$2} / 50%/ {p50=$2} / 99%/ {p99=$2}
-                    END {printf "%8.1f req/s  p50 %-8s p99 %-8s server CPU %.0f µs/req", r, p50, p99, ticks / hz * 1e6 / n}' <<< "$out")"
+                    /^writes/ {w = sprintf("  attempts posted %.1f/s", $2)}
+                    END {printf "%8.1f req/s  p50 %-8s p99 %-8s server CPU %.0f µs/req%s", r, p50, p99, ticks / hz * 1e6 / n, w}' <<< "$out")"
         done
         kill "$server"; wait "$server" 2> /dev/null || true; server=""
     done

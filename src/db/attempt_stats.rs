@@ -283,28 +283,30 @@ pub async fn totals(pool: &Pool) -> sqlx::Result<Totals> {
 }
 
 /// What the most-missed words depend on, in one indexed read: any attempt
-/// added or removed changes the totals or the newest id, and any change to
-/// an item (its spoken text among them) its `updated_at`, which the clock
-/// makes strictly increasing.
+/// added or removed changes the totals or the newest id, and a change of an
+/// item's spoken text the kept count of such changes (`item_totals`). Other
+/// item updates (audio status, tags) change nothing the words are counted from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, sqlx::FromRow)]
 pub struct WordsVersion {
     pub attempts: i64,
     pub percentage_sum: i64,
     pub newest_attempt: Option<i64>,
-    pub items_changed: Option<String>,
+    pub text_changes: i64,
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn words_version(pool: &Pool) -> sqlx::Result<WordsVersion> {
-    sqlx::query_as(
-        "SELECT t.attempts, t.percentage_sum, \
-         (SELECT MAX(id) FROM attempts) AS newest_attempt, \
-         (SELECT MAX(updated_at) FROM items) AS items_changed \
-         FROM attempt_totals t WHERE t.id = 1",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {WORDS_VERSION} FROM attempt_totals t WHERE t.id = 1"
+    ))
     .fetch_one(pool)
     .await
 }
+
+/// The columns of a [`WordsVersion`], from `attempt_totals t`.
+pub const WORDS_VERSION: &str = "t.attempts, t.percentage_sum, \
+     (SELECT MAX(id) FROM attempts) AS newest_attempt, \
+     (SELECT text_changes FROM item_totals WHERE id = 1) AS text_changes";
 
 /// One item's kept aggregates.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,5 +1,6 @@
 //! Every statement touching `attempts`, including the statistics aggregates.
 
+use super::attempt_stats::{WordsVersion, WORDS_VERSION};
 use super::page::{self, Counted};
 use super::sql::Sql;
 use super::{Conn, Pool};
@@ -263,7 +264,9 @@ const WITH_REFERENCE: &str =
      a.text, a.word_outcomes FROM attempts a JOIN items i ON i.id = a.item_id";
 
 /// One of the newest attempts, with what word statistics need: its stored
-/// outcomes and the item text they must have been made against.
+/// outcomes, the item text they must have been made against, and the
+/// version of the data the statement read (the same on every row: one
+/// statement reads one snapshot, so the rows are exactly that version's).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RecentOutcome {
     pub id: i64,
@@ -271,6 +274,18 @@ pub struct RecentOutcome {
     pub item_text: String,
     pub item_spoken_text: Option<String>,
     pub word_outcomes: Option<String>,
+    pub created_at: String,
+    #[sqlx(flatten)]
+    pub version: WordsVersion,
+}
+
+fn recent_outcomes_sql() -> Sql {
+    Sql::new(&format!(
+        "SELECT a.id, a.item_id, i.text AS item_text, i.spoken_text AS item_spoken_text, \
+         a.word_outcomes, a.created_at, {WORDS_VERSION} \
+         FROM attempts a JOIN items i ON i.id = a.item_id CROSS JOIN attempt_totals t \
+         WHERE t.id = 1"
+    ))
 }
 
 /// The newest `limit` attempts (of one item when given), newest first,
@@ -281,10 +296,7 @@ pub async fn recent_outcomes(
     item_id: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<RecentOutcome>> {
-    let mut sql = Sql::new(
-        "SELECT a.id, a.item_id, i.text AS item_text, i.spoken_text AS item_spoken_text, \
-         a.word_outcomes FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
-    );
+    let mut sql = recent_outcomes_sql();
     if let Some(item_id) = item_id {
         sql.push(" AND a.item_id = ").bind(item_id);
     }
@@ -292,6 +304,26 @@ pub async fn recent_outcomes(
         .bind(limit);
     let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
+}
+
+/// The `limit` highest-numbered attempts above `after`, like
+/// [`recent_outcomes`] and in its order (newest first). Why the statement
+/// orders by id and Rust by time: ordered by `created_at`, SQLite walks that
+/// index from the newest attempt down through the whole table looking for
+/// ids above `after` (the few added since a count); by id it reads just them.
+#[tracing::instrument(skip(pool))]
+pub async fn outcomes_after(
+    pool: &Pool,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<RecentOutcome>> {
+    let mut sql = recent_outcomes_sql();
+    sql.push(" AND a.id > ").bind(after);
+    sql.push(" ORDER BY a.id DESC LIMIT ").bind(limit);
+    let (text, args) = sql.build()?;
+    let mut rows: Vec<RecentOutcome> = sqlx::query_as_with(&text, args).fetch_all(pool).await?;
+    rows.sort_unstable_by(|a, b| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
+    Ok(rows)
 }
 
 /// These attempts with their item's current text.

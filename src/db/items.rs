@@ -428,7 +428,8 @@ pub async fn ids(pool: &Pool, filter: &ItemFilter) -> sqlx::Result<Vec<i64>> {
 }
 
 /// Change what the engine speaks for an item and send it back to
-/// `pending` (its audio is stale); returns whether the item exists.
+/// `pending` (its audio is stale), counting the change in `item_totals`
+/// (the most-missed words follow it); returns whether the item exists.
 #[tracing::instrument(skip(conn, spoken_text))]
 pub async fn set_spoken_text(
     conn: &mut Conn,
@@ -443,7 +444,13 @@ pub async fn set_spoken_text(
     .bind(spoken_text)
     .bind(now)
     .bind(id)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() > 0)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE item_totals SET text_changes = text_changes + 1 WHERE id = 1")
+        .execute(conn)
+        .await?;
+    Ok(true)
 }

@@ -2,21 +2,32 @@
 //! 2,000 attempts from the per-word outcomes stored with each attempt
 //! (`domain::word_outcomes`).
 //!
-//! Why a memo: even with stored outcomes, one count reads 2,000 rows with
-//! their items' texts and decodes some 40,000 word results (10–30 ms of CPU),
-//! and a page asks for it on every visit. The answer changes only when an
-//! attempt is added or removed or an item's text changes, so a count is kept
-//! under the version of the data it was made from ([`WordsVersion`]: the
-//! attempt totals, the newest attempt id and the newest item change, one
-//! indexed read) and answered again while that version stands. The version
-//! is read before the rows, so a write landing in between only makes the
-//! next call count again; it never keeps an answer older than its version.
-//! Concurrent requests for the same version wait for one count.
+//! Why a kept count: even with stored outcomes, one count reads 2,000 rows
+//! with their items' texts and decodes some 40,000 word results (10–30 ms of
+//! CPU), and a page asks for it on every visit. The answer changes only when
+//! an attempt is added or removed or an item's spoken text changes; the
+//! version of the data ([`WordsVersion`]: the attempt totals, the newest
+//! attempt id and the count of text changes, one indexed read) says whether
+//! any did, and while it stands the kept answer is given again.
+//!
+//! Why the count over all items slides: under steady practice an attempt
+//! lands every few milliseconds, so the version rarely stands, and counting
+//! again on every call cost 170–200 ms per call in the 10-minute soak of
+//! issue 17 (11,000 calls, CPU the speech engine lacked). The count over all
+//! items is therefore kept with the window it was made from and moved on:
+//! the attempts added since are read (one statement, which also reads the
+//! version of its own snapshot), counted in, and the oldest counted out. It
+//! is counted again from scratch whenever that would not give the same
+//! answer: attempts removed (the totals disagree with the rows read), a
+//! spoken text changed, an added attempt older than the window's newest, or
+//! more added than the window holds. Counts of one item are small and kept
+//! per version as before. Concurrent requests wait for one count.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use quick_cache::sync::Cache;
+use tokio::sync::Mutex;
 
 use crate::db::attempt_stats::{self, WordsVersion};
 use crate::db::attempts::{self as attempts_db, RecentOutcome, WithReference};
@@ -29,9 +40,12 @@ use crate::services::ServiceError;
 pub const WINDOW: i64 = 2_000;
 /// The most words one answer lists (the route's `limit` maximum).
 pub const MAX_LIMIT: usize = 200;
-/// Counts kept (per item filter and data version); each holds at most
+/// Counts of one item kept (per item and data version); each holds at most
 /// [`MAX_LIMIT`] words.
 const KEPT_COUNTS: usize = 256;
+/// Outcomes decoded on the request's task up to this many attempts (a few
+/// microseconds each); more go to the blocking pool.
+const INLINE_ATTEMPTS: usize = 16;
 
 /// A reference word and how often learners missed it.
 #[derive(Debug, Clone)]
@@ -51,15 +65,17 @@ struct Counted {
     considered: usize,
 }
 
-/// Counts kept under the data version they were made from.
+/// Kept counts: the sliding one over all items, and counts of one item under
+/// the data version they were made from.
 pub struct MissedWordsMemo {
-    counts: Cache<(Option<i64>, WordsVersion), Arc<Counted>>,
+    all: Mutex<Option<Sliding>>,
+    per_item: Cache<(i64, WordsVersion), Arc<Counted>>,
 }
 
 impl std::fmt::Debug for MissedWordsMemo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MissedWordsMemo")
-            .field("kept", &self.counts.len())
+            .field("per_item", &self.per_item.len())
             .finish()
     }
 }
@@ -67,7 +83,8 @@ impl std::fmt::Debug for MissedWordsMemo {
 impl Default for MissedWordsMemo {
     fn default() -> Self {
         Self {
-            counts: Cache::new(KEPT_COUNTS),
+            all: Mutex::new(None),
+            per_item: Cache::new(KEPT_COUNTS),
         }
     }
 }
@@ -82,40 +99,200 @@ impl MissedWordsMemo {
         item_id: Option<i64>,
         limit: usize,
     ) -> Result<(Vec<MissedWord>, usize), ServiceError> {
-        let version = attempt_stats::words_version(&db.reader).await?;
-        let counted = match self
-            .counts
-            .get_value_or_guard_async(&(item_id, version))
-            .await
-        {
-            Ok(counted) => counted,
-            Err(guard) => {
-                let counted = Arc::new(count(db, item_id).await?);
-                // Another count of the same version may have been kept in
-                // the meantime; either is the same answer.
-                let _ = guard.insert(counted.clone());
-                counted
-            }
+        let counted = match item_id {
+            None => self.all_items(db).await?,
+            Some(item_id) => self.one_item(db, item_id).await?,
         };
         let words = counted.words.iter().take(limit).cloned().collect();
         Ok((words, counted.considered))
     }
+
+    async fn all_items(&self, db: &Db) -> Result<Arc<Counted>, ServiceError> {
+        let mut kept = self.all.lock().await;
+        // Read while holding the count: read before, it may be older than a
+        // count another request moved meanwhile, which looks like a change
+        // with nothing added (a removal) and counts from scratch.
+        let version = attempt_stats::words_version(&db.reader).await?;
+        if let Some(sliding) = kept.as_ref() {
+            if sliding.version == version {
+                return Ok(sliding.answer.clone());
+            }
+        }
+        // Taken out while it moves: a failed read leaves nothing half moved,
+        // and the next call counts from scratch.
+        let sliding = match kept.take() {
+            Some(mut sliding) => {
+                let added =
+                    attempts_db::outcomes_after(&db.reader, sliding.newest_id, WINDOW + 1).await?;
+                let moved = sliding.can_take(&added);
+                tracing::debug!(added = added.len(), moved, "most-missed words");
+                if moved {
+                    let outcomes = outcomes(db, &added).await?;
+                    sliding.take(&added, outcomes);
+                    sliding
+                } else {
+                    Sliding::count(db, WINDOW as usize).await?
+                }
+            }
+            None => Sliding::count(db, WINDOW as usize).await?,
+        };
+        let answer = sliding.answer.clone();
+        *kept = Some(sliding);
+        Ok(answer)
+    }
+
+    async fn one_item(&self, db: &Db, item_id: i64) -> Result<Arc<Counted>, ServiceError> {
+        let version = attempt_stats::words_version(&db.reader).await?;
+        match self
+            .per_item
+            .get_value_or_guard_async(&(item_id, version))
+            .await
+        {
+            Ok(counted) => Ok(counted),
+            Err(guard) => {
+                let rows = attempts_db::recent_outcomes(&db.reader, Some(item_id), WINDOW).await?;
+                let outcomes = outcomes(db, &rows).await?;
+                let mut tallies = Tallies::default();
+                for (row, outcome) in rows.iter().zip(&outcomes) {
+                    if let Some(outcome) = outcome {
+                        tallies.add(outcome, &order_of(row));
+                    }
+                }
+                let counted = Arc::new(tallies.answer());
+                // Another count of the same version may have been kept in
+                // the meantime; either is the same answer.
+                let _ = guard.insert(counted.clone());
+                Ok(counted)
+            }
+        }
+    }
 }
 
-async fn count(db: &Db, item_id: Option<i64>) -> Result<Counted, ServiceError> {
-    let rows = attempts_db::recent_outcomes(&db.reader, item_id, WINDOW).await?;
-    let (mut outcomes, stale) = tokio::task::spawn_blocking(move || stored_outcomes(rows))
-        .await
-        .map_err(blocking_failed)?;
-    // Attempts stored before outcomes were, or made against an item text
-    // changed since: aligned now, from their own text, in their place (the
-    // newest spelling of a word is the one shown).
-    let ids: Vec<i64> = stale.iter().map(|(_, id)| *id).collect();
-    let stale_rows = if ids.is_empty() {
-        Vec::new()
+/// Where an attempt stands among the newest: its `created_at`, then its id
+/// (the order the count reads them in, newest last).
+type Order = (Arc<str>, i64);
+
+fn order_of(row: &RecentOutcome) -> Order {
+    (Arc::from(row.created_at.as_str()), row.id)
+}
+
+/// The count over all items and the window it was made from.
+struct Sliding {
+    /// The version of the snapshot the window was last read from.
+    version: WordsVersion,
+    /// The highest attempt id in the window (attempts above it were added
+    /// since).
+    newest_id: i64,
+    /// Newest first; no outcome for an attempt removed between two reads.
+    window: VecDeque<(Order, Option<WordOutcomes>)>,
+    size: usize,
+    tallies: Tallies,
+    answer: Arc<Counted>,
+}
+
+impl Sliding {
+    /// Counted from scratch over the newest `size` attempts.
+    async fn count(db: &Db, size: usize) -> Result<Self, ServiceError> {
+        let rows = attempts_db::recent_outcomes(&db.reader, None, size as i64).await?;
+        let version = match rows.first() {
+            Some(row) => row.version.clone(),
+            // No attempts: nothing read that could disagree with the version.
+            None => attempt_stats::words_version(&db.reader).await?,
+        };
+        let outcomes = outcomes(db, &rows).await?;
+        Ok(Self::of(version, &rows, outcomes, size))
+    }
+
+    /// The count of `rows` (newest first) and their `outcomes`.
+    fn of(
+        version: WordsVersion,
+        rows: &[RecentOutcome],
+        outcomes: Vec<Option<WordOutcomes>>,
+        size: usize,
+    ) -> Self {
+        let mut tallies = Tallies::default();
+        let window: VecDeque<_> = rows.iter().map(order_of).zip(outcomes).collect();
+        for (at, outcome) in &window {
+            if let Some(outcome) = outcome {
+                tallies.add(outcome, at);
+            }
+        }
+        Self {
+            version,
+            newest_id: rows.iter().map(|r| r.id).max().unwrap_or(0),
+            window,
+            size,
+            answer: Arc::new(tallies.answer()),
+            tallies,
+        }
+    }
+
+    /// Whether `added` (the attempts above the window's highest id) moves the
+    /// window to the version they were read at: they are all the attempts
+    /// added (the totals grew by exactly their number, so none was removed),
+    /// no spoken text changed, and they do not fill a window on their own.
+    /// An added attempt need not be the newest (a commit may land after a
+    /// later one): it takes its place in the window, and the oldest go.
+    fn can_take(&self, added: &[RecentOutcome]) -> bool {
+        let Some(first) = added.first() else {
+            return false;
+        };
+        let read = &first.version;
+        read.text_changes == self.version.text_changes
+            && read.attempts - self.version.attempts == added.len() as i64
+            && added.len() < self.size
+    }
+
+    /// Counts `added` in, each in its place, and the attempts they push out
+    /// of the window out.
+    fn take(&mut self, added: &[RecentOutcome], outcomes: Vec<Option<WordOutcomes>>) {
+        for (row, outcome) in added.iter().zip(outcomes) {
+            let at = order_of(row);
+            if let Some(outcome) = &outcome {
+                self.tallies.add(outcome, &at);
+            }
+            // Added attempts are mostly the newest: searched from the front.
+            let place = self
+                .window
+                .iter()
+                .position(|(other, _)| *other < at)
+                .unwrap_or(self.window.len());
+            self.window.insert(place, (at, outcome));
+        }
+        while self.window.len() > self.size {
+            if let Some((_, Some(outcome))) = self.window.pop_back() {
+                self.tallies.remove(&outcome);
+            }
+        }
+        if let Some(first) = added.first() {
+            self.version = first.version.clone();
+        }
+        self.newest_id = added.iter().map(|r| r.id).fold(self.newest_id, i64::max);
+        self.answer = Arc::new(self.tallies.answer());
+    }
+}
+
+/// The outcomes of `rows`, in their order: as stored where made against the
+/// item's current text, else aligned now (attempts stored before outcomes
+/// were, or made against a text changed since); `None` for an attempt gone
+/// between the two reads.
+async fn outcomes(
+    db: &Db,
+    rows: &[RecentOutcome],
+) -> Result<Vec<Option<WordOutcomes>>, ServiceError> {
+    let (mut outcomes, stale) = if rows.len() <= INLINE_ATTEMPTS {
+        stored_outcomes(rows)
     } else {
-        attempts_db::with_reference(&db.reader, &ids).await?
+        let rows = rows.to_vec();
+        tokio::task::spawn_blocking(move || stored_outcomes(&rows))
+            .await
+            .map_err(blocking_failed)?
     };
+    if stale.is_empty() {
+        return Ok(outcomes);
+    }
+    let ids: Vec<i64> = stale.iter().map(|(_, id)| *id).collect();
+    let stale_rows = attempts_db::with_reference(&db.reader, &ids).await?;
     tokio::task::spawn_blocking(move || {
         let mut aligned: HashMap<i64, WordOutcomes> = stale_rows
             .iter()
@@ -124,7 +301,7 @@ async fn count(db: &Db, item_id: Option<i64>) -> Result<Counted, ServiceError> {
         for (slot, id) in stale {
             outcomes[slot] = aligned.remove(&id);
         }
-        tally(outcomes.iter().flatten())
+        outcomes
     })
     .await
     .map_err(blocking_failed)
@@ -134,14 +311,14 @@ fn blocking_failed(e: tokio::task::JoinError) -> ServiceError {
     ServiceError::Other(format!("word statistics task: {e}"))
 }
 
-/// Each attempt's stored outcomes where still valid, newest first; `None`
-/// (and its slot and id in the second list) where they are missing or were
-/// made against an older item text.
-fn stored_outcomes(rows: Vec<RecentOutcome>) -> (Vec<Option<WordOutcomes>>, Vec<(usize, i64)>) {
+/// Each attempt's stored outcomes where still valid, in order; `None` (and
+/// its slot and id in the second list) where they are missing or were made
+/// against an older item text.
+fn stored_outcomes(rows: &[RecentOutcome]) -> (Vec<Option<WordOutcomes>>, Vec<(usize, i64)>) {
     let mut fingerprints: HashMap<i64, String> = HashMap::new();
     let mut stale = Vec::new();
     let outcomes = rows
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(slot, row)| {
             let current = fingerprints
@@ -160,33 +337,85 @@ fn stored_outcomes(rows: Vec<RecentOutcome>) -> (Vec<Option<WordOutcomes>>, Vec<
     (outcomes, stale)
 }
 
-/// Counts every word of every outcome; the most-missed first.
-fn tally<'a>(outcomes: impl Iterator<Item = &'a WordOutcomes>) -> Counted {
-    let mut counts: HashMap<&str, MissedWord> = HashMap::new();
-    let mut considered = 0;
-    for attempt in outcomes {
-        considered += 1;
+/// Per statistics key: the word as shown and how often it was seen and
+/// missed.
+#[derive(Debug, Default)]
+struct Tallies {
+    words: HashMap<String, Tally>,
+    considered: usize,
+}
+
+#[derive(Debug)]
+struct Tally {
+    /// As written in the newest attempt that has the word (its first
+    /// occurrence there), which is `shown_from`.
+    word: String,
+    shown_from: Order,
+    missed: i64,
+    seen: i64,
+}
+
+impl Tallies {
+    /// Counts one attempt, at its place `at` in the order.
+    fn add(&mut self, attempt: &WordOutcomes, at: &Order) {
+        self.considered += 1;
         for (key, written, got) in &attempt.words {
-            let entry = counts.entry(key).or_insert_with(|| MissedWord {
+            let entry = self.words.entry(key.clone()).or_insert_with(|| Tally {
                 word: display(written),
+                shown_from: at.clone(),
                 missed: 0,
                 seen: 0,
             });
+            if entry.shown_from < *at {
+                entry.word = display(written);
+                entry.shown_from = at.clone();
+            }
             entry.seen += 1;
-            if !got {
-                entry.missed += 1;
+            entry.missed += i64::from(!got);
+        }
+    }
+
+    /// Counts out the oldest attempt counted: the spelling shown comes from
+    /// a newer one, or the word goes.
+    fn remove(&mut self, attempt: &WordOutcomes) {
+        self.considered -= 1;
+        for (key, _, got) in &attempt.words {
+            if let Some(entry) = self.words.get_mut(key) {
+                entry.seen -= 1;
+                entry.missed -= i64::from(!got);
+                if entry.seen <= 0 {
+                    self.words.remove(key);
+                }
             }
         }
     }
-    let mut words: Vec<MissedWord> = counts.into_values().filter(|w| w.missed > 0).collect();
-    words.sort_by(|a, b| {
-        b.missed
-            .cmp(&a.missed)
-            .then(b.seen.cmp(&a.seen))
-            .then(a.word.cmp(&b.word))
-    });
-    words.truncate(MAX_LIMIT);
-    Counted { words, considered }
+
+    /// The most-missed words first, at most [`MAX_LIMIT`].
+    fn answer(&self) -> Counted {
+        let order = |a: &&Tally, b: &&Tally| {
+            b.missed
+                .cmp(&a.missed)
+                .then(b.seen.cmp(&a.seen))
+                .then(a.word.cmp(&b.word))
+        };
+        let mut missed: Vec<&Tally> = self.words.values().filter(|w| w.missed > 0).collect();
+        if missed.len() > MAX_LIMIT {
+            missed.select_nth_unstable_by(MAX_LIMIT, order);
+            missed.truncate(MAX_LIMIT);
+        }
+        missed.sort_by(order);
+        Counted {
+            words: missed
+                .into_iter()
+                .map(|t| MissedWord {
+                    word: t.word.clone(),
+                    missed: t.missed,
+                    seen: t.seen,
+                })
+                .collect(),
+            considered: self.considered,
+        }
+    }
 }
 
 /// The attempt's stored word outcomes when they were made against its
@@ -238,4 +467,163 @@ fn display(written: &str) -> String {
     written
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, second: i64, version: &WordsVersion) -> RecentOutcome {
+        RecentOutcome {
+            id,
+            item_id: 1,
+            item_text: String::new(),
+            item_spoken_text: None,
+            word_outcomes: None,
+            created_at: format!("2026-01-01T00:00:{second:06}"),
+            version: version.clone(),
+        }
+    }
+
+    /// Each key is written two ways, so which spelling is shown is checked too.
+    fn attempt(rng: &mut fastrand::Rng) -> WordOutcomes {
+        let words = (0..rng.usize(1..6))
+            .map(|_| {
+                let key = rng.usize(..8);
+                let spelling = rng.usize(..2);
+                (format!("k{key}"), format!("w{key}-{spelling}"), rng.bool())
+            })
+            .collect();
+        WordOutcomes {
+            reference: String::new(),
+            words,
+        }
+    }
+
+    fn listed(counted: &Counted) -> Vec<(String, i64, i64)> {
+        counted
+            .words
+            .iter()
+            .map(|w| (w.word.clone(), w.missed, w.seen))
+            .collect()
+    }
+
+    /// The count from scratch of the newest `size` of `history`, as
+    /// `recent_outcomes` reads them (by created_at, then id), written as
+    /// plainly as possible: newest first, a word shown as first met.
+    fn scratch(history: &[(RecentOutcome, WordOutcomes)], size: usize) -> Counted {
+        let mut newest: Vec<&(RecentOutcome, WordOutcomes)> = history.iter().collect();
+        newest.sort_by(|(a, _), (b, _)| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
+        let mut words: HashMap<&str, MissedWord> = HashMap::new();
+        let mut considered = 0;
+        for (_, outcome) in newest.into_iter().take(size) {
+            considered += 1;
+            for (key, written, got) in &outcome.words {
+                let entry = words.entry(key).or_insert_with(|| MissedWord {
+                    word: display(written),
+                    missed: 0,
+                    seen: 0,
+                });
+                entry.seen += 1;
+                entry.missed += i64::from(!got);
+            }
+        }
+        let mut words: Vec<MissedWord> = words.into_values().filter(|w| w.missed > 0).collect();
+        words.sort_by(|a, b| {
+            b.missed
+                .cmp(&a.missed)
+                .then(b.seen.cmp(&a.seen))
+                .then(a.word.cmp(&b.word))
+        });
+        words.truncate(MAX_LIMIT);
+        Counted { words, considered }
+    }
+
+    /// Moved on by random runs of added attempts, some committed after later
+    /// ones (an older `created_at` than the window's newest), a small window
+    /// answers what counting from scratch answers, every time.
+    #[test]
+    fn a_moved_window_answers_what_a_count_from_scratch_does() {
+        const SIZE: usize = 7;
+        let mut rng = fastrand::Rng::with_seed(5);
+        let mut version = WordsVersion {
+            attempts: 3,
+            percentage_sum: 0,
+            newest_attempt: Some(3),
+            text_changes: 0,
+        };
+        let mut clock = 0;
+        let mut history: Vec<(RecentOutcome, WordOutcomes)> = Vec::new();
+        let mut add = |history: &mut Vec<_>, version: &WordsVersion, rng: &mut fastrand::Rng| {
+            clock += 10;
+            let id = history.len() as i64 + 1;
+            let at = clock - rng.i64(0..25);
+            history.push((row(id, at, version), attempt(rng)));
+        };
+        for _ in 0..3 {
+            add(&mut history, &version, &mut rng);
+        }
+        let mut first: Vec<_> = history.iter().collect();
+        first.sort_by(|(a, _), (b, _)| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
+        let rows: Vec<RecentOutcome> = first.iter().map(|(r, _)| r.clone()).collect();
+        let outcomes = first.iter().map(|(_, o)| Some(o.clone())).collect();
+        let mut sliding = Sliding::of(version.clone(), &rows, outcomes, SIZE);
+        let mut out_of_order = 0;
+        for _ in 0..300 {
+            let n = rng.usize(1..SIZE);
+            version.attempts += n as i64;
+            for _ in 0..n {
+                add(&mut history, &version, &mut rng);
+            }
+            let mut added: Vec<(RecentOutcome, WordOutcomes)> = history[history.len() - n..]
+                .iter()
+                .map(|(r, o)| {
+                    let mut r = r.clone();
+                    r.version = version.clone();
+                    (r, o.clone())
+                })
+                .collect();
+            added.sort_by(|(a, _), (b, _)| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
+            let newest_kept = sliding.window.front().map(|(at, _)| at.clone());
+            out_of_order += added
+                .iter()
+                .filter(|(r, _)| newest_kept.as_ref().is_some_and(|k| order_of(r) < *k))
+                .count();
+            let rows: Vec<RecentOutcome> = added.iter().map(|(r, _)| r.clone()).collect();
+            assert!(sliding.can_take(&rows));
+            sliding.take(&rows, added.into_iter().map(|(_, o)| Some(o)).collect());
+
+            let expected = scratch(&history, SIZE);
+            assert_eq!(listed(&sliding.answer), listed(&expected));
+            assert_eq!(sliding.answer.considered, expected.considered);
+            assert_eq!(sliding.newest_id, history.len() as i64);
+        }
+        assert!(out_of_order > 50, "{out_of_order} added out of order");
+    }
+
+    /// What the window cannot take: removals, a changed text, nothing added,
+    /// or a window's worth at once.
+    #[test]
+    fn a_window_is_counted_again_when_moving_it_would_not_answer_the_same() {
+        let version = WordsVersion {
+            attempts: 2,
+            percentage_sum: 0,
+            newest_attempt: Some(2),
+            text_changes: 0,
+        };
+        let rows = vec![row(2, 2, &version), row(1, 1, &version)];
+        let sliding = Sliding::of(version.clone(), &rows, vec![None, None], 3);
+        let next = |attempts: i64, text_changes: i64| WordsVersion {
+            attempts,
+            text_changes,
+            ..version.clone()
+        };
+        assert!(sliding.can_take(&[row(3, 3, &next(3, 0))]));
+        // Another attempt was removed meanwhile.
+        assert!(!sliding.can_take(&[row(3, 3, &next(2, 0))]));
+        assert!(!sliding.can_take(&[row(3, 3, &next(3, 1))]));
+        assert!(!sliding.can_take(&[]));
+        let many: Vec<_> = (3..6).rev().map(|id| row(id, id, &next(5, 0))).collect();
+        assert!(!sliding.can_take(&many));
+    }
 }
