@@ -28,8 +28,8 @@ pub struct InferenceSettings {
     pub cpu_memory_arena: bool,
     /// `TTS_CPU_SPIN`: let ONNX Runtime's idle threads spin (default on).
     pub cpu_spin: bool,
-    /// `TTS_CPU_NICE`: nice value of the inference threads (0 to 19, default 5), so the
-    /// threads that answer requests get the cores first.
+    /// `TTS_CPU_NICE`: nice value of the inference threads (0 to 19, default 0); above 0 the
+    /// threads that answer requests get saturated cores first.
     pub cpu_nice: i32,
     /// `TTS_VOCODER_WINDOW_FRAMES`: spectrogram frames per vocoder run of the
     /// local MMS engine (default 256); 0 = the whole piece in one run. Windows

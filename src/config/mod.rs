@@ -66,7 +66,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("tts_batch_wait_ms", "10"),
     ("tts_cpu_memory_arena", "true"),
     ("tts_cpu_spin", "true"),
-    ("tts_cpu_nice", "5"),
+    ("tts_cpu_nice", "0"),
     ("tts_vocoder_window_frames", "256"),
     ("tts_queue_capacity", "1024"),
     ("tts_lease_seconds", "30"),
@@ -478,9 +478,9 @@ mod tests {
         let s = Settings::from_vars([("TTS_VOCODER_WINDOW_FRAMES", "0")]).unwrap();
         assert_eq!(s.tts.inference.vocoder_window_frames, 0);
         assert!(Settings::from_vars([("TTS_VOCODER_WINDOW_FRAMES", "8")]).is_err());
-        assert_eq!(s.tts.inference.cpu_nice, 5);
-        let s = Settings::from_vars([("TTS_CPU_NICE", "0")]).unwrap();
         assert_eq!(s.tts.inference.cpu_nice, 0);
+        let s = Settings::from_vars([("TTS_CPU_NICE", "5")]).unwrap();
+        assert_eq!(s.tts.inference.cpu_nice, 5);
         assert!(Settings::from_vars([("TTS_CPU_NICE", "20")]).is_err());
         assert!(Settings::from_vars([("TTS_CPU_NICE", "-5")]).is_err());
         let err = Settings::from_vars([("TTS_CPU_SPIN", "sometimes")]).unwrap_err();
