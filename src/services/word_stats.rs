@@ -180,8 +180,9 @@ fn order_of(row: &RecentOutcome) -> Order {
 struct Sliding {
     /// The version of the snapshot the window was last read from.
     version: WordsVersion,
-    /// The highest attempt id in the window (attempts above it were added
-    /// since).
+    /// The highest attempt id when the window was last read (attempts above
+    /// it were added since; one below it with an older time than the whole
+    /// window, as imported history may have, is not read again).
     newest_id: i64,
     /// Newest first; no outcome for an attempt removed between two reads.
     window: VecDeque<(Order, Option<WordOutcomes>)>,
@@ -218,8 +219,8 @@ impl Sliding {
             }
         }
         Self {
+            newest_id: version.newest_attempt.unwrap_or(0),
             version,
-            newest_id: rows.iter().map(|r| r.id).max().unwrap_or(0),
             window,
             size,
             answer: Arc::new(tallies.answer()),
@@ -267,7 +268,7 @@ impl Sliding {
         if let Some(first) = added.first() {
             self.version = first.version.clone();
         }
-        self.newest_id = added.iter().map(|r| r.id).fold(self.newest_id, i64::max);
+        self.newest_id = self.version.newest_attempt.unwrap_or(self.newest_id);
         self.answer = Arc::new(self.tallies.answer());
     }
 }
@@ -572,6 +573,7 @@ mod tests {
         for _ in 0..300 {
             let n = rng.usize(1..SIZE);
             version.attempts += n as i64;
+            version.newest_attempt = Some(history.len() as i64 + n as i64);
             for _ in 0..n {
                 add(&mut history, &version, &mut rng);
             }
@@ -625,5 +627,27 @@ mod tests {
         assert!(!sliding.can_take(&[]));
         let many: Vec<_> = (3..6).rev().map(|id| row(id, id, &next(5, 0))).collect();
         assert!(!sliding.can_take(&many));
+    }
+
+    /// Imported history: the highest id may be older than the whole window.
+    /// It is not read again as added, so the window still moves.
+    #[test]
+    fn an_old_attempt_with_the_highest_id_does_not_stop_the_window_moving() {
+        let version = WordsVersion {
+            attempts: 3,
+            percentage_sum: 0,
+            newest_attempt: Some(3),
+            text_changes: 0,
+        };
+        // Id 3 was written with the oldest time; a window of 2 holds 2 and 1.
+        let rows = vec![row(2, 20, &version), row(1, 10, &version)];
+        let sliding = Sliding::of(version.clone(), &rows, vec![None, None], 2);
+        assert_eq!(sliding.newest_id, 3);
+        let next = WordsVersion {
+            attempts: 4,
+            newest_attempt: Some(4),
+            ..version
+        };
+        assert!(sliding.can_take(&[row(4, 30, &next)]));
     }
 }
