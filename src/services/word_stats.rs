@@ -124,14 +124,18 @@ impl MissedWordsMemo {
             Some(mut sliding) => {
                 let added =
                     attempts_db::outcomes_after(&db.reader, sliding.newest_id, WINDOW + 1).await?;
-                let moved = sliding.can_take(&added);
-                tracing::debug!(added = added.len(), moved, "most-missed words");
-                if moved {
-                    let outcomes = outcomes(db, &added).await?;
-                    sliding.take(&added, outcomes);
-                    sliding
-                } else {
-                    Sliding::count(db, WINDOW as usize).await?
+                let moves_to = sliding.moves_to(&added);
+                tracing::debug!(
+                    added = added.len(),
+                    moved = moves_to.is_some(),
+                    "most-missed words"
+                );
+                match moves_to {
+                    Some(version) => {
+                        sliding.take(version, outcomes(db, added).await?);
+                        sliding
+                    }
+                    None => Sliding::count(db, WINDOW as usize).await?,
                 }
             }
             None => Sliding::count(db, WINDOW as usize).await?,
@@ -151,11 +155,10 @@ impl MissedWordsMemo {
             Ok(counted) => Ok(counted),
             Err(guard) => {
                 let rows = attempts_db::recent_outcomes(&db.reader, Some(item_id), WINDOW).await?;
-                let outcomes = outcomes(db, &rows).await?;
                 let mut tallies = Tallies::default();
-                for (row, outcome) in rows.iter().zip(&outcomes) {
-                    if let Some(outcome) = outcome {
-                        tallies.add(outcome, &order_of(row));
+                for (at, outcome) in outcomes(db, rows).await? {
+                    if let Some(outcome) = &outcome {
+                        tallies.add(outcome, &at);
                     }
                 }
                 let counted = Arc::new(tallies.answer());
@@ -184,8 +187,8 @@ struct Sliding {
     /// it were added since; one below it with an older time than the whole
     /// window, as imported history may have, is not read again).
     newest_id: i64,
-    /// Newest first; no outcome for an attempt removed between two reads.
-    window: VecDeque<(Order, Option<WordOutcomes>)>,
+    /// Newest first.
+    window: VecDeque<Outcome>,
     size: usize,
     tallies: Tallies,
     answer: Arc<Counted>,
@@ -200,19 +203,13 @@ impl Sliding {
             // No attempts: nothing read that could disagree with the version.
             None => attempt_stats::words_version(&db.reader).await?,
         };
-        let outcomes = outcomes(db, &rows).await?;
-        Ok(Self::of(version, &rows, outcomes, size))
+        Ok(Self::of(version, outcomes(db, rows).await?, size))
     }
 
-    /// The count of `rows` (newest first) and their `outcomes`.
-    fn of(
-        version: WordsVersion,
-        rows: &[RecentOutcome],
-        outcomes: Vec<Option<WordOutcomes>>,
-        size: usize,
-    ) -> Self {
+    /// The count of the attempts of `window` (newest first).
+    fn of(version: WordsVersion, window: Vec<Outcome>, size: usize) -> Self {
         let mut tallies = Tallies::default();
-        let window: VecDeque<_> = rows.iter().map(order_of).zip(outcomes).collect();
+        let window = VecDeque::from(window);
         for (at, outcome) in &window {
             if let Some(outcome) = outcome {
                 tallies.add(outcome, at);
@@ -228,27 +225,24 @@ impl Sliding {
         }
     }
 
-    /// Whether `added` (the attempts above the window's highest id) moves the
-    /// window to the version they were read at: they are all the attempts
-    /// added (the totals grew by exactly their number, so none was removed),
-    /// no spoken text changed, and they do not fill a window on their own.
-    /// An added attempt need not be the newest (a commit may land after a
-    /// later one): it takes its place in the window, and the oldest go.
-    fn can_take(&self, added: &[RecentOutcome]) -> bool {
-        let Some(first) = added.first() else {
-            return false;
-        };
-        let read = &first.version;
-        read.text_changes == self.version.text_changes
+    /// The version `added` (the attempts above [`Self::newest_id`]) moves the
+    /// window to, the one they were read at, when they can move it: they are
+    /// all the attempts added (the totals grew by exactly their number, so
+    /// none was removed), no spoken text changed, and they do not fill a
+    /// window on their own. An added attempt need not be the newest (a commit
+    /// may land after a later one): it takes its place, and the oldest go.
+    fn moves_to(&self, added: &[RecentOutcome]) -> Option<WordsVersion> {
+        let read = &added.first()?.version;
+        let moves = read.text_changes == self.version.text_changes
             && read.attempts - self.version.attempts == added.len() as i64
-            && added.len() < self.size
+            && added.len() < self.size;
+        moves.then(|| read.clone())
     }
 
-    /// Counts `added` in, each in its place, and the attempts they push out
-    /// of the window out.
-    fn take(&mut self, added: &[RecentOutcome], outcomes: Vec<Option<WordOutcomes>>) {
-        for (row, outcome) in added.iter().zip(outcomes) {
-            let at = order_of(row);
+    /// Counts `added` (read at `version`) in, each in its place, and the
+    /// attempts they push out of the window out.
+    fn take(&mut self, version: WordsVersion, added: Vec<Outcome>) {
+        for (at, outcome) in added {
             if let Some(outcome) = &outcome {
                 self.tallies.add(outcome, &at);
             }
@@ -265,30 +259,38 @@ impl Sliding {
                 self.tallies.remove(&outcome);
             }
         }
-        if let Some(first) = added.first() {
-            self.version = first.version.clone();
-        }
-        self.newest_id = self.version.newest_attempt.unwrap_or(self.newest_id);
+        self.newest_id = version.newest_attempt.unwrap_or(self.newest_id);
+        self.version = version;
         self.answer = Arc::new(self.tallies.answer());
     }
 }
 
-/// The outcomes of `rows`, in their order: as stored where made against the
-/// item's current text, else aligned now (attempts stored before outcomes
-/// were, or made against a text changed since); `None` for an attempt gone
-/// between the two reads.
-async fn outcomes(
-    db: &Db,
-    rows: &[RecentOutcome],
-) -> Result<Vec<Option<WordOutcomes>>, ServiceError> {
-    let (mut outcomes, stale) = if rows.len() <= INLINE_ATTEMPTS {
-        stored_outcomes(rows)
+/// An attempt's place in the order and its word outcomes; none for an
+/// attempt gone between two reads.
+type Outcome = (Order, Option<WordOutcomes>);
+
+/// Each of `rows` (in their order) with its outcomes: as stored where made
+/// against the item's current text, else aligned now (attempts stored before
+/// outcomes were, or made against a text changed since).
+async fn outcomes(db: &Db, rows: Vec<RecentOutcome>) -> Result<Vec<Outcome>, ServiceError> {
+    let order: Vec<Order> = rows.iter().map(order_of).collect();
+    let (outcomes, stale) = if rows.len() <= INLINE_ATTEMPTS {
+        stored_outcomes(&rows)
     } else {
-        let rows = rows.to_vec();
         tokio::task::spawn_blocking(move || stored_outcomes(&rows))
             .await
             .map_err(blocking_failed)?
     };
+    let outcomes = realign(db, outcomes, stale).await?;
+    Ok(order.into_iter().zip(outcomes).collect())
+}
+
+/// `outcomes` with each stale slot aligned now from its attempt's text.
+async fn realign(
+    db: &Db,
+    mut outcomes: Vec<Option<WordOutcomes>>,
+    stale: Vec<(usize, i64)>,
+) -> Result<Vec<Option<WordOutcomes>>, ServiceError> {
     if stale.is_empty() {
         return Ok(outcomes);
     }
@@ -474,6 +476,21 @@ fn display(written: &str) -> String {
 mod tests {
     use super::*;
 
+    /// `attempts` attempts, the highest id `newest`, no text changed.
+    fn version(attempts: i64, newest: i64) -> WordsVersion {
+        WordsVersion {
+            attempts,
+            percentage_sum: 0,
+            newest_attempt: Some(newest),
+            text_changes: 0,
+        }
+    }
+
+    /// Rows without outcomes, as a window holds them.
+    fn unread(rows: &[RecentOutcome]) -> Vec<Outcome> {
+        rows.iter().map(|r| (order_of(r), None)).collect()
+    }
+
     fn row(id: i64, second: i64, version: &WordsVersion) -> RecentOutcome {
         RecentOutcome {
             id,
@@ -547,12 +564,7 @@ mod tests {
     fn a_moved_window_answers_what_a_count_from_scratch_does() {
         const SIZE: usize = 7;
         let mut rng = fastrand::Rng::with_seed(5);
-        let mut version = WordsVersion {
-            attempts: 3,
-            percentage_sum: 0,
-            newest_attempt: Some(3),
-            text_changes: 0,
-        };
+        let mut version = version(3, 3);
         let mut clock = 0;
         let mut history: Vec<(RecentOutcome, WordOutcomes)> = Vec::new();
         let mut add = |history: &mut Vec<_>, version: &WordsVersion, rng: &mut fastrand::Rng| {
@@ -566,9 +578,11 @@ mod tests {
         }
         let mut first: Vec<_> = history.iter().collect();
         first.sort_by(|(a, _), (b, _)| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
-        let rows: Vec<RecentOutcome> = first.iter().map(|(r, _)| r.clone()).collect();
-        let outcomes = first.iter().map(|(_, o)| Some(o.clone())).collect();
-        let mut sliding = Sliding::of(version.clone(), &rows, outcomes, SIZE);
+        let window = first
+            .iter()
+            .map(|(r, o)| (order_of(r), Some(o.clone())))
+            .collect();
+        let mut sliding = Sliding::of(version.clone(), window, SIZE);
         let mut out_of_order = 0;
         for _ in 0..300 {
             let n = rng.usize(1..SIZE);
@@ -592,8 +606,13 @@ mod tests {
                 .filter(|(r, _)| newest_kept.as_ref().is_some_and(|k| order_of(r) < *k))
                 .count();
             let rows: Vec<RecentOutcome> = added.iter().map(|(r, _)| r.clone()).collect();
-            assert!(sliding.can_take(&rows));
-            sliding.take(&rows, added.into_iter().map(|(_, o)| Some(o)).collect());
+            let moves_to = sliding.moves_to(&rows);
+            assert_eq!(moves_to.as_ref(), Some(&version));
+            let entries = added
+                .into_iter()
+                .map(|(r, o)| (order_of(&r), Some(o)))
+                .collect();
+            sliding.take(version.clone(), entries);
 
             let expected = scratch(&history, SIZE);
             assert_eq!(listed(&sliding.answer), listed(&expected));
@@ -607,47 +626,35 @@ mod tests {
     /// or a window's worth at once.
     #[test]
     fn a_window_is_counted_again_when_moving_it_would_not_answer_the_same() {
-        let version = WordsVersion {
-            attempts: 2,
-            percentage_sum: 0,
-            newest_attempt: Some(2),
-            text_changes: 0,
-        };
-        let rows = vec![row(2, 2, &version), row(1, 1, &version)];
-        let sliding = Sliding::of(version.clone(), &rows, vec![None, None], 3);
+        let read = version(2, 2);
+        let rows = vec![row(2, 2, &read), row(1, 1, &read)];
+        let sliding = Sliding::of(read.clone(), unread(&rows), 3);
         let next = |attempts: i64, text_changes: i64| WordsVersion {
-            attempts,
             text_changes,
-            ..version.clone()
+            ..version(attempts, 3)
         };
-        assert!(sliding.can_take(&[row(3, 3, &next(3, 0))]));
+        assert_eq!(
+            sliding.moves_to(&[row(3, 3, &next(3, 0))]),
+            Some(next(3, 0))
+        );
         // Another attempt was removed meanwhile.
-        assert!(!sliding.can_take(&[row(3, 3, &next(2, 0))]));
-        assert!(!sliding.can_take(&[row(3, 3, &next(3, 1))]));
-        assert!(!sliding.can_take(&[]));
+        assert_eq!(sliding.moves_to(&[row(3, 3, &next(2, 0))]), None);
+        assert_eq!(sliding.moves_to(&[row(3, 3, &next(3, 1))]), None);
+        assert_eq!(sliding.moves_to(&[]), None);
         let many: Vec<_> = (3..6).rev().map(|id| row(id, id, &next(5, 0))).collect();
-        assert!(!sliding.can_take(&many));
+        assert_eq!(sliding.moves_to(&many), None);
     }
 
     /// Imported history: the highest id may be older than the whole window.
     /// It is not read again as added, so the window still moves.
     #[test]
     fn an_old_attempt_with_the_highest_id_does_not_stop_the_window_moving() {
-        let version = WordsVersion {
-            attempts: 3,
-            percentage_sum: 0,
-            newest_attempt: Some(3),
-            text_changes: 0,
-        };
+        let read = version(3, 3);
         // Id 3 was written with the oldest time; a window of 2 holds 2 and 1.
-        let rows = vec![row(2, 20, &version), row(1, 10, &version)];
-        let sliding = Sliding::of(version.clone(), &rows, vec![None, None], 2);
+        let rows = vec![row(2, 20, &read), row(1, 10, &read)];
+        let sliding = Sliding::of(read, unread(&rows), 2);
         assert_eq!(sliding.newest_id, 3);
-        let next = WordsVersion {
-            attempts: 4,
-            newest_attempt: Some(4),
-            ..version
-        };
-        assert!(sliding.can_take(&[row(4, 30, &next)]));
+        let next = version(4, 4);
+        assert_eq!(sliding.moves_to(&[row(4, 30, &next)]), Some(next));
     }
 }
