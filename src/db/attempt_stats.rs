@@ -16,7 +16,8 @@ use std::collections::BTreeMap;
 
 use super::attempts::NewAttemptRow;
 use super::page::{self, Counted};
-use super::{Conn, Pool};
+use super::sql::Sql;
+use super::{Conn, Dialect, Pool};
 
 /// The first ten characters of a stored timestamp: its local calendar day.
 fn day_of(created_at: &str) -> &str {
@@ -357,17 +358,17 @@ pub async fn practiced_items(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<PracticedItem>, Option<i64>)> {
-    let rows: Vec<Counted<PracticedItem>> = sqlx::query_as(&format!(
+    let mut sql = Sql::new(&format!(
         "SELECT {ITEM_COLUMNS}, i.text, i.locale, i.difficulty, i.tags_json, \
          (SELECT items FROM attempt_totals WHERE id = 1) AS {total} \
          FROM item_attempt_stats s JOIN items i ON i.id = s.item_id \
-         ORDER BY s.last_attempt_at DESC, s.item_id DESC LIMIT $1 OFFSET $2",
+         ORDER BY s.last_attempt_at DESC, s.item_id DESC",
         total = page::TOTAL
-    ))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await?;
+    ));
+    sql.push_page(Dialect::of_pool(pool), limit, offset);
+    let (text, args) = sql.build()?;
+    let rows: Vec<Counted<PracticedItem>> =
+        sqlx::query_as_with(&text, args).fetch_all(pool).await?;
     Ok(page::split(rows))
 }
 

@@ -3,7 +3,7 @@
 use super::attempt_stats::{WordsVersion, WORDS_VERSION};
 use super::page::{self, Counted};
 use super::sql::Sql;
-use super::{Conn, Pool};
+use super::{Conn, Dialect, Pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AttemptRow {
@@ -111,10 +111,8 @@ pub async fn list(
     push_total(&mut sql, item_id, window);
     sql.push(" AS ").push(page::TOTAL).push(" FROM attempts");
     push_list_filter(&mut sql, item_id, window);
-    sql.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
+    sql.push(" ORDER BY created_at DESC, id DESC")
+        .push_page(Dialect::of_pool(pool), limit, offset);
     let (text, args) = sql.build()?;
     let rows: Vec<Counted<AttemptRow>> = sqlx::query_as_with(&text, args).fetch_all(pool).await?;
     Ok(page::split(rows))
@@ -202,10 +200,8 @@ pub async fn practice_log(
          FROM attempts a JOIN items i ON i.id = a.item_id WHERE 1 = 1",
     );
     push_window(&mut sql, "a.created_at", window);
-    sql.push(" GROUP BY i.id ORDER BY last_practiced_at DESC, i.id DESC LIMIT ")
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
+    sql.push(" GROUP BY i.id ORDER BY last_practiced_at DESC, i.id DESC")
+        .push_page(Dialect::of_pool(pool), limit, offset);
     let (text, args) = sql.build()?;
     sqlx::query_as_with(&text, args).fetch_all(pool).await
 }

@@ -189,8 +189,7 @@ pub async fn list(
     sql.push(" FROM (SELECT * FROM items i");
     push_filter(&mut sql, dialect, filter);
     sql.push(sort.order_by());
-    sql.push(" LIMIT ").bind(limit);
-    sql.push(" OFFSET ").bind(offset);
+    sql.push_page(dialect, limit, offset);
     sql.push(") i");
     sql.push(sort.order_by());
     let (text, args) = sql.build()?;

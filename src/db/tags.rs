@@ -1,6 +1,7 @@
 //! Every statement touching `tags` (the preset tag list).
 
-use super::{Conn, Pool};
+use super::sql::Sql;
+use super::{Conn, Dialect, Pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TagRow {
@@ -28,13 +29,10 @@ pub async fn insert(conn: &mut Conn, name: &str, now: &str) -> sqlx::Result<Opti
 /// the PostgreSQL column is declared `COLLATE "C"`).
 #[tracing::instrument(skip(pool))]
 pub async fn list(pool: &Pool, limit: i64, offset: i64) -> sqlx::Result<Vec<TagRow>> {
-    sqlx::query_as(
-        "SELECT id, name, created_at, updated_at FROM tags ORDER BY name ASC LIMIT $1 OFFSET $2",
-    )
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(pool)
-    .await
+    let mut sql = Sql::new("SELECT id, name, created_at, updated_at FROM tags ORDER BY name ASC");
+    sql.push_page(Dialect::of_pool(pool), limit, offset);
+    let (text, args) = sql.build()?;
+    sqlx::query_as_with(&text, args).fetch_all(pool).await
 }
 
 #[tracing::instrument(skip(pool))]

@@ -538,6 +538,15 @@ async fn list_paginates_and_sorts_by_created_at() {
     assert_eq!(exact["total_pages"], 1);
     let one = list(&app, &[("per_page", "1")]).await;
     assert_eq!(one["total_pages"], 5);
+
+    // One by one: the first pages and the deeper ones (written differently on PostgreSQL,
+    // `Sql::push_page`) make up the list between them.
+    let mut one_by_one = Vec::new();
+    for page in 1..=5 {
+        let page = page.to_string();
+        one_by_one.extend(ids(&list(&app, &[("page", &page), ("per_page", "1")]).await));
+    }
+    assert_eq!(one_by_one, newest_first);
 }
 
 #[tokio::test]

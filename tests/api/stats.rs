@@ -407,6 +407,13 @@ async fn practice_log_paginates_items() {
     let body = get_ok(&app, "/v1/stats/practice-log?per_page=2&page=3").await;
     assert_eq!(log_item_ids(&body), Vec::<i64>::new());
     assert_eq!(body["total"], 3);
+    // The last of the first pages and the one past them (written differently on PostgreSQL,
+    // `Sql::push_page`).
+    let body = get_ok(&app, "/v1/stats/practice-log?per_page=1&page=3").await;
+    assert_eq!(log_item_ids(&body), ids[2..]);
+    let body = get_ok(&app, "/v1/stats/practice-log?per_page=1&page=4").await;
+    assert_eq!(log_item_ids(&body), Vec::<i64>::new());
+    assert_eq!(body["total"], 3);
 
     for (query, name) in [
         ("page=0", "page"),
