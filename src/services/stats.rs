@@ -203,11 +203,10 @@ pub struct ItemStats {
 }
 
 pub async fn item_stats(db: &Db, item_id: i64) -> Result<ItemStats, ServiceError> {
-    let item = items_db::find(&db.reader, item_id)
+    let item = attempt_stats::item(&db.reader, item_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(ITEM_NOT_FOUND.to_string()))?;
-    let stats = attempt_stats::item(&db.reader, item_id).await?;
-    Ok(match stats {
+    Ok(match item.stats {
         None => ItemStats {
             item_id,
             text: item.text,
