@@ -37,6 +37,8 @@ struct Job {
     urgency: Urgency,
     interest: Interest,
     reply: SyncSender<Reply>,
+    /// When its caller asked for it.
+    queued_at: Instant,
 }
 
 /// Whether the caller of [`Batcher::infer`] still wants its pieces; [`Interest::abandon`] is
@@ -66,6 +68,16 @@ impl Interest {
 /// (the soak of issue 17).
 const STREAM_RUNS_PER_ITEM_RUN: u32 = 3;
 
+/// How long the next piece of a playing stream waits behind first pieces before it goes ahead of
+/// them, once (then a first piece again, while both wait). Why: first pieces went first always,
+/// and while new requests kept coming, streams already playing waited: in each 10-minute soak
+/// of issue 17, 14–20 listeners waited over a minute mid-stream for their next sentence. A stream
+/// asks for its next piece as soon as its listener has the previous one, and that one lasts a few
+/// seconds spoken (a first piece is up to 80 characters), so a next piece that starts within
+/// this long still comes before the listener runs out. A first piece waits for at most one such
+/// stream piece more.
+const STREAM_PIECE_MAX_WAIT: Duration = Duration::from_secs(3);
+
 /// The pieces waiting for a batch thread, one first-in-first-out lane per [`Urgency`]. Why not
 /// one channel: in order of arrival, a listener's first sentence waited behind every item
 /// piece queued before it, and under a steady stream of new items (the soak of issue 17) no
@@ -82,21 +94,33 @@ struct Lanes {
     waiting: [VecDeque<Job>; 3],
     /// Stream pieces taken in a row while an item piece waited.
     streams_in_a_row: u32,
+    /// The last piece taken was a stream's, taken ahead of waiting first pieces.
+    stream_went_ahead: bool,
     closed: bool,
     /// Pieces dropped unrun because their caller had gone.
     skipped: u64,
 }
 
 impl Lanes {
-    /// The next job. A first piece always goes first: under load its response head waits for
-    /// it, and every other piece's listener either has audio already or nobody listens. Then
-    /// streams, with one item piece after every [`STREAM_RUNS_PER_ITEM_RUN`] stream pieces
+    /// The next job at `now`. A first piece goes first: under load its response head waits for
+    /// it, and every other piece's listener either has audio already or nobody listens; but a
+    /// stream piece that has waited [`STREAM_PIECE_MAX_WAIT`] goes ahead of it, one at a time.
+    /// Then streams, with one item piece after every [`STREAM_RUNS_PER_ITEM_RUN`] stream pieces
     /// while both wait. Each lane is first in, first out.
-    fn pop(&mut self) -> Option<Job> {
+    fn pop(&mut self, now: Instant) -> Option<Job> {
         let [background, streaming, first] = &mut self.waiting;
-        if let Some(job) = first.pop_front() {
-            return Some(job);
+        if !first.is_empty() {
+            let overdue = streaming.front().is_some_and(|job| {
+                now.saturating_duration_since(job.queued_at) >= STREAM_PIECE_MAX_WAIT
+            });
+            self.stream_went_ahead = overdue && !self.stream_went_ahead;
+            return if self.stream_went_ahead {
+                streaming.pop_front()
+            } else {
+                first.pop_front()
+            };
         }
+        self.stream_went_ahead = false;
         if background.is_empty() {
             return streaming.pop_front();
         }
@@ -111,7 +135,7 @@ impl Lanes {
     /// The next job whose caller still waits for it; the others are answered and dropped.
     fn next_wanted(&mut self) -> Option<Job> {
         loop {
-            let job = self.pop()?;
+            let job = self.pop(Instant::now())?;
             if !job.interest.abandoned() {
                 return Some(job);
             }
@@ -270,6 +294,7 @@ impl Batcher {
                 urgency,
                 interest: interest.clone(),
                 reply,
+                queued_at: Instant::now(),
             })?;
             replies.push(receiver);
         }
@@ -460,13 +485,19 @@ mod tests {
             urgency,
             interest: Interest::default(),
             reply: mpsc::sync_channel(1).0,
+            queued_at: Instant::now(),
         }
     }
 
-    fn order(lanes: &mut Lanes) -> Vec<i64> {
-        std::iter::from_fn(|| lanes.pop())
+    /// What the lanes hand out, all at `now`.
+    fn order_at(lanes: &mut Lanes, now: Instant) -> Vec<i64> {
+        std::iter::from_fn(|| lanes.pop(now))
             .map(|j| j.ids[0])
             .collect()
+    }
+
+    fn order(lanes: &mut Lanes) -> Vec<i64> {
+        order_at(lanes, Instant::now())
     }
 
     #[test]
@@ -493,12 +524,32 @@ mod tests {
             lanes.waiting[1].push_back(job(id, Urgency::Streaming));
         }
         let mut taken: Vec<i64> = (0..5)
-            .filter_map(|_| lanes.pop())
+            .filter_map(|_| lanes.pop(Instant::now()))
             .map(|j| j.ids[0])
             .collect();
         lanes.waiting[2].push_back(job(30, Urgency::FirstAudio));
         taken.extend(order(&mut lanes));
         assert_eq!(taken, [20, 21, 22, 10, 23, 30, 24, 25, 11, 26, 27, 12, 13]);
+    }
+
+    #[test]
+    fn a_stream_piece_kept_waiting_goes_ahead_of_first_pieces_one_at_a_time() {
+        let now = Instant::now();
+        let asked = |id, urgency, secs_ago: u64| Job {
+            queued_at: now.checked_sub(Duration::from_secs(secs_ago)).unwrap(),
+            ..job(id, urgency)
+        };
+        let mut lanes = Lanes::default();
+        lanes.waiting[0].push_back(asked(10, Urgency::Background, 9));
+        for (id, secs_ago) in [(20, 4), (21, 3), (22, 1)] {
+            lanes.waiting[1].push_back(asked(id, Urgency::Streaming, secs_ago));
+        }
+        for id in 30..34 {
+            lanes.waiting[2].push_back(asked(id, Urgency::FirstAudio, 9));
+        }
+        // 20 and 21 have waited their 3 s: each goes ahead of a first piece, with a first piece
+        // between them; 22 has not and waits behind the first pieces; items come last.
+        assert_eq!(order_at(&mut lanes, now), [20, 30, 21, 31, 32, 33, 22, 10]);
     }
 
     #[test]
