@@ -7,8 +7,8 @@ use sqlx::{Arguments, Encode, Type};
 
 use super::Dialect;
 
-/// Pages a listing's first pages are: on PostgreSQL their bounds are written into the statement
-/// ([`Sql::push_page`]).
+/// How many of a listing's pages count as its first: on PostgreSQL their bounds are written
+/// into the statement ([`Sql::push_page`]).
 pub const FIRST_PAGES: i64 = 3;
 
 /// SQL text plus its bound values, in order.
@@ -56,7 +56,7 @@ impl Sql {
     /// the rows, which always looks costlier than a plan for the bound values, so every call
     /// was planned again. Planning a page took two thirds of the database's time for the
     /// practice log at 1M attempts (0.19 ms planning against 0.07 ms running it; pgbench on
-    /// the same statement: 7,061 calls/s with bound bounds, 22,741 written in). With the
+    /// the same statement: 7,061 calls/s with the bounds bound, 22,741 written in). With the
     /// bounds in the text there is nothing left for a plan to depend on (or only the filters),
     /// and PostgreSQL keeps the plan after a few calls on a connection. Each distinct page is
     /// a statement of its own in the connection's cache (100 statements), so only the first
