@@ -113,19 +113,15 @@ impl MissedWordsMemo {
         // call wait for the one before it (PostgreSQL, 16 connections: 4,000 calls/s, p99 10 ms).
         let seen = attempt_stats::words_version(&db.reader).await?;
         let mut kept = self.all.lock().await;
-        if let Some(sliding) = kept.as_ref() {
-            if sliding.version == seen {
-                return Ok(sliding.answer.clone());
-            }
+        if let Some(answer) = Sliding::answer_at(kept.as_ref(), &seen) {
+            return Ok(answer);
         }
         // Changed: read again while holding the count. The version read before may be older
         // than a count another request moved meanwhile, which looks like a change with nothing
         // added (a removal) and counts from scratch.
         let version = attempt_stats::words_version(&db.reader).await?;
-        if let Some(sliding) = kept.as_ref() {
-            if sliding.version == version {
-                return Ok(sliding.answer.clone());
-            }
+        if let Some(answer) = Sliding::answer_at(kept.as_ref(), &version) {
+            return Ok(answer);
         }
         // Taken out while it moves: a failed read leaves nothing half moved,
         // and the next call counts from scratch.
@@ -164,13 +160,7 @@ impl MissedWordsMemo {
             Ok(counted) => Ok(counted),
             Err(guard) => {
                 let rows = attempts_db::recent_outcomes(&db.reader, Some(item_id), WINDOW).await?;
-                let mut tallies = Tallies::default();
-                for (at, outcome) in outcomes(db, rows).await? {
-                    if let Some(outcome) = &outcome {
-                        tallies.add(outcome, &at);
-                    }
-                }
-                let counted = Arc::new(tallies.answer());
+                let counted = Arc::new(Tallies::of(&outcomes(db, rows).await?).answer());
                 // Another count of the same version may have been kept in
                 // the meantime; either is the same answer.
                 let _ = guard.insert(counted.clone());
@@ -215,15 +205,16 @@ impl Sliding {
         Ok(Self::of(version, outcomes(db, rows).await?, size))
     }
 
+    /// The kept answer, when `kept` was counted at `version`.
+    fn answer_at(kept: Option<&Self>, version: &WordsVersion) -> Option<Arc<Counted>> {
+        kept.filter(|sliding| sliding.version == *version)
+            .map(|sliding| sliding.answer.clone())
+    }
+
     /// The count of the attempts of `window` (newest first).
     fn of(version: WordsVersion, window: Vec<Outcome>, size: usize) -> Self {
-        let mut tallies = Tallies::default();
+        let tallies = Tallies::of(&window);
         let window = VecDeque::from(window);
-        for (at, outcome) in &window {
-            if let Some(outcome) = outcome {
-                tallies.add(outcome, at);
-            }
-        }
         Self {
             newest_id: version.newest_attempt.unwrap_or(0),
             version,
@@ -368,6 +359,17 @@ struct Tally {
 }
 
 impl Tallies {
+    /// The count of these attempts (those without outcomes count as nothing).
+    fn of(attempts: &[Outcome]) -> Self {
+        let mut tallies = Tallies::default();
+        for (at, outcome) in attempts {
+            if let Some(outcome) = outcome {
+                tallies.add(outcome, at);
+            }
+        }
+        tallies
+    }
+
     /// Counts one attempt, at its place `at` in the order.
     fn add(&mut self, attempt: &WordOutcomes, at: &Order) {
         self.considered += 1;

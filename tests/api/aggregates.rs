@@ -288,13 +288,7 @@ async fn stored_word_outcomes_give_the_words_a_fresh_alignment_gives() {
     }
 
     // A changed spoken text: the words follow the item as it is now.
-    let resp = app
-        .patch_json(
-            &format!("/v1/items/{}/spoken-text", items[0]),
-            &json!({"spoken_text": "ulos sataa lunta"}),
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
+    set_spoken_text(&app, items[0], "ulos sataa lunta").await;
     let now_stored = json(&app, &paths[1]).await;
     forget_outcomes(&app, items[1]).await;
     assert_eq!(json(&app, &paths[1]).await, now_stored);
@@ -305,6 +299,17 @@ async fn stored_word_outcomes_give_the_words_a_fresh_alignment_gives() {
 /// change to the data the word counts are kept under (no answer changes), so
 /// the next call counts again, by alignment. `item` gets new tags, which
 /// change nothing counted.
+/// `PATCH /v1/items/{item}/spoken-text`, which must succeed.
+async fn set_spoken_text(app: &TestApp, item: i64, spoken_text: &str) {
+    let resp = app
+        .patch_json(
+            &format!("/v1/items/{item}/spoken-text"),
+            &json!({ "spoken_text": spoken_text }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "spoken text of item {item}");
+}
+
 async fn forget_outcomes(app: &TestApp, item: i64) {
     let pool = app.db().await;
     sqlx::query("UPDATE attempts SET word_outcomes = NULL")
@@ -324,13 +329,12 @@ async fn forget_outcomes(app: &TestApp, item: i64) {
         .await["id"]
         .as_i64()
         .expect("item id");
-    let resp = app
-        .patch_json(
-            &format!("/v1/items/{unpractised}/spoken-text"),
-            &json!({"spoken_text": format!("kissa istuu {}", fastrand::u32(..))}),
-        )
-        .await;
-    assert_eq!(resp.status(), 200);
+    set_spoken_text(
+        app,
+        unpractised,
+        &format!("kissa istuu {}", fastrand::u32(..)),
+    )
+    .await;
 }
 
 /// The count over all items is moved on by the attempts added since the last
@@ -357,15 +361,7 @@ async fn the_moving_word_count_equals_a_count_from_scratch() {
                 let gone = items.remove(0);
                 assert_eq!(app.delete(&format!("/v1/items/{gone}")).await.status(), 204);
             }
-            4 => {
-                let resp = app
-                    .patch_json(
-                        &format!("/v1/items/{}/spoken-text", items[0]),
-                        &json!({"spoken_text": "katsoo ulos ikkunalla"}),
-                    )
-                    .await;
-                assert_eq!(resp.status(), 200);
-            }
+            4 => set_spoken_text(&app, items[0], "katsoo ulos ikkunalla").await,
             _ => {}
         }
         let moved = json(&app, path).await;
